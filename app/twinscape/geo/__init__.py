@@ -1,0 +1,1 @@
+"""Coordinates and terrain maths: CRS, local origin, sampling (numpy, pyproj)."""

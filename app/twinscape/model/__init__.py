@@ -1,0 +1,38 @@
+"""The twin as plain Python data: no Qt, no VTK.
+
+Everything here is evented (psygnal): views connect to ``obj.events.<field>``
+and the model never calls into a view.
+"""
+
+from twinscape.model.bookmarks import CameraView, Bookmark
+from twinscape.model.clock import ProjectClock
+from twinscape.model.errors import (
+    CRSError,
+    LoadCancelled,
+    NoReaderError,
+    ProjectFileError,
+    ReaderError,
+    TwinscapeError,
+)
+from twinscape.model.layers import Layer, TerrainLayer
+from twinscape.model.project import Project
+from twinscape.model.raster import RasterGrid
+from twinscape.model.style import COLORMAPS, TerrainStyle
+
+__all__ = [
+    "COLORMAPS",
+    "Bookmark",
+    "CRSError",
+    "CameraView",
+    "Layer",
+    "LoadCancelled",
+    "NoReaderError",
+    "Project",
+    "ProjectClock",
+    "ProjectFileError",
+    "RasterGrid",
+    "ReaderError",
+    "TerrainLayer",
+    "TerrainStyle",
+    "TwinscapeError",
+]

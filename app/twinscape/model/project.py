@@ -1,0 +1,87 @@
+"""The project: CRS, local origin, layers, bookmarks and the clock."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from psygnal import evented
+from psygnal.containers import EventedList
+
+from twinscape.model.bookmarks import Bookmark, CameraView
+from twinscape.model.clock import ProjectClock
+from twinscape.model.layers import Layer
+
+Vec3 = tuple[float, float, float]
+
+
+@evented
+@dataclass(kw_only=True, eq=False)
+class Project:
+    """Everything a project file holds, plus where it lives.
+
+    Parameters
+    ----------
+    name
+        Title shown in the window.
+    crs
+        Projected, metric CRS every layer is reprojected to (``"EPSG:32636"``);
+        ``None`` until the first layer picks it.
+    origin
+        World point subtracted from every coordinate before it reaches VTK's
+        float32 (see geo/origin.py); ``None`` until the first layer sets it.
+    layers
+        Drawing order: index 0 is drawn first (bottom of the layer tree).
+    bookmarks
+        Named camera views.
+    clock
+        Project time.
+    view
+        The camera when the project was last saved.
+    path
+        The project file, or None for an unsaved project.
+    """
+
+    name: str = "Untitled"
+    crs: str | None = None
+    origin: Vec3 | None = None
+    layers: EventedList[Layer] = field(default_factory=EventedList)
+    bookmarks: EventedList[Bookmark] = field(default_factory=EventedList)
+    clock: ProjectClock = field(default_factory=ProjectClock)
+    view: CameraView | None = None
+    path: Path | None = None
+
+    def layer_by_id(self, layer_id: str) -> Layer:
+        """Return the layer with ``layer_id``; KeyError names it when missing."""
+        for layer in self.layers:
+            if layer.id == layer_id:
+                return layer
+        raise KeyError(f"no layer with id {layer_id!r}")
+
+    def bookmark(self, name: str) -> Bookmark:
+        """Return the bookmark called ``name``; KeyError lists the known ones."""
+        for mark in self.bookmarks:
+            if mark.name == name:
+                return mark
+        known = ", ".join(repr(m.name) for m in self.bookmarks) or "none"
+        raise KeyError(f"no camera bookmark named {name!r} (known: {known})")
+
+    def bounds(self) -> tuple[float, float, float, float] | None:
+        """Union of the bounds of all loaded layers, or None."""
+        boxes = [b for b in (layer.bounds for layer in self.layers) if b is not None]
+        if not boxes:
+            return None
+        return (
+            min(b[0] for b in boxes),
+            min(b[1] for b in boxes),
+            max(b[2] for b in boxes),
+            max(b[3] for b in boxes),
+        )
+
+    def adopt_origin(self, bounds: tuple[float, float, float, float]) -> None:
+        """Set the origin to the centre of ``bounds`` (rounded to 100 m) if unset."""
+        if self.origin is not None:
+            return
+        cx = round((bounds[0] + bounds[2]) / 2 / 100.0) * 100.0
+        cy = round((bounds[1] + bounds[3]) / 2 / 100.0) * 100.0
+        self.origin = (cx, cy, 0.0)

@@ -1,0 +1,67 @@
+"""How a terrain layer looks: colour ramp, hillshade, exaggeration."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from psygnal import evented
+
+#: Colour ramps a terrain can use; render/colormaps.py defines their stops.
+COLORMAPS: tuple[str, ...] = ("desert", "mountain", "sand", "gray")
+
+
+@evented
+@dataclass(kw_only=True, eq=False)
+class TerrainStyle:
+    """Styling of a terrain layer; every field is saved in the project.
+
+    Parameters
+    ----------
+    colormap
+        Name of a hypsometric ramp in :data:`COLORMAPS` for land at or above 0 m.
+    elevation_range
+        (low, high) metres the ramp is stretched over; ``None`` fits the data.
+    sea_ramp
+        Colour terrain below 0 m with the bathymetric (below-zero) ramp.
+    hillshade
+        Shade the colours by sun illumination.
+    sun_azimuth
+        Degrees clockwise from north the light comes from.
+    sun_altitude
+        Degrees above the horizon.
+    hillshade_strength
+        0 (flat colours) to 1 (full shading).
+    vertical_exaggeration
+        Render-time scale of heights; the model keeps true metres.
+    """
+
+    colormap: str = "desert"
+    elevation_range: tuple[float, float] | None = None
+    sea_ramp: bool = True
+    hillshade: bool = True
+    sun_azimuth: float = 315.0
+    sun_altitude: float = 45.0
+    hillshade_strength: float = 0.65
+    vertical_exaggeration: float = 1.0
+
+    def __post_init__(self) -> None:
+        self.validate()
+
+    def validate(self) -> None:
+        """Raise ValueError naming the field when a value is out of range."""
+        if self.colormap not in COLORMAPS:
+            raise ValueError(f"colormap: unknown ramp {self.colormap!r}; one of {COLORMAPS}")
+        if self.elevation_range is not None:
+            lo, hi = self.elevation_range
+            if not lo < hi:
+                raise ValueError(f"elevation_range: low {lo} must be below high {hi}")
+        if not 0.0 <= self.sun_azimuth <= 360.0:
+            raise ValueError(f"sun_azimuth: {self.sun_azimuth} is not within 0..360 degrees")
+        if not 0.0 <= self.sun_altitude <= 90.0:
+            raise ValueError(f"sun_altitude: {self.sun_altitude} is not within 0..90 degrees")
+        if not 0.0 <= self.hillshade_strength <= 1.0:
+            raise ValueError(f"hillshade_strength: {self.hillshade_strength} is not within 0..1")
+        if not 0.01 <= self.vertical_exaggeration <= 100.0:
+            raise ValueError(
+                f"vertical_exaggeration: {self.vertical_exaggeration} is not within 0.01..100"
+            )
