@@ -1,6 +1,122 @@
-"""Command-line interface (placeholder until the CLI lands)."""
+"""``twinscape``: open, render and validate projects from the command line.
+
+Errors print one line naming the file and the problem and exit with code 2.
+Headless commands (render, validate) never import Qt.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from twinscape import __version__
+from twinscape.model.errors import TwinscapeError
+from twinscape.model.project import Project
+
+EXIT_ERROR = 2
 
 
-def main() -> int:
-    """Entry point."""
+class CliError(TwinscapeError):
+    """A problem with the command line itself."""
+
+
+def _size(text: str) -> tuple[int, int]:
+    try:
+        width, height = (int(part) for part in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"size must look like 1920x1080, got {text!r}") from None
+    if not (16 <= width <= 16384 and 16 <= height <= 16384):
+        raise argparse.ArgumentTypeError(f"size {width}x{height} is outside 16..16384 pixels")
+    return width, height
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with its sub-commands."""
+    parser = argparse.ArgumentParser(
+        prog="twinscape",
+        description="Twinscape: a 3D digital twin for desert and mountain terrain.",
+    )
+    parser.add_argument("--version", action="version", version=f"twinscape {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    open_cmd = commands.add_parser("open", help="open the desktop app (demo scene by default)")
+    open_cmd.add_argument("paths", nargs="*", type=Path, help="a project file or data files")
+
+    render = commands.add_parser("render", help="render a project or data files to a PNG")
+    render.add_argument("paths", nargs="+", type=Path, help="a project file or data files")
+    render.add_argument("--out", "-o", type=Path, required=True, help="PNG file to write")
+    render.add_argument("--size", type=_size, default=(1920, 1080), help="WIDTHxHEIGHT pixels")
+    render.add_argument("--camera", help="name of a camera bookmark in the project")
+
+    validate = commands.add_parser("validate", help="check a project file and its data")
+    validate.add_argument("project", type=Path, help="the project file (.toml)")
+    return parser
+
+
+def load_for_cli(paths: Sequence[Path]) -> tuple[Project, list[str]]:
+    """A project from one project file, or a throw-away project from data files."""
+    from twinscape.io.formats import classify_path
+    from twinscape.io.loading import open_data_files, open_project
+
+    kinds = [classify_path(path) for path in paths]
+    if "project" in kinds:
+        if len(paths) != 1:
+            raise CliError("give either one project file or data files, not both")
+        return open_project(paths[0])
+    return open_data_files(paths), []
+
+
+def _render(args: argparse.Namespace) -> int:
+    os.environ.setdefault("PYVISTA_OFF_SCREEN", "true")
+    from twinscape.render.offscreen import render_to_png
+
+    project, warnings = load_for_cli(args.paths)
+    for warning in warnings:
+        print(f"twinscape: warning: {warning}", file=sys.stderr)
+    if args.camera is not None:
+        try:
+            project.bookmark(args.camera)
+        except KeyError as err:
+            raise CliError(f"{project.path or args.paths[0]}: {err.args[0]}") from None
+    out = render_to_png(project, args.out, size=args.size, camera=args.camera)
+    print(f"wrote {out} ({args.size[0]}x{args.size[1]})")
     return 0
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from twinscape.io.loading import open_project
+
+    project, warnings = open_project(args.project)
+    for warning in warnings:
+        print(f"twinscape: warning: {warning}", file=sys.stderr)
+    print(
+        f"{project.path}: ok: {len(project.layers)} layer(s), {len(project.bookmarks)} "
+        f"bookmark(s), CRS {project.crs}"
+    )
+    return 0
+
+
+def _open(args: argparse.Namespace) -> int:
+    from twinscape.ui.app import run
+
+    return run(args.paths)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handlers = {"open": _open, "render": _render, "validate": _validate}
+    if args.command is None:
+        args = parser.parse_args(["open"])
+    try:
+        return handlers[args.command](args)
+    except (TwinscapeError, OSError, ValueError) as err:
+        print(f"twinscape: error: {err}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("twinscape: interrupted", file=sys.stderr)
+        return EXIT_ERROR

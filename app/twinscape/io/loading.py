@@ -1,0 +1,165 @@
+"""Loading layer data into projects.
+
+The ``load_*``/``open_*`` functions are pure and may run on any thread: they
+return new objects and never touch a project that is on screen. ``apply_*``
+functions change the model and belong on the GUI thread.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from twinscape.io.dem import DemResult, read_dem
+from twinscape.io.formats import classify_path
+from twinscape.io.project_file import load_project
+from twinscape.model.layers import TerrainLayer
+from twinscape.model.project import Project
+
+Progress = Callable[[float], None]
+Cancelled = Callable[[], bool]
+
+#: The demo scene that ships with the app.
+DEMO_SCENE = Path(__file__).resolve().parents[3] / "scenes" / "deadsea_demo.toml"
+
+
+@dataclass(frozen=True)
+class TerrainLoad:
+    """A DEM read and reprojected, ready to be put into a project."""
+
+    path: Path
+    name: str
+    result: DemResult
+
+
+def new_project() -> Project:
+    """An empty, unsaved project; its CRS is picked by the first layer."""
+    return Project()
+
+
+def load_terrain(
+    path: str | os.PathLike[str],
+    *,
+    project_crs: str | None,
+    progress: Progress | None = None,
+    cancelled: Cancelled | None = None,
+) -> TerrainLoad:
+    """Read a DEM for a project whose CRS is ``project_crs`` (None: pick UTM).
+
+    Raises
+    ------
+    ReaderError, CRSError, LoadCancelled
+        As :func:`twinscape.io.dem.read_dem`.
+    """
+    path = Path(path).resolve()
+    result = read_dem(path, target_crs=project_crs, progress=progress, cancelled=cancelled)
+    return TerrainLoad(path=path, name=_layer_name(path), result=result)
+
+
+def _layer_name(path: Path) -> str:
+    name = path.name
+    for suffix in reversed(path.suffixes):
+        name = name[: -len(suffix)] if name.endswith(suffix) else name
+    return name or path.name
+
+
+def apply_terrain(project: Project, load: TerrainLoad, *, layer: TerrainLayer | None = None) -> TerrainLayer:
+    """Put a loaded DEM into ``project`` (GUI thread).
+
+    Sets the project CRS and origin when the project has none yet, then either
+    fills ``layer`` (a layer read from a project file) or appends a new layer.
+    """
+    grid = load.result.grid
+    if project.crs is None:
+        project.crs = load.result.target_crs
+    elif project.crs != load.result.target_crs:
+        raise ValueError(
+            f"{load.path}: was reprojected to {load.result.target_crs}, "
+            f"but the project CRS is {project.crs}"
+        )
+    project.adopt_origin(grid.bounds)
+    if layer is None:
+        layer = TerrainLayer(name=load.name, source=load.path)
+        layer.source_crs = load.result.source_crs
+        layer.grid = grid
+        project.layers.append(layer)
+    else:
+        layer.source_crs = load.result.source_crs
+        layer.grid = grid
+    return layer
+
+
+def open_project(
+    path: str | os.PathLike[str],
+    *,
+    progress: Progress | None = None,
+    cancelled: Cancelled | None = None,
+) -> tuple[Project, list[str]]:
+    """Read a project file and every layer's data into a new project (any thread).
+
+    Raises
+    ------
+    ProjectFileError, ReaderError, CRSError, LoadCancelled
+        The first problem found; nothing is returned half-loaded.
+    """
+    project, warnings = load_project(path)
+    layers = [layer for layer in project.layers if isinstance(layer, TerrainLayer)]
+    for index, layer in enumerate(layers):
+        load = load_terrain(
+            layer.source,
+            project_crs=project.crs,
+            progress=_part(progress, index, len(layers)),
+            cancelled=cancelled,
+        )
+        apply_terrain(project, load, layer=layer)
+    if progress:
+        progress(1.0)
+    return project, warnings
+
+
+def open_data_files(
+    paths: Sequence[str | os.PathLike[str]],
+    *,
+    progress: Progress | None = None,
+    cancelled: Cancelled | None = None,
+) -> Project:
+    """A throw-away project holding the given data files (any thread).
+
+    Its CRS is the UTM zone of the first file and its name that of the first file;
+    the camera is left unset so the renderer frames the data.
+
+    Raises
+    ------
+    NoReaderError
+        A path is not a data file (a project file cannot be mixed in).
+    ReaderError, CRSError, LoadCancelled
+        As :func:`load_terrain`.
+    """
+    if not paths:
+        raise ValueError("no data files given")
+    for path in paths:
+        if classify_path(path) != "dem":
+            raise ValueError(f"{path}: is a project file; open it on its own")
+    project = new_project()
+    for index, path in enumerate(paths):
+        load = load_terrain(
+            path,
+            project_crs=project.crs,
+            progress=_part(progress, index, len(paths)),
+            cancelled=cancelled,
+        )
+        layer = apply_terrain(project, load)
+        if index == 0:
+            project.name = layer.name
+    if progress:
+        progress(1.0)
+    return project
+
+
+def _part(progress: Progress | None, index: int, count: int) -> Progress | None:
+    """Map a step's 0..1 progress into its share of the whole."""
+    if progress is None:
+        return None
+    return lambda fraction: progress((index + max(0.0, min(1.0, fraction))) / count)

@@ -1,0 +1,128 @@
+"""Small typed accessors for validating parsed TOML tables with precise error keys."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from twinscape.model.errors import ProjectFileError
+
+_MISSING = object()
+
+
+@dataclass
+class TableReader:
+    """Reads keys of one TOML table, naming ``file [key]`` in every error.
+
+    Parameters
+    ----------
+    path
+        The file being read (for messages).
+    table
+        The parsed table.
+    where
+        Dotted location of the table (``""`` for the root, ``layers[0]``).
+    warnings
+        Shared list that unknown keys are reported to.
+    """
+
+    path: Path
+    table: dict[str, Any]
+    where: str
+    warnings: list[str] = field(default_factory=list)
+
+    def key(self, name: str) -> str:
+        """Dotted key of ``name`` inside this table."""
+        return f"{self.where}.{name}" if self.where else name
+
+    def fail(self, name: str, problem: str) -> ProjectFileError:
+        """Build the error for key ``name``."""
+        return ProjectFileError(self.path, self.key(name), problem)
+
+    def _get(self, name: str, default: Any) -> Any:
+        value = self.table.get(name, _MISSING)
+        if value is _MISSING:
+            if default is _MISSING:
+                raise self.fail(name, "is required but missing")
+            return default
+        return value
+
+    def string(self, name: str, default: Any = _MISSING) -> str:
+        """A non-empty string."""
+        value = self._get(name, default)
+        if value is default and default is not _MISSING:
+            return value
+        if not isinstance(value, str) or not value.strip():
+            raise self.fail(name, f"must be a non-empty string, got {value!r}")
+        return value
+
+    def boolean(self, name: str, default: Any = _MISSING) -> bool:
+        """true or false."""
+        value = self._get(name, default)
+        if not isinstance(value, bool):
+            raise self.fail(name, f"must be true or false, got {value!r}")
+        return value
+
+    def number(
+        self,
+        name: str,
+        default: Any = _MISSING,
+        *,
+        low: float | None = None,
+        high: float | None = None,
+    ) -> float:
+        """A finite number, optionally within ``low..high``."""
+        value = self._get(name, default)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            raise self.fail(name, f"must be a finite number, got {value!r}")
+        if (low is not None and value < low) or (high is not None and value > high):
+            raise self.fail(name, f"{value} is not within {low}..{high}")
+        return float(value)
+
+    def vector(self, name: str, length: int, default: Any = _MISSING) -> tuple[float, ...]:
+        """A list of ``length`` finite numbers."""
+        value = self._get(name, default)
+        if value is default and default is not _MISSING:
+            return value
+        if not isinstance(value, list) or len(value) != length:
+            raise self.fail(name, f"must be a list of {length} numbers, got {value!r}")
+        for item in value:
+            if isinstance(item, bool) or not isinstance(item, (int, float)) or not math.isfinite(item):
+                raise self.fail(name, f"must hold finite numbers only, got {item!r}")
+        return tuple(float(v) for v in value)
+
+    def raw(self, name: str, default: Any = _MISSING) -> Any:
+        """The value as parsed, unchecked."""
+        return self._get(name, default)
+
+    def sub(self, name: str, *, required: bool = False) -> TableReader | None:
+        """Reader for a sub-table, or None when absent and not required."""
+        value = self.table.get(name, _MISSING)
+        if value is _MISSING:
+            if required:
+                raise self.fail(name, "is required but missing")
+            return None
+        if not isinstance(value, dict):
+            raise self.fail(name, f"must be a table, got {type(value).__name__}")
+        return TableReader(self.path, value, self.key(name), self.warnings)
+
+    def array_of_tables(self, name: str) -> list[TableReader]:
+        """Readers for each table of an ``[[array]]`` (empty when absent)."""
+        value = self.table.get(name, [])
+        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+            raise self.fail(name, "must be an array of tables ([[...]])")
+        return [
+            TableReader(self.path, item, f"{self.key(name)}[{i}]", self.warnings)
+            for i, item in enumerate(value)
+        ]
+
+    def warn_unknown(self, known: Iterable[str]) -> None:
+        """Report keys this version does not know (they are not kept on save)."""
+        for name in sorted(set(self.table) - set(known)):
+            self.warnings.append(
+                f"{self.path}: [{self.key(name)}] unknown key, ignored "
+                "(it will not be kept when the project is saved)"
+            )
