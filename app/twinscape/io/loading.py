@@ -8,6 +8,7 @@ functions change the model and belong on the GUI thread.
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,14 +16,23 @@ from pathlib import Path
 from twinscape.io.dem import DemResult, read_dem
 from twinscape.io.formats import classify_path
 from twinscape.io.project_file import load_project
+from twinscape.model.errors import ReaderError
 from twinscape.model.layers import TerrainLayer
 from twinscape.model.project import Project
 
 Progress = Callable[[float], None]
 Cancelled = Callable[[], bool]
 
+
+
+def _resource_root() -> Path:
+    """The folder holding scenes/ and assets/ (the bundle folder when frozen)."""
+    frozen = getattr(sys, "_MEIPASS", None)
+    return Path(frozen) if frozen else Path(__file__).resolve().parents[3]
+
+
 #: The demo scene that ships with the app.
-DEMO_SCENE = Path(__file__).resolve().parents[3] / "scenes" / "deadsea_demo.toml"
+DEMO_SCENE = _resource_root() / "scenes" / "deadsea_demo.toml"
 
 
 @dataclass(frozen=True)
@@ -141,7 +151,7 @@ def open_data_files(
         raise ValueError("no data files given")
     for path in paths:
         if classify_path(path) != "dem":
-            raise ValueError(f"{path}: is a project file; open it on its own")
+            raise ReaderError(path, "is a project file", hint="open it on its own, not with data files")
     project = new_project()
     for index, path in enumerate(paths):
         load = load_terrain(

@@ -1,0 +1,108 @@
+"""The ``twinscape`` command line, run as a user runs it: in a subprocess, without X."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from twinscape import __version__
+
+REPO = Path(__file__).resolve().parents[1]
+DEMO = REPO / "scenes" / "deadsea_demo.toml"
+DEM = REPO / "assets" / "dem" / "deadsea_n31e035_srtm3_utm36n_90m.tif"
+
+
+def twinscape(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    return subprocess.run(
+        [sys.executable, "-m", "twinscape", *args],
+        cwd=cwd, env=env, capture_output=True, text=True, timeout=240,
+    )
+
+
+def assert_one_line_error(result: subprocess.CompletedProcess[str], *needles: str) -> None:
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("twinscape: error: ")
+    assert "Traceback" not in result.stderr
+    for needle in needles:
+        assert needle in lines[0]
+
+
+def test_version_comes_from_one_source() -> None:
+    result = twinscape("--version")
+    assert result.returncode == 0
+    assert result.stdout.strip() == f"twinscape {__version__}"
+
+
+def test_validate_demo_scene() -> None:
+    result = twinscape("validate", str(DEMO))
+    assert result.returncode == 0, result.stderr
+    assert "ok: 1 layer(s), 3 bookmark(s), CRS EPSG:32636" in result.stdout
+
+
+def test_validate_reports_the_bad_key(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text(DEMO.read_text().replace("opacity = 1.0", "opacity = 2.0"))
+    assert_one_line_error(twinscape("validate", str(bad)), str(bad), "layers[0].opacity")
+
+
+def test_validate_reports_a_missing_dem(tmp_path: Path) -> None:
+    moved = tmp_path / "moved.toml"
+    moved.write_text(DEMO.read_text())
+    assert_one_line_error(twinscape("validate", str(moved)), "deadsea_n31e035", "does not exist")
+
+
+def test_render_rejects_garbage_data(tmp_path: Path) -> None:
+    junk = tmp_path / "junk.tif"
+    junk.write_bytes(b"\x00garbage" * 50)
+    assert_one_line_error(twinscape("render", str(junk), "--out", str(tmp_path / "x.png")),
+                          str(junk))
+    assert not (tmp_path / "x.png").exists()
+
+
+def test_render_rejects_unknown_files_and_cameras(tmp_path: Path) -> None:
+    notes = tmp_path / "notes.docx"
+    notes.write_text("hello")
+    assert_one_line_error(twinscape("render", str(notes), "--out", str(tmp_path / "x.png")),
+                          str(notes))
+    result = twinscape("render", str(DEMO), "--out", str(tmp_path / "x.png"), "--camera", "Nope")
+    assert_one_line_error(result, "no camera bookmark named 'Nope'", "Rift from the south")
+
+
+@pytest.mark.render
+def test_render_a_dem_headless_without_qt(tmp_path: Path) -> None:
+    out = tmp_path / "shot.png"
+    code = (
+        "import sys; from twinscape.cli import main; rc = main(sys.argv[1:]);"
+        "assert not [m for m in sys.modules if m.startswith('PySide6')], 'Qt was imported';"
+        "raise SystemExit(rc)"
+    )
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    result = subprocess.run(
+        [sys.executable, "-c", code, "render", str(DEM), "--out", str(out), "--size", "640x360"],
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=240,
+    )
+    assert result.returncode == 0, result.stderr
+    assert f"wrote {out}" in result.stdout
+    image = np.asarray(Image.open(out).convert("RGB"))
+    assert image.shape[:2] == (360, 640)
+    centre = image[150:210, 280:360].reshape(-1, 3).astype(int)
+    corner = image[:20, :20].reshape(-1, 3).astype(int)
+    assert np.abs(centre.mean(0) - corner.mean(0)).sum() > 40, "terrain should differ from sky"
+
+
+@pytest.mark.render
+def test_render_project_with_a_bookmark(tmp_path: Path) -> None:
+    out = tmp_path / "mujib.png"
+    result = twinscape("render", str(DEMO), "--out", str(out), "--size", "480x270",
+                       "--camera", "Wadi Mujib canyon")
+    assert result.returncode == 0, result.stderr
+    assert out.stat().st_size > 10_000
