@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from twinscape.geo.crs import same_crs
 from twinscape.io.dem import DemResult, read_dem
 from twinscape.io.formats import classify_path
 from twinscape.io.project_file import load_project
@@ -84,7 +85,7 @@ def apply_terrain(project: Project, load: TerrainLoad, *, layer: TerrainLayer | 
     grid = load.result.grid
     if project.crs is None:
         project.crs = load.result.target_crs
-    elif project.crs != load.result.target_crs:
+    elif not same_crs(project.crs, load.result.target_crs):
         raise ValueError(
             f"{load.path}: was reprojected to {load.result.target_crs}, "
             f"but the project CRS is {project.crs}"
