@@ -36,6 +36,7 @@ _STYLE_KEYS = (
     "colormap",
     "elevation_range",
     "sea_ramp",
+    "sea_level",
     "hillshade",
     "sun_azimuth",
     "sun_altitude",
@@ -189,7 +190,9 @@ def _style_from(table: TableReader | None) -> TerrainStyle:
         "sea_ramp": table.boolean("sea_ramp", default.sea_ramp),
         "hillshade": table.boolean("hillshade", default.hillshade),
     }
-    for name in ("sun_azimuth", "sun_altitude", "hillshade_strength", "vertical_exaggeration"):
+    numbers = ("sea_level", "sun_azimuth", "sun_altitude", "hillshade_strength",
+               "vertical_exaggeration")
+    for name in numbers:
         values[name] = table.number(name, getattr(default, name))
     try:
         return TerrainStyle(**values)

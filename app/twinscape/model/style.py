@@ -22,7 +22,10 @@ class TerrainStyle:
     elevation_range
         (low, high) metres the ramp is stretched over; ``None`` fits the data.
     sea_ramp
-        Colour terrain below 0 m with the bathymetric (below-zero) ramp.
+        Colour terrain below ``sea_level`` with the bathymetric ramp.
+    sea_level
+        Water level in metres for the sea ramp: 0 for the open sea, -405 for the
+        Dead Sea, a reservoir's full-supply level for a dam study.
     hillshade
         Shade the colours by sun illumination.
     sun_azimuth
@@ -38,6 +41,7 @@ class TerrainStyle:
     colormap: str = "desert"
     elevation_range: tuple[float, float] | None = None
     sea_ramp: bool = True
+    sea_level: float = 0.0
     hillshade: bool = True
     sun_azimuth: float = 315.0
     sun_altitude: float = 45.0
@@ -55,6 +59,8 @@ class TerrainStyle:
             lo, hi = self.elevation_range
             if not lo < hi:
                 raise ValueError(f"elevation_range: low {lo} must be below high {hi}")
+        if not -11000.0 <= self.sea_level <= 9000.0:
+            raise ValueError(f"sea_level: {self.sea_level} m is not within -11000..9000")
         if not 0.0 <= self.sun_azimuth <= 360.0:
             raise ValueError(f"sun_azimuth: {self.sun_azimuth} is not within 0..360 degrees")
         if not 0.0 <= self.sun_altitude <= 90.0:
