@@ -1,0 +1,398 @@
+"""The project as a VTK scene: one visual per layer, camera in world coordinates, LOD per frame.
+
+``SceneView`` follows the project's events (layers inserted/removed/moved, the
+origin) and, before every render (the renderer's ``StartEvent``), lets each
+visual pick its levels of detail: a coarse tolerance while the user drags the
+camera, a fine one when the view is still, and the finest after :meth:`settle`
+until the camera moves.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from typing import Any, Callable
+
+import numpy as np
+from vtkmodules.vtkCommonCore import vtkObject
+from vtkmodules.vtkRenderingCore import vtkRenderer
+
+from twinscape.geo.origin import LocalOrigin
+from twinscape.model.bookmarks import CameraView
+from twinscape.model.layers import Layer, TerrainLayer
+from twinscape.model.project import Project
+from twinscape.render.terrain_visual import TerrainVisual
+
+#: Visual class per layer class; looked up along the layer type's MRO.
+LAYER_TO_VISUAL: dict[type, type] = {TerrainLayer: TerrainVisual}
+
+#: Background gradient (bottom, top), RGB 0..1: pale haze to a soft sky blue.
+BACKGROUND = ((0.92, 0.94, 0.96), (0.60, 0.74, 0.88))
+#: Camera elevation of :meth:`SceneView.frame`, degrees above the horizon, from the south.
+FRAME_ELEVATION = 40.0
+#: Fraction of the window the framed box spans (the rest is margin).
+FRAME_FILL = 0.92
+
+
+def visual_class(layer: Layer | type) -> type:
+    """The visual class drawing ``layer`` (an instance or a class), walking its MRO.
+
+    Raises
+    ------
+    TypeError
+        No visual is registered for the layer's type or any of its bases.
+    """
+    kind = layer if isinstance(layer, type) else type(layer)
+    for cls in kind.__mro__:
+        if cls in LAYER_TO_VISUAL:
+            return LAYER_TO_VISUAL[cls]
+    raise TypeError(f"no visual for layer of type {kind.__name__}")
+
+
+def _loaded(layer: Layer) -> bool:
+    return bool(getattr(layer, "loaded", True))
+
+
+class SceneView:
+    """Draws a :class:`~twinscape.model.Project` into a pyvista plotter.
+
+    Parameters
+    ----------
+    plotter
+        A pyvista ``Plotter`` (off-screen) or pyvistaqt ``QtInteractor``.
+    project
+        The project to show; followed through its events until :meth:`close`.
+    interactive_tolerance_px
+        Screen-space error allowed while the camera is being dragged.
+    settled_tolerance_px
+        Screen-space error allowed when the view is still.
+    """
+
+    def __init__(
+        self,
+        plotter: Any,
+        project: Project,
+        *,
+        interactive_tolerance_px: float = 6.0,
+        settled_tolerance_px: float = 2.0,
+    ) -> None:
+        self.plotter = plotter
+        self.renderer: vtkRenderer = plotter.renderer
+        self.project = project
+        self.origin = LocalOrigin.of(project.origin)
+        self.interactive_tolerance_px = interactive_tolerance_px
+        self.settled_tolerance_px = settled_tolerance_px
+        self.visuals: dict[int, Any] = {}  # id(layer) -> visual
+        self.interacting = False  # set True to force the interactive tolerance
+        self._dragging = False
+        self._settle: tuple[float, tuple] | None = None
+        self._camera_set = False
+        self._auto_key: tuple | None = None
+        self._connections: list[tuple[Any, Callable[..., Any]]] = []
+        self._layer_relays: dict[int, Any] = {}
+        self._observers: list[tuple[vtkObject, int]] = []
+        self.set_background(*BACKGROUND)
+        layers = project.layers.events
+        self._connect(layers.inserted, self._on_inserted)
+        self._connect(layers.removed, self._on_removed)
+        self._connect(layers.changed, self._on_changed)
+        self._connect(layers.moved, self._restack)
+        self._connect(layers.reordered, self._restack)
+        self._connect(project.events.origin, self._on_origin)
+        self._observe(self.renderer, "StartEvent", self._before_render)
+        iren = self.renderer.GetRenderWindow().GetInteractor()
+        if iren is not None:
+            self._observe(iren, "StartInteractionEvent", self._on_start_interaction)
+            self._observe(iren, "EndInteractionEvent", self._on_end_interaction)
+        for layer in project.layers:
+            self._track(layer)
+        self._restack()
+
+    # -- plumbing -------------------------------------------------------------------
+    def _connect(self, signal: Any, slot: Callable[..., Any]) -> None:
+        signal.connect(slot)
+        self._connections.append((signal, slot))
+
+    def _observe(self, obj: vtkObject, event: str, fn: Callable[..., Any]) -> None:
+        self._observers.append((obj, obj.AddObserver(event, fn)))
+
+    def set_background(
+        self, bottom: tuple[float, float, float], top: tuple[float, float, float] | None = None
+    ) -> None:
+        """Plain (``top`` None) or vertical gradient background, RGB 0..1."""
+        self.renderer.SetBackground(*bottom)
+        if top is None:
+            self.renderer.GradientBackgroundOff()
+        else:
+            self.renderer.SetBackground2(*top)
+            self.renderer.GradientBackgroundOn()
+
+    # -- layers ---------------------------------------------------------------------
+    def _track(self, layer: Layer) -> None:
+        relay = layer.events.all
+        relay.connect(self._layer_changed)
+        self._layer_relays[id(layer)] = relay
+        self._ensure_visual(layer)
+
+    def _untrack(self, layer: Layer) -> None:
+        relay = self._layer_relays.pop(id(layer), None)
+        if relay is not None:
+            relay.disconnect(self._layer_changed)
+        visual = self.visuals.pop(id(layer), None)
+        if visual is not None:
+            visual.close()
+
+    def _layer_changed(self, info: Any = None) -> None:
+        for layer in self.project.layers:
+            if id(layer) not in self.visuals:
+                self._ensure_visual(layer)
+
+    def _ensure_visual(self, layer: Layer) -> None:
+        if id(layer) in self.visuals or not _loaded(layer):
+            return
+        try:
+            cls = visual_class(layer)
+        except TypeError as err:
+            warnings.warn(f"{err}; layer {layer.name!r} is not drawn", stacklevel=2)
+            return
+        first = not self.visuals
+        self.visuals[id(layer)] = cls(layer, self.renderer, self.origin)
+        self._restack()
+        if first and not self._camera_chosen():
+            self._auto_frame()
+
+    def _on_inserted(self, index: int, layer: Layer) -> None:
+        self._track(layer)
+
+    def _on_removed(self, index: int, layer: Layer) -> None:
+        self._untrack(layer)
+
+    def _on_changed(self, index: Any, old: Any, new: Any) -> None:
+        for layer in old if isinstance(old, list) else [old]:
+            self._untrack(layer)
+        for layer in new if isinstance(new, list) else [new]:
+            self._track(layer)
+
+    def _restack(self, *_: Any) -> None:
+        """Re-add actors in layer order: index 0 first."""
+        for layer in self.project.layers:
+            visual = self.visuals.get(id(layer))
+            if visual is not None:
+                visual.restack()
+
+    def _on_origin(self, *_: Any) -> None:
+        view, chosen = self.current_view(), self._camera_chosen()
+        self.origin = LocalOrigin.of(self.project.origin)
+        for visual in self.visuals.values():
+            visual.set_origin(self.origin)
+        if chosen:
+            self.apply_view(view)  # the same view of the world
+        else:
+            self._auto_frame()
+
+    def _auto_frame(self) -> None:
+        """Frame what is shown without counting as a camera someone chose."""
+        self.frame()
+        self._camera_set = False
+        self._auto_key = self._camera_key()
+
+    def _camera_chosen(self) -> bool:
+        """True once the camera was set through the API or moved since the last auto-frame."""
+        return self._camera_set or (
+            self._auto_key is not None and self._camera_key() != self._auto_key
+        )
+
+    # -- level of detail ------------------------------------------------------------
+    def _camera_key(self) -> tuple:
+        cam = self.renderer.GetActiveCamera()
+        return (cam.GetPosition(), cam.GetFocalPoint(), cam.GetViewUp(), cam.GetViewAngle())
+
+    def _on_start_interaction(self, *_: Any) -> None:
+        self._dragging = True
+
+    def _on_end_interaction(self, *_: Any) -> None:
+        self._dragging = False
+
+    def _is_interacting(self) -> bool:
+        """Explicitly (``self.interacting``, for scripts) or while a mouse drag is on.
+
+        During a drag VTK's interactor styles raise the window's desired update rate
+        and drop it to the still rate *before* the drag's last render, which comes
+        before ``EndInteractionEvent``; so the rate decides, and that last frame is
+        already drawn at the settled tolerance.
+        """
+        if self.interacting:
+            return True
+        window = self.renderer.GetRenderWindow()
+        iren = window.GetInteractor()
+        still = iren.GetStillUpdateRate() if iren is not None else 0.001
+        rate = window.GetDesiredUpdateRate()
+        return rate > max(still, 1.0) or (self._dragging and rate > still)
+
+    def tolerance_px(self) -> float:
+        """The screen-space error the next frame is drawn with."""
+        if self._is_interacting():
+            self._settle = None
+            return self.interactive_tolerance_px
+        if self._settle is not None:
+            tol, key = self._settle
+            if key == self._camera_key():
+                return tol
+            self._settle = None
+        return self.settled_tolerance_px
+
+    def update_lod(self, tolerance_px: float | None = None) -> None:
+        """Let every visual choose its levels for the current camera and viewport."""
+        tol = self.tolerance_px() if tolerance_px is None else tolerance_px
+        height = self.renderer.GetSize()[1] or self.renderer.GetRenderWindow().GetSize()[1]
+        camera = self.renderer.GetActiveCamera()
+        for visual in self.visuals.values():
+            visual.update_lod(camera, height, tol)
+
+    def _before_render(self, *_: Any) -> None:
+        self.update_lod()
+        self.renderer.ResetCameraClippingRange()
+
+    def settle(self, tolerance_px: float = 1.0) -> None:
+        """Select the levels a screenshot needs (kept until the camera moves)."""
+        self._settle = (tolerance_px, self._camera_key())
+        self.update_lod(tolerance_px)
+        self.renderer.ResetCameraClippingRange()
+
+    def triangles(self) -> int:
+        """Triangles drawn by all visuals inside the view frustum."""
+        return sum(getattr(v, "triangles", 0) for v in self.visuals.values())
+
+    # -- camera ---------------------------------------------------------------------
+    def current_view(self) -> CameraView:
+        """The camera in world coordinates (z as drawn, i.e. exaggerated)."""
+        cam = self.renderer.GetActiveCamera()
+        return CameraView(
+            position=self.origin.point_to_world(cam.GetPosition()),
+            focal_point=self.origin.point_to_world(cam.GetFocalPoint()),
+            view_up=cam.GetViewUp(),
+            view_angle=cam.GetViewAngle(),
+        )
+
+    def apply_view(self, view: CameraView) -> None:
+        """Move the camera to ``view`` (world coordinates)."""
+        cam = self.renderer.GetActiveCamera()
+        cam.SetPosition(*self.origin.point_to_render(view.position))
+        cam.SetFocalPoint(*self.origin.point_to_render(view.focal_point))
+        cam.SetViewUp(*view.view_up)
+        cam.SetViewAngle(view.view_angle)
+        cam.OrthogonalizeViewUp()
+        self._camera_changed()
+
+    def _render_bounds(self, bounds: tuple[float, ...] | None) -> np.ndarray | None:
+        boxes = [b for b in (v.bounds_render() for v in self.visuals.values()) if b is not None]
+        zlo = min((b[4] for b in boxes), default=0.0)
+        zhi = max((b[5] for b in boxes), default=0.0)
+        if bounds is not None:
+            if len(bounds) == 6:
+                x0, y0, z0, x1, y1, z1 = bounds
+                zlo, zhi = z0 - self.origin.z, z1 - self.origin.z
+            else:
+                x0, y0, x1, y1 = bounds
+            lo = self.origin.point_to_render((x0, y0, 0.0))
+            hi = self.origin.point_to_render((x1, y1, 0.0))
+            return np.array([lo[0], hi[0], lo[1], hi[1], zlo, zhi])
+        if not boxes:
+            return None
+        b = np.array(boxes)
+        return np.array([b[:, 0].min(), b[:, 1].max(), b[:, 2].min(), b[:, 3].max(), zlo, zhi])
+
+    def frame(self, bounds: tuple[float, ...] | None = None) -> None:
+        """An oblique overview from the south fitting ``bounds`` (world) or everything shown.
+
+        ``bounds`` is ``(xmin, ymin, xmax, ymax)`` like ``Layer.bounds`` or
+        ``(xmin, ymin, zmin, xmax, ymax, zmax)``. The camera looks north, 40 degrees down.
+        """
+        box = self._render_bounds(bounds)
+        automatic = box is None  # nothing to frame yet: the next data may reframe
+        if box is None:
+            box = np.array([-5000.0, 5000.0, -5000.0, 5000.0, 0.0, 500.0])
+        centre = np.array([(box[0] + box[1]) / 2, (box[2] + box[3]) / 2, (box[4] + box[5]) / 2])
+        e = math.radians(FRAME_ELEVATION)
+        back = np.array([0.0, -math.cos(e), math.sin(e)])  # from focal point to eye
+        up = np.array([0.0, math.sin(e), math.cos(e)])
+        right = np.cross(-back, up)
+        cam = self.renderer.GetActiveCamera()
+        cam.SetParallelProjection(False)
+        tan_v = math.tan(math.radians(cam.GetViewAngle()) / 2)
+        w, h = self.renderer.GetSize()
+        if not w or not h:
+            w, h = self.renderer.GetRenderWindow().GetSize()
+        tan_h = tan_v * (w / h if h else 1.0)
+        corners = np.array([[x, y, z] for x in box[0:2] for y in box[2:4] for z in box[4:6]])
+        focal = centre.copy()
+        dist = float(np.linalg.norm(box[1::2] - box[0::2])) / tan_v
+        for _ in range(6):  # centre the projected box and fit it with a margin
+            rel = corners - (focal + back * dist)
+            depth = -(rel @ back)
+            x = (rel @ right) / depth / tan_h
+            y = (rel @ up) / depth / tan_v
+            focal = focal + right * (x.max() + x.min()) / 2 * tan_h * dist
+            focal = focal + up * (y.max() + y.min()) / 2 * tan_v * dist
+            dist *= max(x.max() - x.min(), y.max() - y.min()) / 2 / FRAME_FILL
+        eye = focal + back * dist
+        # Same view, but orbit about a point at the middle height of the terrain.
+        t = (eye[2] - centre[2]) / back[2]
+        cam.SetFocalPoint(*(eye - back * t))
+        cam.SetPosition(*eye)
+        cam.SetViewUp(*up)
+        self._camera_changed()
+        self._camera_set = not automatic
+        if automatic:
+            self._auto_key = self._camera_key()
+
+    def _camera_changed(self) -> None:
+        self.renderer.ResetCameraClippingRange()
+        self._camera_set = True
+        if hasattr(self.plotter, "camera_set"):
+            self.plotter.camera_set = True  # keep pyvista from resetting it on first render
+
+    def zoom_to_layer(self, layer: Layer) -> None:
+        """Frame the loaded extent of ``layer``."""
+        if layer.bounds is not None:
+            self.frame(layer.bounds)
+
+    def pick_world(self, x_px: float, y_px: float) -> tuple[float, float, float] | None:
+        """World point under display pixel (x, y) (origin bottom-left), or None over background.
+
+        Reads the depth buffer of the last rendered frame; z is divided by the vertical
+        exaggeration of the terrain under the point.
+        """
+        ren = self.renderer
+        z = ren.GetZ(int(x_px), int(y_px))
+        if z >= 0.999999:
+            return None
+        ren.SetDisplayPoint(float(x_px), float(y_px), z)
+        ren.DisplayToWorld()
+        hx, hy, hz, hw = ren.GetWorldPoint()
+        if hw == 0:
+            return None
+        px, py, pz = hx / hw, hy / hw, hz / hw
+        ve = 1.0
+        for visual in self.visuals.values():
+            b = visual.bounds_render()
+            if b is not None and b[0] <= px <= b[1] and b[2] <= py <= b[3]:
+                ve = getattr(visual, "ve", 1.0)
+                break
+        return self.origin.point_to_world((px, py, pz / ve))
+
+    # -- teardown -------------------------------------------------------------------
+    def close(self) -> None:
+        """Disconnect from the project and VTK and remove every visual."""
+        for signal, slot in self._connections:
+            signal.disconnect(slot)
+        self._connections.clear()
+        for relay in self._layer_relays.values():
+            relay.disconnect(self._layer_changed)
+        self._layer_relays.clear()
+        for obj, tag in self._observers:
+            obj.RemoveObserver(tag)
+        self._observers.clear()
+        for visual in self.visuals.values():
+            visual.close()
+        self.visuals.clear()

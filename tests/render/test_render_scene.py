@@ -1,0 +1,214 @@
+"""SceneView: layer registry, project events, camera in world coordinates, picking, teardown."""
+
+from __future__ import annotations
+
+import inspect
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pytest
+import pyvista as pv
+from render_helpers import DEMO_DEM, make_project, snapshot
+
+import twinscape.model.layers as layers_module
+from twinscape.model import CameraView, Layer, Project, RasterGrid, TerrainLayer
+from twinscape.render.offscreen import render_to_array, render_to_png
+from twinscape.render.scene import LAYER_TO_VISUAL, SceneView, visual_class
+from twinscape.render.terrain_visual import TerrainVisual
+
+Plotters = Callable[..., pv.Plotter]
+
+
+def test_every_layer_kind_has_a_visual() -> None:
+    kinds = [
+        cls
+        for _, cls in inspect.getmembers(layers_module, inspect.isclass)
+        if issubclass(cls, Layer) and cls is not Layer
+    ]
+    assert TerrainLayer in kinds
+    for cls in kinds:
+        assert visual_class(cls) is LAYER_TO_VISUAL[cls]
+    assert visual_class(TerrainLayer(name="t", source=Path("/x.tif"))) is TerrainVisual
+
+
+def test_an_unknown_layer_kind_is_a_type_error() -> None:
+    @dataclass(kw_only=True, eq=False)
+    class FakeLayer(Layer):
+        pass
+
+    with pytest.raises(TypeError, match="no visual for layer of type FakeLayer"):
+        visual_class(FakeLayer(name="fake"))
+
+    class SubTerrain(TerrainLayer):  # subclasses find their parent's visual
+        pass
+
+    assert visual_class(SubTerrain) is TerrainVisual
+
+
+def test_default_camera_looks_north_from_the_south(
+    plotter_factory: Plotters, demo_project: Project
+) -> None:
+    scene = SceneView(plotter_factory(), demo_project)
+    scene.frame()
+    view = scene.current_view()
+    dx, dy, dz = np.subtract(view.focal_point, view.position)
+    assert dy > 0 and abs(dx) < 1e-6 * abs(dy)  # from due south
+    down = math.degrees(math.atan2(-dz, math.hypot(dx, dy)))
+    assert 35 <= down <= 45
+    xmin, ymin, xmax, ymax = demo_project.bounds()
+    assert xmin < view.focal_point[0] < xmax and ymin < view.focal_point[1] < ymax
+    scene.close()
+
+
+def test_views_round_trip_in_world_coordinates(
+    plotter_factory: Plotters, demo_project: Project
+) -> None:
+    scene = SceneView(plotter_factory(), demo_project)
+    view = CameraView(
+        position=(740_000.5, 3_470_000.25, 6000.0),
+        focal_point=(745_000.0, 3_490_000.0, 300.0),
+        view_angle=35.0,
+    )
+    scene.apply_view(view)
+    cam = scene.renderer.GetActiveCamera()
+    assert max(abs(v) for v in cam.GetPosition()) < 100_000  # render coords are local
+    back = scene.current_view()
+    assert np.allclose(back.position, view.position, atol=1e-6)
+    assert np.allclose(back.focal_point, view.focal_point, atol=1e-6)
+    assert back.view_angle == pytest.approx(35.0)
+    scene.close()
+
+
+def test_pick_returns_world_points_on_the_terrain(
+    plotter_factory: Plotters, demo_project: Project, demo_grid: RasterGrid
+) -> None:
+    plotter = plotter_factory()
+    scene = SceneView(plotter, demo_project)
+    scene.frame()
+    scene.settle()
+    snapshot(plotter)
+    w, h = plotter.window_size
+    x, y, z = scene.pick_world(w // 4, h // 2)
+    xmin, ymin, xmax, ymax = demo_grid.bounds
+    assert xmin < x < xmax and ymin < y < ymax
+    xc, yc = demo_grid.cell_centers()
+    col, row = int(np.argmin(abs(xc - x))), int(np.argmin(abs(yc - y)))
+    assert z == pytest.approx(float(demo_grid.values[row, col]), abs=60)
+    assert scene.pick_world(w // 2, h - 3) is None  # sky
+    demo_project.layers[0].style.vertical_exaggeration = 3.0
+    snapshot(plotter)
+    x3, y3, z3 = scene.pick_world(w // 4, h // 2)
+    col, row = int(np.argmin(abs(xc - x3))), int(np.argmin(abs(yc - y3)))
+    assert z3 == pytest.approx(float(demo_grid.values[row, col]), abs=60)  # true metres
+    scene.close()
+
+
+def test_scene_follows_the_layer_list(plotter_factory: Plotters, demo_grid: RasterGrid) -> None:
+    project = make_project(None)
+    project.adopt_origin(demo_grid.bounds)
+    plotter = plotter_factory()
+    scene = SceneView(plotter, project)
+    empty = snapshot(plotter)
+    pending = TerrainLayer(name="later", source=DEMO_DEM)
+    project.layers.append(pending)
+    assert scene.visuals == {}  # nothing to draw until the grid arrives
+    pending.grid = demo_grid  # loaded off-thread, applied later
+    assert id(pending) in scene.visuals
+    first = snapshot(plotter)
+    assert np.abs(first.astype(int) - empty.astype(int)).mean() > 10  # auto-framed, visible
+    other = TerrainLayer(name="copy", source=DEMO_DEM, grid=demo_grid)
+    project.layers.insert(0, other)
+    assert len(scene.visuals) == 2
+    project.layers.move(0, 2)
+    assert [a for a in scene.renderer.GetActors()][-1] in scene.visuals[id(other)].actors
+    n_actors = scene.renderer.GetActors().GetNumberOfItems()
+    project.layers.remove(other)
+    assert len(scene.visuals) == 1
+    assert scene.renderer.GetActors().GetNumberOfItems() < n_actors
+    other.visible = False  # no longer followed: nothing breaks
+    scene.close()
+    assert scene.renderer.GetActors().GetNumberOfItems() == 0
+    pending.style.colormap = "gray"  # disconnected: no error, no work
+
+
+def test_origin_change_keeps_the_world_view(
+    plotter_factory: Plotters, demo_grid: RasterGrid
+) -> None:
+    project = make_project(demo_grid)
+    plotter = plotter_factory()
+    scene = SceneView(plotter, project)
+    scene.frame()
+    before = snapshot(plotter)
+    view = scene.current_view()
+    project.origin = (project.origin[0] + 5000.0, project.origin[1] - 3000.0, 0.0)
+    after_view = scene.current_view()
+    assert np.allclose(after_view.position, view.position, atol=1e-3)
+    after = snapshot(plotter)
+    assert np.abs(after.astype(int) - before.astype(int)).mean() < 2
+    scene.close()
+
+
+def test_render_to_png_uses_bookmarks(tmp_path: Path, demo_grid: RasterGrid) -> None:
+    from PIL import Image
+
+    from twinscape.model import Bookmark
+
+    project = make_project(demo_grid)
+    xc, yc = demo_grid.cell_centers()
+    near = CameraView(position=(xc[600], yc[1000], 3000.0), focal_point=(xc[600], yc[700], 0.0))
+    project.bookmarks.append(Bookmark(name="shore", view=near))
+    out = render_to_png(project, tmp_path / "deep" / "shot.png", size=(640, 360))
+    assert out.is_file() and Image.open(out).size == (640, 360)
+    overview = np.asarray(Image.open(out))[..., :3]
+    shore = render_to_array(project, size=(640, 360), camera="shore")
+    assert shore.shape == (360, 640, 3)
+    assert np.abs(shore.astype(int) - overview.astype(int)).mean() > 10
+    with pytest.raises(KeyError, match="nowhere"):
+        render_to_array(project, size=(64, 64), camera="nowhere")
+
+
+def test_first_data_is_framed_even_after_an_empty_frame(
+    plotter_factory: Plotters, demo_grid: RasterGrid
+) -> None:
+    project = Project(name="new")  # no CRS, no origin yet: the UI frames the empty scene
+    plotter = plotter_factory()
+    scene = SceneView(plotter, project)
+    scene.frame()
+    empty = snapshot(plotter)
+    project.crs = demo_grid.crs
+    project.adopt_origin(demo_grid.bounds)  # what loading the first DEM does
+    project.layers.append(TerrainLayer(name="dem", source=DEMO_DEM, grid=demo_grid))
+    view = scene.current_view()
+    xmin, ymin, xmax, ymax = demo_grid.bounds
+    assert xmin < view.focal_point[0] < xmax and ymin < view.focal_point[1] < ymax
+    assert np.abs(snapshot(plotter).astype(int) - empty.astype(int)).mean() > 10
+    scene.close()
+
+
+def test_tiles_prepared_off_the_gui_thread_are_adopted(
+    plotter_factory: Plotters, demo_grid: RasterGrid
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from twinscape.geo.origin import LocalOrigin
+    from twinscape.model import TerrainStyle
+    from twinscape.render.terrain_visual import prepare_tiles
+
+    project = make_project(None)
+    project.adopt_origin(demo_grid.bounds)
+    style = TerrainStyle(colormap="sand")
+    with ThreadPoolExecutor(1) as pool:
+        tiles = pool.submit(
+            prepare_tiles, demo_grid, style, LocalOrigin.of(project.origin)
+        ).result()
+    scene = SceneView(plotter_factory(), project)
+    layer = TerrainLayer(name="dem", source=DEMO_DEM, grid=demo_grid, style=style)
+    project.layers.append(layer)
+    assert scene.visuals[id(layer)].tiles is tiles
+    other = TerrainLayer(name="again", source=DEMO_DEM, grid=demo_grid)  # taken once only
+    project.layers.append(other)
+    assert scene.visuals[id(other)].tiles is not tiles
+    scene.close()
