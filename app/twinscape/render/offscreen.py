@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -9,6 +10,12 @@ import pyvista as pv
 
 from twinscape.model.project import Project
 from twinscape.render.scene import SceneView
+
+
+def _prefer_headless_window() -> None:
+    """With no display, ask VTK for an EGL window instead of failing over from X."""
+    if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
+        os.environ.setdefault("VTK_DEFAULT_OPENGL_WINDOW", "vtkEGLRenderWindow")
 
 
 def render_to_array(
@@ -38,6 +45,7 @@ def render_to_array(
         ``camera`` names no bookmark of the project.
     """
     view = project.bookmark(camera).view if camera is not None else project.view
+    _prefer_headless_window()
     plotter = pv.Plotter(off_screen=True, window_size=[int(size[0]), int(size[1])], lighting="none")
     scene = SceneView(plotter, project)
     try:
