@@ -1,0 +1,86 @@
+"""Small message dialogs shared by the window and its docks.
+
+Every user-facing error goes through :func:`show_error`, so a failure shows
+one line (``<path>: <problem>; <hint>``) and never a traceback. Tests replace
+``QMessageBox.critical`` or :func:`ask_save_changes` to answer for the user.
+"""
+
+from __future__ import annotations
+
+import logging
+from enum import Enum
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox, QWidget
+
+from twinscape.model.errors import TwinscapeError
+
+log = logging.getLogger(__name__)
+
+
+class SaveChoice(Enum):
+    """The answer to "save your changes?"."""
+
+    SAVE = "save"
+    DISCARD = "discard"
+    CANCEL = "cancel"
+
+
+def error_text(err: BaseException) -> str:
+    """One line for the user: Twinscape's own message, or the type and message of a bug."""
+    if isinstance(err, TwinscapeError):
+        return str(err)
+    text = str(err).strip().splitlines()[0] if str(err).strip() else ""
+    return f"Unexpected error ({type(err).__name__}){': ' + text if text else ''}"
+
+
+def show_error(parent: QWidget | None, title: str, err: BaseException | str) -> None:
+    """Show a modal critical message with one line; log unexpected errors with a traceback."""
+    if isinstance(err, BaseException):
+        if not isinstance(err, TwinscapeError):
+            log.error("%s", title, exc_info=err)
+        message = error_text(err)
+    else:
+        message = err
+    QMessageBox.critical(parent, title, message)
+
+
+def ask_save_changes(parent: QWidget | None, project_name: str) -> SaveChoice:
+    """Ask whether to save ``project_name`` before it is closed or replaced."""
+    box = QMessageBox(parent)
+    box.setIcon(QMessageBox.Icon.Warning)
+    box.setWindowTitle("Unsaved changes")
+    box.setText(f"Save the changes to project \u201c{project_name}\u201d?")
+    box.setInformativeText("Your changes will be lost if you don't save them.")
+    box.setStandardButtons(
+        QMessageBox.StandardButton.Save
+        | QMessageBox.StandardButton.Discard
+        | QMessageBox.StandardButton.Cancel
+    )
+    box.setDefaultButton(QMessageBox.StandardButton.Save)
+    answer = box.exec()
+    box.deleteLater()
+    if answer == QMessageBox.StandardButton.Save:
+        return SaveChoice.SAVE
+    if answer == QMessageBox.StandardButton.Discard:
+        return SaveChoice.DISCARD
+    return SaveChoice.CANCEL
+
+
+def show_warnings(parent: QWidget | None, title: str, warnings: list[str]) -> QMessageBox | None:
+    """Show non-fatal messages (e.g. unknown keys in a project file) without blocking."""
+    if not warnings:
+        return None
+    box = QMessageBox(parent)
+    box.setIcon(QMessageBox.Icon.Warning)
+    box.setWindowTitle(title)
+    count = len(warnings)
+    box.setText(f"{count} warning{'s' if count != 1 else ''} while opening the project.")
+    box.setInformativeText(warnings[0] if count == 1 else "See the details below.")
+    if count > 1:
+        box.setDetailedText("\n".join(warnings))
+    box.setStandardButtons(QMessageBox.StandardButton.Ok)
+    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    box.setWindowModality(Qt.WindowModality.NonModal)
+    box.show()
+    return box

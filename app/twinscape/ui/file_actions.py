@@ -1,0 +1,295 @@
+"""File menu behaviour: new, open, save, add data, screenshot, and "save your changes?".
+
+Loading runs on the :class:`~twinscape.ui.loader.Loader`; results are applied
+to the model here, on the GUI thread. A failure shows one line and leaves the
+current project as it was.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QDialog, QFileDialog
+
+from twinscape.io.formats import (
+    DEM_EXTENSIONS,
+    DEM_FILE_FILTER,
+    PROJECT_FILE_FILTER,
+    PROJECT_SUFFIX,
+    classify_path,
+)
+from twinscape.io.loading import (
+    TerrainLoad,
+    apply_terrain,
+    load_terrain,
+    new_project,
+    open_data_files,
+    open_project,
+)
+from twinscape.io.project_file import save_project
+from twinscape.model.errors import TwinscapeError
+from twinscape.model.project import Project
+from twinscape.ui.dialogs import SaveChoice, ask_save_changes, show_error, show_warnings
+from twinscape.ui.loader import LoadTask, progress_fraction
+from twinscape.ui.recent_files import app_settings
+from twinscape.ui.screenshot_dialog import ScreenshotDialog
+
+if TYPE_CHECKING:
+    from twinscape.ui.main_window import MainWindow
+
+_LAST_DIR = "lastDirectory"
+
+
+def _last_dir() -> str:
+    value = app_settings().value(_LAST_DIR, "")
+    return str(value) if value and Path(str(value)).is_dir() else str(Path.home())
+
+
+def _remember_dir(path: Path) -> None:
+    app_settings().setValue(_LAST_DIR, str(path.parent))
+
+
+def _load_terrains(paths: list[Path], project_crs: str | None):  # noqa: ANN202
+    """Job: read several DEMs in turn (worker thread). The first one picks the CRS."""
+
+    def job(*, progress: Any, cancelled: Any) -> list[TerrainLoad]:
+        loads: list[TerrainLoad] = []
+        crs = project_crs
+        count = len(paths)
+        for i, path in enumerate(paths):
+
+            def step(*args: Any, _i: int = i) -> None:
+                fraction = progress_fraction(*args)
+                if fraction is not None:
+                    progress((_i + fraction) / count)
+
+            load = load_terrain(path, project_crs=crs, progress=step, cancelled=cancelled)
+            crs = crs or load.result.target_crs
+            loads.append(load)
+        return loads
+
+    return job
+
+
+class FileActions(QObject):
+    """What the File menu does, for one main window."""
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+
+    # -- helpers ---------------------------------------------------------------------
+    @property
+    def project(self) -> Project:
+        return self.window.project
+
+    def _busy(self) -> bool:
+        if self.window.loader.busy:
+            self.window.statusBar().showMessage(
+                "Wait for the current load to finish (or cancel it).", 4000
+            )
+            return True
+        return False
+
+    def _submit(self, job: Any, label: str) -> LoadTask:
+        task = self.window.loader.submit(job, label=label, dialog_parent=self.window)
+        task.failed.connect(lambda err: show_error(self.window, "Could not load", err))
+        task.cancelled.connect(
+            lambda: self.window.statusBar().showMessage("Cancelled; nothing was changed.", 4000)
+        )
+        return task
+
+    def maybe_save(self) -> bool:
+        """Ask to save unsaved changes; False when the user cancels (or saving failed)."""
+        if not self.window.is_dirty:
+            return True
+        choice = ask_save_changes(self.window, self.project.name)
+        if choice is SaveChoice.SAVE:
+            return self.save()
+        return choice is SaveChoice.DISCARD
+
+    # -- new / open ------------------------------------------------------------------
+    def new_project(self) -> None:
+        """File > New."""
+        if self._busy() or not self.maybe_save():
+            return
+        self.window.set_project(new_project())
+        self.window.statusBar().showMessage("New project.", 3000)
+
+    def open_dialog(self) -> None:
+        """File > Open...: a project, or a DEM shown in a new project."""
+        if self._busy():
+            return
+        patterns = " ".join(f"*{ext}" for ext in (PROJECT_SUFFIX, *DEM_EXTENSIONS))
+        filters = (
+            f"Projects and elevation data ({patterns});;{PROJECT_FILE_FILTER};;{DEM_FILE_FILTER}"
+        )
+        path, _ = QFileDialog.getOpenFileName(self.window, "Open Project", _last_dir(), filters)
+        if path:
+            self.open_path(Path(path))
+
+    def open_path(self, path: str | os.PathLike[str], *, ask: bool = True) -> LoadTask | None:
+        """Open a project file, or a DEM as a new unsaved project. Returns the running load."""
+        return self.open_paths([path], ask=ask)
+
+    def open_paths(
+        self, paths: Sequence[str | os.PathLike[str]], *, ask: bool = True
+    ) -> LoadTask | None:
+        """Open one project file, or data files as a new unsaved project.
+
+        Returns the running load (None when nothing was started).
+        """
+        if self._busy() or not paths:
+            return None
+        paths = [Path(p).expanduser().resolve() for p in paths]
+        try:
+            kinds = [classify_path(p) for p in paths]
+        except TwinscapeError as err:
+            show_error(self.window, "Could not open", err)
+            return None
+        if "project" in kinds and len(paths) > 1:
+            show_error(
+                self.window,
+                "Could not open",
+                f"{paths[0]}: open either one project file or data files, not both",
+            )
+            return None
+        if ask and not self.maybe_save():
+            return None
+        path = paths[0]
+        _remember_dir(path)
+        label = f"Opening {path.name}" if len(paths) == 1 else f"Opening {len(paths)} files"
+        if kinds == ["project"]:
+            task = self._submit(lambda **kw: open_project(path, **kw), label)
+            task.finished.connect(lambda result: self._project_opened(path, *result))
+        else:
+            task = self._submit(lambda **kw: open_data_files(paths, **kw), label)
+            task.finished.connect(lambda project: self._data_opened(paths, project))
+        return task
+
+    def _project_opened(self, path: Path, project: Project, warnings: list[str]) -> None:
+        self.window.set_project(project)
+        self.window.recent.add(path)
+        self.window.statusBar().showMessage(f"Opened {path}", 5000)
+        show_warnings(self.window, "Project opened with warnings", warnings)
+
+    def _data_opened(self, paths: list[Path], project: Project) -> None:
+        self.window.set_project(project)
+        if len(paths) == 1:
+            self.window.recent.add(paths[0])
+        self.window.statusBar().showMessage(
+            f"Opened {', '.join(p.name for p in paths)} in a new project", 5000
+        )
+
+    # -- add data --------------------------------------------------------------------
+    def add_data_dialog(self) -> None:
+        """File > Add Data...: one or more DEM rasters."""
+        if self._busy():
+            return
+        paths, _ = QFileDialog.getOpenFileNames(
+            self.window, "Add Elevation Data", _last_dir(), DEM_FILE_FILTER
+        )
+        if paths:
+            self.add_paths([Path(p) for p in paths])
+
+    def add_paths(self, paths: list[Path]) -> LoadTask | None:
+        """Read DEMs off the GUI thread and add them as terrain layers."""
+        if self._busy() or not paths:
+            return None
+        paths = [Path(p).expanduser().resolve() for p in paths]
+        _remember_dir(paths[0])
+        project = self.project
+        label = f"Adding {paths[0].name}" if len(paths) == 1 else f"Adding {len(paths)} files"
+        task = self._submit(_load_terrains(paths, project.crs), label)
+        task.finished.connect(lambda loads: self._terrains_loaded(project, loads))
+        return task
+
+    def _terrains_loaded(self, project: Project, loads: list[TerrainLoad]) -> None:
+        if project is not self.project:  # the project was replaced meanwhile: drop
+            return
+        was_empty = project.bounds() is None
+        layer = None
+        try:
+            for load in loads:
+                layer = apply_terrain(project, load)
+        except (TwinscapeError, ValueError) as err:
+            show_error(self.window, "Could not add data", err)
+        if was_empty:
+            self.window.viewport.zoom_to_all()
+        if layer is not None:
+            self.window.layer_dock.select_layer(layer)
+        names = ", ".join(load.name for load in loads)
+        self.window.statusBar().showMessage(f"Added {names}", 5000)
+
+    # -- save ------------------------------------------------------------------------
+    def save(self) -> bool:
+        """File > Save (Save As when the project has no file yet)."""
+        if self.project.path is None:
+            return self.save_as()
+        return self.save_to(self.project.path)
+
+    def save_as(self) -> bool:
+        """File > Save As..."""
+        project = self.project
+        start = project.path or Path(_last_dir()) / f"{project.name}.toml"
+        path, _ = QFileDialog.getSaveFileName(
+            self.window, "Save Project As", str(start), PROJECT_FILE_FILTER
+        )
+        if not path:
+            return False
+        path = Path(path)
+        if path.suffix.lower() != ".toml":
+            path = path.with_suffix(".toml")
+        return self.save_to(path)
+
+    def save_to(self, path: Path) -> bool:
+        """Write the project (with the current camera) to ``path``."""
+        project = self.project
+        view = self.window.viewport.current_view()
+        if view is not None:
+            project.view = view
+        if project.name == "Untitled" and project.path is None:
+            project.name = Path(path).stem
+        try:
+            written = save_project(project, path)
+        except (TwinscapeError, OSError) as err:
+            show_error(self.window, "Could not save", err)
+            return False
+        self.window.mark_clean()
+        self.window.recent.add(written)
+        _remember_dir(written)
+        self.window.statusBar().showMessage(f"Saved {written}", 5000)
+        return True
+
+    # -- screenshot ------------------------------------------------------------------
+    def screenshot_dialog(self) -> Path | None:
+        """File > Screenshot...: a PNG of the 3D view at full detail."""
+        viewport = self.window.viewport
+        suggested = Path(_last_dir()) / f"{self.project.name}.png"
+        dialog = ScreenshotDialog(viewport.display_size(), suggested, self.window)
+        try:
+            if dialog.exec() != QDialog.DialogCode.Accepted:
+                return None
+            path, scale = dialog.path, dialog.scale
+        finally:
+            dialog.deleteLater()
+        return self.save_screenshot(path, scale=scale)
+
+    def save_screenshot(self, path: Path, *, scale: int = 1) -> Path | None:
+        """Write the screenshot; errors are shown, not raised."""
+        QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            written = self.window.viewport.save_screenshot(path, scale=scale)
+        except (OSError, ValueError, RuntimeError) as err:
+            show_error(self.window, "Could not save the screenshot", f"{path}: {err}")
+            return None
+        finally:
+            QGuiApplication.restoreOverrideCursor()
+        _remember_dir(written)
+        self.window.statusBar().showMessage(f"Saved screenshot {written}", 5000)
+        return written

@@ -1,0 +1,177 @@
+"""Icons: the desktop theme's when it has them, else small ones drawn here.
+
+Drawn icons keep the app self-contained (no icon files to ship yet) and look
+the same on every platform.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QBrush, QColor, QIcon, QPainter, QPainterPath, QPen, QPixmap, QPolygonF
+
+_SIZE = 64
+_INK = QColor("#3b4b5c")
+_ACCENT = QColor("#2f7dd1")
+
+
+def _canvas() -> tuple[QPixmap, QPainter]:
+    pixmap = QPixmap(_SIZE, _SIZE)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    return pixmap, painter
+
+
+def _pen(color: QColor = _INK, width: float = 5.0) -> QPen:
+    pen = QPen(color, width)
+    pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+    pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
+    return pen
+
+
+def _terrain(p: QPainter) -> None:
+    p.setPen(Qt.PenStyle.NoPen)
+    p.setBrush(QColor("#c9a46b"))
+    p.drawPolygon(
+        QPolygonF(
+            [QPointF(2, 56), QPointF(22, 20), QPointF(34, 38), QPointF(44, 26), QPointF(62, 56)]
+        )
+    )
+    p.setBrush(QColor("#8a5f3a"))
+    p.drawPolygon(QPolygonF([QPointF(22, 20), QPointF(34, 38), QPointF(28, 56), QPointF(14, 56)]))
+    p.setBrush(QColor("#f4efe6"))
+    p.drawPolygon(QPolygonF([QPointF(22, 20), QPointF(27, 29), QPointF(17, 29)]))
+
+
+def _add_data(p: QPainter) -> None:
+    _terrain(p)
+    p.setBrush(QColor("#2e9d4f"))
+    p.setPen(Qt.PenStyle.NoPen)
+    p.drawEllipse(QRectF(34, 0, 30, 30))
+    p.setPen(_pen(QColor("white"), 5))
+    p.drawLine(QPointF(49, 7), QPointF(49, 23))
+    p.drawLine(QPointF(41, 15), QPointF(57, 15))
+
+
+def _zoom_all(p: QPainter) -> None:
+    p.setPen(_pen(_INK, 5))
+    for x, y, dx, dy in ((6, 6, 1, 1), (58, 6, -1, 1), (6, 58, 1, -1), (58, 58, -1, -1)):
+        p.drawLine(QPointF(x, y), QPointF(x + 14 * dx, y))
+        p.drawLine(QPointF(x, y), QPointF(x, y + 14 * dy))
+    p.setPen(Qt.PenStyle.NoPen)
+    p.setBrush(QColor("#c9a46b"))
+    p.drawPolygon(
+        QPolygonF(
+            [QPointF(16, 46), QPointF(28, 24), QPointF(36, 36), QPointF(40, 30), QPointF(48, 46)]
+        )
+    )
+
+
+def _camera(p: QPainter) -> None:
+    p.setPen(_pen(_INK, 4))
+    p.setBrush(QBrush(QColor("#dfe6ee")))
+    p.drawRoundedRect(QRectF(6, 18, 52, 36), 6, 6)
+    p.drawRect(QRectF(22, 10, 20, 8))
+    p.setBrush(QBrush(_ACCENT))
+    p.drawEllipse(QRectF(21, 24, 22, 22))
+
+
+def _bookmark(p: QPainter) -> None:
+    path = QPainterPath()
+    path.moveTo(16, 6)
+    path.lineTo(48, 6)
+    path.lineTo(48, 58)
+    path.lineTo(32, 44)
+    path.lineTo(16, 58)
+    path.closeSubpath()
+    p.setPen(_pen(_INK, 3))
+    p.setBrush(QColor("#e8b339"))
+    p.drawPath(path)
+
+
+def _arrow(p: QPainter, up: bool) -> None:
+    p.setPen(_pen(_INK, 6))
+    y0, y1 = (52, 12) if up else (12, 52)
+    p.drawLine(QPointF(32, y0), QPointF(32, y1))
+    tip = 14 if up else -14
+    p.drawLine(QPointF(32, y1), QPointF(18, y1 + tip))
+    p.drawLine(QPointF(32, y1), QPointF(46, y1 + tip))
+
+
+def _remove(p: QPainter) -> None:
+    p.setPen(_pen(QColor("#c0392b"), 7))
+    p.drawLine(QPointF(16, 16), QPointF(48, 48))
+    p.drawLine(QPointF(48, 16), QPointF(16, 48))
+
+
+def _go(p: QPainter) -> None:
+    p.setPen(Qt.PenStyle.NoPen)
+    p.setBrush(_ACCENT)
+    p.drawPolygon(QPolygonF([QPointF(18, 10), QPointF(54, 32), QPointF(18, 54)]))
+
+
+def _rename(p: QPainter) -> None:
+    p.setPen(_pen(_INK, 5))
+    p.drawLine(QPointF(14, 50), QPointF(46, 18))
+    p.setPen(_pen(QColor("#e8b339"), 9))
+    p.drawLine(QPointF(20, 44), QPointF(44, 20))
+    p.setPen(_pen(_INK, 4))
+    p.drawLine(QPointF(8, 58), QPointF(56, 58))
+
+
+def _globe(p: QPainter) -> None:
+    p.setPen(_pen(_ACCENT, 4))
+    p.setBrush(QColor("#e6f0fa"))
+    p.drawEllipse(QRectF(6, 6, 52, 52))
+    p.setBrush(Qt.BrushStyle.NoBrush)
+    p.drawEllipse(QRectF(20, 6, 24, 52))
+    p.drawLine(QPointF(6, 32), QPointF(58, 32))
+    p.drawLine(QPointF(32, 6), QPointF(32, 58))
+
+
+_DRAWN = {
+    "crs": _globe,
+    "terrain": _terrain,
+    "add-data": _add_data,
+    "zoom-all": _zoom_all,
+    "screenshot": _camera,
+    "bookmark": _bookmark,
+    "move-up": lambda p: _arrow(p, True),
+    "move-down": lambda p: _arrow(p, False),
+    "remove": _remove,
+    "go": _go,
+    "rename": _rename,
+}
+
+_THEME = {
+    "new": "document-new",
+    "open": "document-open",
+    "save": "document-save",
+    "save-as": "document-save-as",
+    "quit": "application-exit",
+}
+
+
+@cache
+def icon(name: str) -> QIcon:
+    """The icon called ``name`` (drawn, or from the theme with a standard fallback)."""
+    if name in _DRAWN:
+        pixmap, painter = _canvas()
+        _DRAWN[name](painter)
+        painter.end()
+        return QIcon(pixmap)
+    theme = _THEME.get(name, name)
+    if QIcon.hasThemeIcon(theme):
+        return QIcon.fromTheme(theme)
+    from PySide6.QtWidgets import QApplication, QStyle
+
+    fallback = {
+        "new": QStyle.StandardPixmap.SP_FileIcon,
+        "open": QStyle.StandardPixmap.SP_DialogOpenButton,
+        "save": QStyle.StandardPixmap.SP_DialogSaveButton,
+        "save-as": QStyle.StandardPixmap.SP_DialogSaveButton,
+        "quit": QStyle.StandardPixmap.SP_DialogCloseButton,
+    }.get(name, QStyle.StandardPixmap.SP_FileIcon)
+    return QApplication.style().standardIcon(fallback)

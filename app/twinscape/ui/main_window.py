@@ -1,0 +1,244 @@
+"""The Twinscape main window: menus, docks, the 3D view and the status bar."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QByteArray, Qt
+from PySide6.QtGui import (
+    QCloseEvent,
+    QIcon,
+)
+from PySide6.QtWidgets import QMainWindow, QMessageBox, QWidget
+
+from twinscape import __version__
+from twinscape.io.loading import DEMO_SCENE, new_project
+from twinscape.model.layers import Layer
+from twinscape.model.project import Project
+from twinscape.ui.bookmarks_dock import BookmarksDock
+from twinscape.ui.dialogs import show_error
+from twinscape.ui.drop import FileDropMixin
+from twinscape.ui.file_actions import FileActions
+from twinscape.ui.icons import icon
+from twinscape.ui.layer_tree import LayerTreeDock
+from twinscape.ui.loader import Loader
+from twinscape.ui.menus import WindowMenus
+from twinscape.ui.project_watch import ProjectWatcher
+from twinscape.ui.recent_files import app_settings
+from twinscape.ui.status_bar import CoordinateStatus
+from twinscape.ui.styling_dock import LayerStylingDock
+from twinscape.ui.viewport import Viewport
+
+APP_NAME = "Twinscape"
+APP_ICON = DEMO_SCENE.parents[1] / "assets" / "icons" / "twinscape.svg"
+EMPTY_HINT = (
+    "Drop a project or elevation rasters here\nor use File \u203a Add Data\u2026 (Ctrl+Shift+A)"
+)
+
+
+def app_icon() -> QIcon:
+    """The application icon (assets/icons/twinscape.svg, or a drawn one)."""
+    if APP_ICON.is_file():
+        loaded = QIcon(str(APP_ICON))
+        if not loaded.pixmap(32, 32).isNull():  # needs Qt's SVG image plugin
+            return loaded
+    return icon("terrain")
+
+
+class MainWindow(WindowMenus, FileDropMixin, QMainWindow):
+    """One project in a window: the 3D view in the centre, docks around it.
+
+    Parameters
+    ----------
+    project
+        The project to show; an empty new project when None.
+    restore_layout
+        Restore the window size and dock layout the user left last time.
+    """
+
+    def __init__(
+        self,
+        project: Project | None = None,
+        *,
+        restore_layout: bool = True,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("mainWindow")
+        self.setWindowIcon(app_icon())
+        self.setAcceptDrops(True)
+        self.setDockNestingEnabled(True)
+        self._default_size()
+        self._project: Project | None = None
+        self._dirty = False
+        self._closed = False
+
+        self.loader = Loader(self)
+        self.watcher = ProjectWatcher(self)
+        self.viewport = Viewport(self)
+        self.setCentralWidget(self.viewport)
+        self.files = FileActions(self)
+
+        self.layer_dock = LayerTreeDock(self.watcher, self)
+        self.styling_dock = LayerStylingDock(self.watcher, self)
+        self.bookmarks_dock = BookmarksDock(self.watcher, self.viewport.current_view, self)
+        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.layer_dock)
+        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.bookmarks_dock)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.styling_dock)
+        self.splitDockWidget(self.layer_dock, self.bookmarks_dock, Qt.Orientation.Vertical)
+        self.resizeDocks(
+            [self.layer_dock, self.styling_dock], [300, 320], Qt.Orientation.Horizontal
+        )
+        self.resizeDocks(
+            [self.layer_dock, self.bookmarks_dock], [560, 300], Qt.Orientation.Vertical
+        )
+
+        self.status = CoordinateStatus(
+            self.statusBar(), self.viewport.plotter, self.viewport.pick_world
+        )
+        self._build_actions()
+        self._build_menus()
+
+        self.watcher.modified.connect(self._modified)
+        self.watcher.render_needed.connect(self.viewport.request_render)
+        self.watcher.project_changed.connect(self._project_field_changed)
+        self.layer_dock.current_layer_changed.connect(self.styling_dock.show_layer)
+        self.layer_dock.zoom_requested.connect(self.viewport.zoom_to_layer)
+        self.layer_dock.properties_requested.connect(self.show_properties)
+        self.layer_dock.files_dropped.connect(self.handle_dropped_paths)
+        self.bookmarks_dock.go_requested.connect(self.viewport.apply_view)
+        self.loader.busy_changed.connect(self._busy_changed)
+        self.watcher.layers_changed.connect(self._update_hint)
+        self.watcher.layer_changed.connect(
+            lambda _layer, field: field == "grid" and self._update_hint()
+        )
+
+        if restore_layout:
+            self._restore_layout()
+        self.set_project(project if project is not None else new_project())
+
+    def _default_size(self) -> None:
+        screen = self.screen().availableGeometry() if self.screen() is not None else None
+        width, height = 1600, 1000
+        if screen is not None:
+            width, height = (
+                min(width, int(screen.width() * 0.92)),
+                min(height, int(screen.height() * 0.92)),
+            )
+        self.resize(width, height)
+
+    # -- the project -----------------------------------------------------------------
+    @property
+    def project(self) -> Project:
+        """The project shown."""
+        assert self._project is not None
+        return self._project
+
+    def set_project(self, project: Project) -> None:
+        """Show ``project`` instead of the current one (no questions asked)."""
+        self._project = project
+        self.viewport.set_project(project)
+        self.status.set_project(project)
+        self.watcher.watch(project)  # docks follow through project_replaced
+        self._update_hint()
+        self.mark_clean()
+
+    def _update_hint(self) -> None:
+        empty = self._project is None or self._project.bounds() is None
+        self.viewport.set_hint(EMPTY_HINT if empty else None)
+
+    @property
+    def is_dirty(self) -> bool:
+        """True when the project has changes that are not saved."""
+        return self._dirty
+
+    def mark_clean(self) -> None:
+        """The project matches its file (just opened, created or saved)."""
+        self._dirty = False
+        self._update_title()
+
+    def _modified(self) -> None:
+        if not self._dirty:
+            self._dirty = True
+            self._update_title()
+
+    def _update_title(self) -> None:
+        name = self._project.name if self._project is not None else "Untitled"
+        self.setWindowTitle(f"{name}{'*' if self._dirty else ''} \u2014 {APP_NAME}")
+
+    def _project_field_changed(self, field: str) -> None:
+        if field == "name":
+            self._update_title()
+        elif field == "crs":
+            self.status.update_crs()
+
+    def _busy_changed(self, busy: bool) -> None:
+        for action in (
+            self.new_action,
+            self.open_action,
+            self.add_data_action,
+            self.recent_menu.menuAction(),
+        ):
+            action.setEnabled(not busy)
+
+    # -- small commands --------------------------------------------------------------
+    def _zoom_to_current(self) -> None:
+        layer = self.layer_dock.current_layer()
+        if layer is not None:
+            self.viewport.zoom_to_layer(layer)
+
+    def show_properties(self, layer: Layer) -> None:
+        """Show the styling panel of ``layer``."""
+        self.styling_dock.show_layer(layer)
+        self.styling_dock.show()
+        self.styling_dock.raise_()
+
+    def _open_recent(self, path) -> None:  # noqa: ANN001
+        if not path.exists():
+            show_error(
+                self,
+                "Could not open",
+                f"{path}: the file no longer exists; it was removed from the recent files",
+            )
+            self.recent.remove(path)
+            return
+        self.files.open_path(path)
+
+    def _about(self) -> None:
+        QMessageBox.about(
+            self,
+            f"About {APP_NAME}",
+            f"<h3>{APP_NAME} {__version__}</h3><p>A desktop 3D digital twin for "
+            "planning cities and infrastructure in desert and mountain terrain.</p>"
+            "<p>Elevation data: SRTM, courtesy of the U.S. Geological Survey.</p>",
+        )
+
+    # -- settings and closing --------------------------------------------------------
+    def _restore_layout(self) -> None:
+        settings = app_settings()
+        geometry = settings.value("mainWindow/geometry")
+        state = settings.value("mainWindow/state")
+        if isinstance(geometry, QByteArray):
+            self.restoreGeometry(geometry)
+        if isinstance(state, QByteArray):
+            self.restoreState(state)
+
+    def _save_layout(self) -> None:
+        settings = app_settings()
+        settings.setValue("mainWindow/geometry", self.saveGeometry())
+        settings.setValue("mainWindow/state", self.saveState())
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        """Ask to save, stop loads, and free the GL context before the window goes."""
+        if self._closed:
+            event.accept()
+            return
+        if not self.files.maybe_save():
+            event.ignore()
+            return
+        self._closed = True
+        self._save_layout()
+        self.loader.shutdown()
+        self.status.stop()
+        self.watcher.unwatch()
+        self.viewport.shutdown()
+        event.accept()
+        super().closeEvent(event)

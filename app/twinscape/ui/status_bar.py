@@ -1,0 +1,215 @@
+"""The status bar: the world position, latitude/longitude and DEM elevation under the mouse.
+
+Mouse moves over the 3D view are throttled (one pick per ~30 ms); the point
+is picked on the scene, converted to lon/lat with pyproj, and the elevation
+is sampled from the DEM grid of the topmost visible terrain layer (the data,
+not the exaggerated mesh).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from PySide6.QtCore import QEvent, QObject, QPoint, Qt, QTimer
+from PySide6.QtGui import QFont, QFontDatabase, QMouseEvent
+from PySide6.QtWidgets import QLabel, QMessageBox, QStatusBar, QToolButton, QWidget
+
+from twinscape.geo.crs import LonLatTransformer, crs_label
+from twinscape.geo.sampling import sample_elevation
+from twinscape.model.layers import TerrainLayer
+from twinscape.model.project import Project
+from twinscape.ui.icons import icon
+
+DASH = "\u2014"
+MINUS = "\u2212"
+THROTTLE_MS = 30
+
+
+def _grouped(value: float, decimals: int = 1) -> str:
+    text = f"{abs(value):,.{decimals}f}".replace(",", " ")
+    return (MINUS if value < 0 else "") + text
+
+
+def format_position(x: float, y: float, crs: str | None) -> str:
+    """``E 712 345.2  N 3 512 345.7 m (EPSG:32636)``."""
+    suffix = f" ({crs})" if crs else ""
+    return f"E {_grouped(x)}  N {_grouped(y)} m{suffix}"
+
+
+def format_lonlat(lon: float, lat: float) -> str:
+    """``31.7512° N, 35.4521° E``."""
+    ns = "N" if lat >= 0 else "S"
+    ew = "E" if lon >= 0 else "W"
+    return f"{abs(lat):.4f}\u00b0 {ns}, {abs(lon):.4f}\u00b0 {ew}"
+
+
+def format_elevation(z: float | None) -> str:
+    """``elev −398.0 m``; a dash when there is no data."""
+    if z is None or not math.isfinite(z):
+        return f"elev {DASH}"
+    return f"elev {_grouped(z)} m"
+
+
+def elevation_at(project: Project, x: float, y: float) -> float | None:
+    """DEM elevation at world (x, y) from the topmost visible loaded terrain that has data there."""
+    for layer in reversed(project.layers):
+        if isinstance(layer, TerrainLayer) and layer.visible and layer.grid is not None:
+            value = float(sample_elevation(layer.grid, x, y))
+            if math.isfinite(value):
+                return value
+    return None
+
+
+class CoordinateStatus(QObject):
+    """Fills a QStatusBar with the cursor readout and the project CRS.
+
+    Parameters
+    ----------
+    status_bar
+        The window's status bar.
+    view_widget
+        The interactor widget whose mouse moves are followed.
+    pick
+        ``pick(x_px, y_px) -> (x, y, z) | None`` in VTK display coordinates.
+    """
+
+    def __init__(self, status_bar: QStatusBar, view_widget: QWidget, pick: Any) -> None:
+        super().__init__(status_bar)
+        self._view = view_widget
+        self._pick = pick
+        self._project: Project | None = None
+        self._lonlat: LonLatTransformer | None = None
+        self._pending: tuple[int, int] | None = None
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(THROTTLE_MS)
+        self._timer.timeout.connect(self._update_pending)
+
+        mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+        self.position_label = self._label(
+            "position", mono, "E 000 000.0  N 0 000 000.0 m (EPSG:00000)"
+        )
+        self.lonlat_label = self._label("lonlat", mono, "00.0000\u00b0 N, 000.0000\u00b0 E")
+        self.elevation_label = self._label("elevation", mono, f"elev {MINUS}0 000.0 m")
+        for label in (self.position_label, self.lonlat_label, self.elevation_label):
+            status_bar.addPermanentWidget(label)
+        self.crs_button = QToolButton(status_bar)
+        self.crs_button.setObjectName("crsButton")
+        self.crs_button.setAutoRaise(True)
+        self.crs_button.setIcon(icon("crs"))
+        self.crs_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.crs_button.setToolTip("Project coordinate reference system")
+        self.crs_button.clicked.connect(self._show_crs)
+        status_bar.addPermanentWidget(self.crs_button)
+        self.clear()
+        view_widget.installEventFilter(self)
+
+    def _label(self, name: str, font: QFont, widest: str) -> QLabel:
+        label = QLabel()
+        label.setObjectName(name)
+        label.setFont(font)
+        label.setMinimumWidth(label.fontMetrics().horizontalAdvance(widest) + 16)
+        label.setContentsMargins(6, 0, 6, 0)
+        return label
+
+    # -- project ---------------------------------------------------------------------
+    def set_project(self, project: Project | None) -> None:
+        """Follow ``project`` (its CRS and layers)."""
+        self._project = project
+        self.update_crs()
+        self.clear()
+
+    def update_crs(self) -> None:
+        """Refresh the permanent CRS widget and the lon/lat transformer."""
+        crs = self._project.crs if self._project is not None else None
+        self._lonlat = None
+        if crs:
+            try:
+                self._lonlat = LonLatTransformer(crs)
+            except Exception:  # noqa: BLE001 - a CRS pyproj cannot invert: no lon/lat
+                self._lonlat = None
+            try:
+                label = crs_label(crs)
+            except Exception:  # noqa: BLE001
+                label = crs
+            self.crs_button.setText(label)
+            self.crs_button.setToolTip(f"Project CRS: {label}")
+        else:
+            self.crs_button.setText("No CRS")
+            self.crs_button.setToolTip("The project CRS is set by the first layer added")
+
+    def _show_crs(self) -> None:
+        crs = self._project.crs if self._project is not None else None
+        text = (
+            f"Project CRS: {self.crs_button.text()}\n\nEvery layer is reprojected to it when "
+            "it is loaded; coordinates in the status bar are in this CRS."
+            if crs
+            else "The project has no CRS yet: the first layer added picks the UTM zone of its data."
+        )
+        QMessageBox.information(self._view.window(), "Coordinate reference system", text)
+
+    # -- mouse -----------------------------------------------------------------------
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        """Follow mouse moves over the 3D view (never consumes the event)."""
+        if watched is self._view:
+            kind = event.type()
+            if kind == QEvent.Type.MouseMove and isinstance(event, QMouseEvent):
+                self.hover_widget(event.position().toPoint())
+            elif kind == QEvent.Type.Leave:
+                self._timer.stop()
+                self._pending = None
+                self.clear()
+        return False
+
+    def hover_widget(self, pos: QPoint) -> None:
+        """Qt widget position (logical px, origin top-left) -> throttled readout."""
+        ratio = self._view.devicePixelRatioF()
+        x = int(round(pos.x() * ratio))
+        y = int(round((self._view.height() - pos.y() - 1) * ratio))  # VTK's y is flipped
+        self.hover_display(x, y)
+
+    def hover_display(self, x: int, y: int) -> None:
+        """VTK display position (device px, origin bottom-left) -> readout within ~30 ms."""
+        self._pending = (x, y)
+        if not self._timer.isActive():
+            self._timer.start()
+
+    def _update_pending(self) -> None:
+        if self._pending is not None:
+            x, y = self._pending
+            self._pending = None
+            self.update_at(x, y)
+
+    def update_at(self, x: int, y: int) -> None:
+        """Pick at VTK display (x, y) now and show the readout."""
+        point = self._pick(x, y) if self._project is not None else None
+        if point is None:
+            self.clear()
+            return
+        wx, wy = float(point[0]), float(point[1])
+        crs = self._project.crs if self._project is not None else None
+        self.position_label.setText(format_position(wx, wy, crs))
+        if self._lonlat is not None:
+            lon, lat = self._lonlat.to_lonlat(wx, wy)
+            self.lonlat_label.setText(format_lonlat(float(lon), float(lat)))
+        else:
+            self.lonlat_label.setText(DASH)
+        assert self._project is not None
+        self.elevation_label.setText(format_elevation(elevation_at(self._project, wx, wy)))
+
+    def readout(self) -> str:
+        """The three readouts as one line (``position | lon/lat | elevation``)."""
+        parts = (self.position_label, self.lonlat_label, self.elevation_label)
+        return " | ".join(label.text() for label in parts)
+
+    def clear(self) -> None:
+        """Show dashes (the cursor is over the background or outside the view)."""
+        self.position_label.setText(f"E {DASH}  N {DASH}")
+        self.lonlat_label.setText(DASH)
+        self.elevation_label.setText(f"elev {DASH}")
+
+    def stop(self) -> None:
+        """Stop following the mouse (the window is closing)."""
+        self._timer.stop()
+        self._view.removeEventFilter(self)

@@ -1,0 +1,187 @@
+"""The 3D view: a widget that owns a pyvistaqt ``QtInteractor`` and the project's SceneView.
+
+The interactor is owned, not subclassed (see CODE-ANCHORS, pyvistaqt). Renders
+are requested, not done: :meth:`Viewport.request_render` coalesces every model
+change of one event-loop turn into a single render, and nothing is rendered
+while the window is hidden or after it was closed (rendering into a finalized
+GL context can freeze other windows, pyvistaqt #762).
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QTimer
+from PySide6.QtGui import QShowEvent
+from PySide6.QtWidgets import QVBoxLayout, QWidget
+from pyvistaqt import QtInteractor
+from vtkmodules.vtkRenderingCore import vtkTextActor
+
+from twinscape.model.bookmarks import CameraView
+from twinscape.model.layers import Layer
+from twinscape.model.project import Project
+from twinscape.render.scene import SceneView
+
+log = logging.getLogger(__name__)
+
+
+class Viewport(QWidget):
+    """Central widget of the main window: the 3D scene of one project at a time."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("viewport")
+        # off_screen=False: pyvista.OFF_SCREEN may be on in the same process (render tests)
+        self.plotter = QtInteractor(self, auto_update=False, off_screen=False)
+        self.plotter.setObjectName("viewport3d")
+        # drops go to the main window (which knows projects and DEMs), not to pyvista.read
+        self.plotter.setAcceptDrops(False)
+        iren = getattr(self.plotter, "iren", None)
+        if iren is not None:
+            # no debug keys in a GIS: pyvista's ('q' screenshot, 'b', 'C', +/-) and VTK's
+            # interactor-style letters ('w' wireframe, '3' stereo, 'r' reset, 'e' exit, ...)
+            iren.clear_key_event_callbacks()
+            iren.interactor.RemoveObservers("CharEvent")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.plotter)
+        self.scene: SceneView | None = None
+        self._hint = _hint_actor()
+        self.plotter.renderer.AddActor(self._hint)
+        self._closed = False
+        self._pending = False
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(0)
+        self._timer.timeout.connect(self._render_now)
+
+    # -- the project -----------------------------------------------------------------
+    def set_project(self, project: Project) -> None:
+        """Show ``project``: a new SceneView, at its saved camera or framing all of it."""
+        self._close_scene()
+        self.scene = SceneView(self.plotter, project)
+        if project.view is not None:
+            self.scene.apply_view(project.view)
+        else:
+            self.scene.frame()
+        self.request_render()
+
+    def current_view(self) -> CameraView | None:
+        """The camera in world coordinates, or None without a scene."""
+        return None if self.scene is None else self.scene.current_view()
+
+    def apply_view(self, view: CameraView) -> None:
+        """Move the camera to ``view``."""
+        if self.scene is not None:
+            self.scene.apply_view(view)
+            self.request_render()
+
+    def zoom_to_all(self) -> None:
+        """Frame every loaded layer."""
+        if self.scene is not None:
+            self.scene.frame()
+            self.request_render()
+
+    def zoom_to_layer(self, layer: Layer) -> None:
+        """Frame one layer."""
+        if self.scene is not None and layer.bounds is not None:
+            self.scene.zoom_to_layer(layer)
+            self.request_render()
+
+    def pick_world(self, x_px: int, y_px: int) -> tuple[float, float, float] | None:
+        """World point under VTK display coordinates (origin bottom-left), or None."""
+        if self.scene is None or self._closed:
+            return None
+        return self.scene.pick_world(x_px, y_px)
+
+    def set_hint(self, text: str | None) -> None:
+        """Show ``text`` in the middle of the view (e.g. how to add data); None hides it."""
+        if self._closed:
+            return
+        self._hint.SetInput(text or "")
+        self._hint.SetVisibility(bool(text))
+        self.request_render()
+
+    # -- rendering -------------------------------------------------------------------
+    def request_render(self) -> None:
+        """Render once the current burst of changes is over (coalesced)."""
+        if not self._closed:
+            self._timer.start()
+
+    def _render_now(self) -> None:
+        if self._closed:
+            return
+        if not self.isVisible() or self.window().isMinimized():
+            self._pending = True  # render when shown again
+            return
+        self._pending = False
+        self.plotter.render()
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt override
+        """Catch up on a render that was skipped while hidden."""
+        super().showEvent(event)
+        if self._pending:
+            self.request_render()
+
+    def display_size(self) -> tuple[int, int]:
+        """Size of the render window in device pixels (VTK display coordinates)."""
+        width, height = self.plotter.render_window.GetSize()
+        return int(width), int(height)
+
+    def image(self, *, scale: int = 1, settle: bool = True) -> np.ndarray:
+        """RGB pixels (rows from the top) of the view; ``settle`` renders full detail first."""
+        if self.scene is not None and settle:
+            if scale > 1:  # finer detail for a picture larger than the window
+                self.scene.settle(tolerance_px=1.0 / scale)
+            else:
+                self.scene.settle()
+        self.plotter._render()  # synchronous, so the picture is current
+        return self.plotter.screenshot(return_img=True, scale=scale)
+
+    def save_screenshot(self, path: str | Path, *, scale: int = 1) -> Path:
+        """Write a PNG of the view at full detail, ``scale`` times the window size."""
+        from PIL import Image  # pillow comes with pyvista
+
+        path = Path(path)
+        if path.suffix.lower() != ".png":
+            path = path.with_suffix(".png")
+        pixels = self.image(scale=scale)
+        Image.fromarray(np.ascontiguousarray(pixels)).save(path)
+        self.request_render()  # back to the interactive level of detail
+        return path
+
+    # -- shutdown --------------------------------------------------------------------
+    def _close_scene(self) -> None:
+        if self.scene is not None:
+            scene, self.scene = self.scene, None
+            scene.close()
+
+    def shutdown(self) -> None:
+        """Close the scene and the interactor (frees the GL context); idempotent."""
+        if self._closed:
+            return
+        self._closed = True
+        self._timer.stop()
+        self._close_scene()
+        self.plotter.renderer.RemoveActor(self._hint)
+        self.plotter.close()
+
+
+def _hint_actor() -> vtkTextActor:
+    """A centred, DPI-aware 2D text for the empty view."""
+    actor = vtkTextActor()
+    actor.SetTextScaleModeToNone()
+    coord = actor.GetPositionCoordinate()
+    coord.SetCoordinateSystemToNormalizedViewport()
+    coord.SetValue(0.5, 0.5)
+    prop = actor.GetTextProperty()
+    prop.SetJustificationToCentered()
+    prop.SetVerticalJustificationToCentered()
+    prop.SetFontSize(20)
+    prop.SetLineSpacing(1.4)
+    prop.SetColor(0.23, 0.30, 0.38)
+    actor.SetVisibility(False)
+    actor.PickableOff()
+    return actor
