@@ -66,8 +66,7 @@ def test_a_4096_grid_draws_a_few_hundred_thousand_triangles(
     centre = image[h // 2 - 10 : h // 2 + 10, w // 2 - 10 : w // 2 + 10]
     assert centre.std() < 60  # a picture, not noise
     visual = next(iter(scene.visuals.values()))
-    cache = visual._meshes.used + visual._textures.used
-    assert cache < 256 * 2**20
+    assert visual.cache.nbytes < 256 * 2**20
     scene.close()
 
 

@@ -1,4 +1,4 @@
-"""Tiling, geometric errors, skirts, holes and textures of render/terrain_tiles.py (numpy only)."""
+"""Tiling, geometric errors, skirts, holes and textures: render/terrain_{tiles,lod,mesh}.py."""
 
 from __future__ import annotations
 
@@ -7,13 +7,8 @@ import pytest
 
 from twinscape.geo.origin import LocalOrigin
 from twinscape.model import RasterGrid
-from twinscape.render.terrain_tiles import (
-    TerrainTiles,
-    block_error,
-    choose_tile_size,
-    level_error,
-    level_indices,
-)
+from twinscape.render.terrain_lod import block_error, level_error, level_indices
+from twinscape.render.terrain_tiles import TerrainTiles, choose_tile_size
 
 
 def synthetic(rows: int = 300, cols: int = 270, *, holes: bool = False) -> RasterGrid:

@@ -79,9 +79,13 @@ class Project:
         )
 
     def adopt_origin(self, bounds: tuple[float, float, float, float]) -> None:
-        """Set the origin to the centre of ``bounds`` (rounded to 100 m) if unset."""
-        if self.origin is not None:
-            return
-        cx = round((bounds[0] + bounds[2]) / 2 / 100.0) * 100.0
-        cy = round((bounds[1] + bounds[3]) / 2 / 100.0) * 100.0
-        self.origin = (cx, cy, 0.0)
+        """Set the origin from ``bounds`` (see :func:`origin_for`) if it is unset."""
+        if self.origin is None:
+            self.origin = origin_for(bounds)
+
+
+def origin_for(bounds: tuple[float, float, float, float]) -> Vec3:
+    """The origin a project takes from its first data: the centre, rounded to 100 m."""
+    cx = round((bounds[0] + bounds[2]) / 2 / 100.0) * 100.0
+    cy = round((bounds[1] + bounds[3]) / 2 / 100.0) * 100.0
+    return (cx, cy, 0.0)

@@ -1,18 +1,10 @@
-"""Terrain tiling and level of detail, numpy only (no VTK), so it is unit-testable.
+"""Terrain tiles, numpy only (no VTK), so it is unit-testable.
 
 The grid is cut into square tiles of ``2**k + 1`` samples that share their edge
-samples. Level ``L`` of a tile keeps every ``2**L``-th sample (plus the tile's last
-row and column, so partial tiles at the grid edge keep their extent). Each cell is
-split along the same diagonal at every level, so a coarse triangle is the union
-of finer ones and the vertical error of a level is exact at the full-resolution
-samples. Cracks between tiles at different levels are hidden by skirts: a
-vertical curtain under every inner tile edge, deep enough to cover the largest
-possible mismatch of the shared edge at any pair of levels. Triangles touching a
-NaN sample are dropped (holes); NaN never reaches a point coordinate.
-
-Colour is a texture per tile, cut from a filtered pyramid of the baked colours at
-the level whose texels are about a pixel on screen, so colour detail does not
-depend on the (usually much coarser) geometric level.
+samples (partial tiles at the grid edge keep their extent). :class:`TerrainTiles`
+measures every tile once (box, errors per level, skirt depths) and then serves, per
+tile, the level choice (:mod:`~twinscape.render.terrain_lod`) and the meshes and
+textures (:mod:`~twinscape.render.terrain_mesh`).
 """
 
 from __future__ import annotations
@@ -26,15 +18,23 @@ import numpy as np
 
 from twinscape.geo.origin import LocalOrigin
 from twinscape.model.raster import RasterGrid
+from twinscape.render import terrain_lod as lod
 from twinscape.render.colormaps import color_pyramid
+from twinscape.render.terrain_mesh import (
+    TileMesh,
+    border_indices,
+    clean_cells,
+    grid_faces,
+    grid_tcoords,
+    rim_triangles,
+    skirt_depths,
+    tile_texture,
+)
 
 #: Tile sizes (samples per side) tried from small to large; the first one giving at
 #: most ``MAX_TILES`` tiles is used.
 TILE_SIZES = (65, 129, 257, 513, 1025)
 MAX_TILES = 256
-#: Texture level choice: the finest whose texel spacing on screen is at least this many
-#: pixels (finer would alias without mipmaps, which cost too much on llvmpipe).
-TEXEL_PX = 0.8
 
 
 def choose_tile_size(shape: tuple[int, int], max_tiles: int = MAX_TILES) -> int:
@@ -49,79 +49,6 @@ def _count(n: int, size: int) -> int:
     return max(0, math.ceil((n - 1) / (size - 1)))
 
 
-def level_indices(n: int, stride: int) -> np.ndarray:
-    """Sample indices ``0, stride, 2*stride, ...`` of ``n`` samples, always ending at ``n - 1``."""
-    idx = np.arange(0, n, stride)
-    if idx[-1] != n - 1:
-        idx = np.append(idx, n - 1)
-    return idx
-
-
-def _interp_1d(idx: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """For every sample 0..n-1: the coarse interval ``k`` (into ``idx``) and the fraction in it."""
-    pos = np.arange(n)
-    k = np.clip(np.searchsorted(idx, pos, side="right") - 1, 0, len(idx) - 2)
-    frac = (pos - idx[k]) / (idx[k + 1] - idx[k])
-    return k, frac.astype(np.float32)
-
-
-def level_error(z: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> float:
-    """Max |z - surface of the coarse samples ``z[rows][:, cols]``| over all samples of ``z``.
-
-    The coarse surface splits every cell along the (0,0)-(1,1) diagonal, as the meshes do.
-    NaN samples are ignored; returns 0 when nothing is comparable.
-    """
-    coarse = z[np.ix_(rows, cols)]
-    kr, fr = _interp_1d(rows, z.shape[0])
-    kc, fc = _interp_1d(cols, z.shape[1])
-    kr, kc = kr[:, None], kc[None, :]
-    fr, fc = fr[:, None], fc[None, :]
-    z00 = coarse[kr, kc]
-    z11 = coarse[kr + 1, kc + 1]
-    upper = fc >= fr
-    zb = np.where(upper, coarse[kr, kc + 1], coarse[kr + 1, kc])
-    # upper triangle (00, 01, 11): z00 + fc*(z01-z00) + fr*(z11-z01); lower: swap roles.
-    f1 = np.where(upper, fc, fr)
-    f2 = np.where(upper, fr, fc)
-    surf = z00 + f1 * (zb - z00) + f2 * (z11 - zb)
-    dev = np.abs(z - surf)
-    return float(np.nanmax(dev)) if np.isfinite(dev).any() else 0.0
-
-
-def block_error(z: np.ndarray, stride: int) -> float:
-    """:func:`level_error` for a square tile of ``2**k + 1`` samples and a stride dividing ``2**k``.
-
-    Works on (blocks, stride, blocks, stride) views by broadcasting instead of gathers; the
-    last row and column (coarse edges) are left to the 1-D edge errors.
-    """
-    nb = (z.shape[0] - 1) // stride
-    c = z[::stride, ::stride]
-    z00, z01 = c[:-1, :-1][:, None, :, None], c[:-1, 1:][:, None, :, None]
-    z10, z11 = c[1:, :-1][:, None, :, None], c[1:, 1:][:, None, :, None]
-    f = np.arange(stride, dtype=np.float32) / np.float32(stride)
-    fr, fc = f[None, :, None, None], f[None, None, None, :]
-    upper = fc >= fr
-    f1, f2 = np.where(upper, fc, fr), np.where(upper, fr, fc)
-    zb = np.where(upper, z01, z10)
-    surf = zb - z00
-    surf *= f1
-    zb = np.subtract(z11, zb, out=zb)
-    zb *= f2
-    surf += zb
-    surf += z00
-    surf -= z[:-1, :-1].reshape(nb, stride, nb, stride)
-    dev = np.abs(surf, out=surf)
-    return float(np.nanmax(dev)) if np.isfinite(dev).any() else 0.0
-
-
-def _edge_error(z: np.ndarray, idx: np.ndarray) -> float:
-    """1-D version of :func:`level_error` along one tile edge."""
-    k, f = _interp_1d(idx, len(z))
-    c = z[idx]
-    dev = np.abs(z - (c[k] + f * (c[k + 1] - c[k])))
-    return float(np.nanmax(dev)) if np.isfinite(dev).any() else 0.0
-
-
 @dataclass(frozen=True)
 class Tile:
     """One tile: ``nrows x ncols`` samples from global sample ``(r0, c0)``."""
@@ -134,117 +61,6 @@ class Tile:
     nrows: int
     ncols: int
     outer: tuple[bool, bool, bool, bool]  # north, south, west, east on the grid edge
-
-
-@dataclass(frozen=True)
-class TileMesh:
-    """Arrays of one tile at one level (render coordinates).
-
-    ``faces`` is None when the tile has no nodata: use :meth:`TerrainTiles.template`
-    of ``template_key``, shared by every such tile of that shape. Texture coordinates
-    (:meth:`TerrainTiles.tcoords` of ``tcoords_key``) are shared the same way.
-    """
-
-    points: np.ndarray  # float32 (n, 3)
-    faces: np.ndarray | None  # int32 (m, 3)
-    template_key: tuple[int, int, bool]
-    tcoords_key: tuple[int, int, int, bool]
-    n_triangles: int
-    tcoords: np.ndarray | None = None  # float32 (n, 2) when not shared
-
-    @property
-    def nbytes(self) -> int:
-        """Memory held by the arrays that are not shared."""
-        own = [a.nbytes for a in (self.faces, self.tcoords) if a is not None]
-        return self.points.nbytes + sum(own)
-
-
-def grid_faces(nrows: int, ncols: int, *, skirts: bool) -> np.ndarray:
-    """Triangles (int32 (m, 3)) of an ``nrows x ncols`` sample grid, then its four skirts.
-
-    Skirt points follow the grid points: north row, south row, west column, east
-    column, each a copy of the border samples (see :meth:`TerrainTiles.mesh`).
-    """
-    r = np.arange(nrows - 1)[:, None]
-    c = np.arange(ncols - 1)[None, :]
-    p00 = (r * ncols + c).ravel()
-    p01, p10, p11 = p00 + 1, p00 + ncols, p00 + ncols + 1
-    tris = [np.stack([p00, p01, p11, p00, p11, p10], axis=1).reshape(-1, 3)]
-    if skirts:
-        base = nrows * ncols
-        for top in _sides(nrows, ncols):
-            bot = base + np.arange(len(top))
-            base += len(top)
-            t0, t1, b0, b1 = top[:-1], top[1:], bot[:-1], bot[1:]
-            tris.append(np.stack([t0, t1, b1, t0, b1, b0], axis=1).reshape(-1, 3))
-    return np.concatenate(tris).astype(np.int32)
-
-
-def _sides(nrows: int, ncols: int) -> list[np.ndarray]:
-    """Flat indices of the north, south, west and east border samples."""
-    cols, rows = np.arange(ncols), np.arange(nrows) * ncols
-    return [cols, (nrows - 1) * ncols + cols, rows, rows + ncols - 1]
-
-
-def _clean_cells(valid: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-    """(len(rows)-1, len(cols)-1): coarse cells whose full-resolution samples are all valid."""
-    bad = np.pad(np.cumsum(np.cumsum(~valid, axis=0), axis=1), ((1, 0), (1, 0)))
-    r0, r1 = rows[:-1, None], rows[1:, None] + 1
-    c0, c1 = cols[None, :-1], cols[None, 1:] + 1
-    return (bad[r1, c1] - bad[r0, c1] - bad[r1, c0] + bad[r0, c0]) == 0
-
-
-def _rim_triangles(
-    full: np.ndarray, rows: np.ndarray, cols: np.ndarray, clean: np.ndarray, zc: np.ndarray,
-    rim: int, *, base: int,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
-    """Triangles of level ``rim`` inside the coarse cells (``rows`` x ``cols``) that are not clean.
-
-    At level 0 every triangle without a NaN corner is kept, at coarser rim levels the
-    rim-level cells whose samples are all valid. Returns faces (indexing coarse vertices
-    ``a * len(cols) + b`` or new vertices from ``base``), the full-resolution (row, col)
-    of the new vertices and their elevations (moved onto the coarse edge they lie on
-    when both its ends are valid, so the coarse and the rim triangles meet).
-    """
-    valid = np.isfinite(full)
-    fr, fc = level_indices(full.shape[0], 1 << rim), level_indices(full.shape[1], 1 << rim)
-    per_r = np.diff(np.searchsorted(fr, rows))
-    per_c = np.diff(np.searchsorted(fc, cols))
-    mask = np.repeat(np.repeat(~clean, per_r, axis=0), per_c, axis=1)
-    nfc = len(fc)
-    r, c = np.nonzero(mask if rim == 0 else mask & _clean_cells(valid, fr, fc))
-    v00 = r * nfc + c
-    tris = np.concatenate(
-        [np.stack([v00, v00 + 1, v00 + nfc + 1], 1), np.stack([v00, v00 + nfc + 1, v00 + nfc], 1)]
-    )
-    if rim == 0:
-        tris = tris[valid.ravel()[tris].all(axis=1)]
-    if not len(tris):
-        return np.zeros((0, 3), np.int32), np.zeros((0, 2), int), np.zeros(0, np.float32)
-    used, inverse = np.unique(tris, return_inverse=True)
-    ui, uj = np.divmod(used, nfc)
-    rpos, cpos = np.full(full.shape[0], -1), np.full(full.shape[1], -1)
-    rpos[rows], cpos[cols] = np.arange(len(rows)), np.arange(len(cols))
-    ur, uc = fr[ui], fc[uj]  # full-resolution row / column
-    coarse = (rpos[ur] >= 0) & (cpos[uc] >= 0)
-    index = np.where(coarse, rpos[ur] * len(cols) + cpos[uc], 0)
-    new = ~coarse
-    index[new] = base + np.arange(new.sum())
-    er, ec = ur[new], uc[new]
-    ez = full[er, ec].copy()
-    for on_row in (True, False):  # snap onto coarse edges along rows, then columns
-        a = (rpos if on_row else cpos)[er if on_row else ec]
-        t = ec if on_row else er
-        line = cols if on_row else rows
-        sel = np.flatnonzero(a >= 0)
-        b = np.clip(np.searchsorted(line, t[sel]) - 1, 0, len(line) - 2)
-        f = ((t[sel] - line[b]) / (line[b + 1] - line[b])).astype(np.float32)
-        z0 = zc[a[sel], b] if on_row else zc[b, a[sel]]
-        z1 = zc[a[sel], b + 1] if on_row else zc[b + 1, a[sel]]
-        ok = np.isfinite(z0) & np.isfinite(z1)
-        ez[sel[ok]] = (z0 + f * (z1 - z0))[ok]
-    faces = index[inverse.reshape(-1, 3)].astype(np.int32)
-    return faces, np.stack([er, ec], axis=1), ez
 
 
 class TerrainTiles:
@@ -264,6 +80,8 @@ class TerrainTiles:
     errors
         (tiles, levels) float32: max vertical deviation in metres of each level from
         the full-resolution samples (0 at level 0, non-decreasing).
+    skirt_depth
+        (tiles, levels, 4) float32: depth of the north, south, west and east skirts.
     bbox
         (tiles, 6): xmin, xmax, ymin, ymax, zmin, zmax in render coordinates.
     """
@@ -312,7 +130,8 @@ class TerrainTiles:
 
     def indices(self, tile: Tile, level: int) -> tuple[np.ndarray, np.ndarray]:
         """Local row and column indices of the tile's samples at ``level``."""
-        return level_indices(tile.nrows, 1 << level), level_indices(tile.ncols, 1 << level)
+        stride = 1 << level
+        return lod.level_indices(tile.nrows, stride), lod.level_indices(tile.ncols, stride)
 
     def _measure(self, tile: Tile) -> None:
         z = self.tile_values(tile)
@@ -326,23 +145,10 @@ class TerrainTiles:
         y = self._y[tile.r0 : tile.r0 + tile.nrows]
         zmin, zmax = float(np.nanmin(z)), float(np.nanmax(z))
         self.bbox[i] = (x[0], x[-1], y[-1], y[0], zmin - self.origin.z, zmax - self.origin.z)
-        edges = (z[0], z[-1], z[:, 0], z[:, -1])
-        edge_err = np.zeros((self.n_levels, 4), np.float32)
         square = tile.nrows == tile.ncols == self.tile_size
-        for level in range(1, self.n_levels):
-            rows, cols = self.indices(tile, level)
-            if square:
-                self.errors[i, level] = block_error(z, 1 << level)
-            else:
-                self.errors[i, level] = level_error(z, rows, cols)
-            for s, (edge, idx) in enumerate(zip(edges, (cols, cols, rows, rows))):
-                edge_err[level, s] = _edge_error(edge, idx)
-        edge_err = np.maximum.accumulate(edge_err, axis=0)
-        self.errors[i] = np.maximum.accumulate(np.maximum(self.errors[i], edge_err.max(axis=1)))
-        # A neighbour at level b differs from us (level a) by <= err[a] + err[b] <= err[a] + max.
-        depth = edge_err + edge_err.max(axis=0) + 0.05 * min(self.grid.resolution)
-        depth[:, list(tile.outer)] = 0.0
-        self.skirt_depth[i] = depth
+        self.errors[i], edge_errors = lod.tile_errors(z, self.n_levels, square=square)
+        margin = 0.05 * min(self.grid.resolution)
+        self.skirt_depth[i] = skirt_depths(edge_errors, tile.outer, margin)
 
     def set_colors(self, rgb: np.ndarray) -> None:
         """Use ``rgb`` (uint8 (rows, cols, 3), full resolution) for the tile textures.
@@ -353,30 +159,19 @@ class TerrainTiles:
             raise ValueError(f"colours {rgb.shape} do not match the grid {self.values.shape}")
         self.colors = color_pyramid(rgb, np.isfinite(self.values), self.n_levels)
 
-    # -- level of detail ------------------------------------------------------------
-    def distances(self, eye: np.ndarray, ve: float = 1.0) -> np.ndarray:
-        """Distance from ``eye`` (render coordinates) to every tile's box (z scaled by ``ve``)."""
-        lo = self.bbox[:, [0, 2, 4]] * [1.0, 1.0, ve]
-        hi = self.bbox[:, [1, 3, 5]] * [1.0, 1.0, ve]
-        gap = np.maximum(np.maximum(lo - eye, eye - hi), 0.0)
-        return np.sqrt((gap * gap).sum(axis=1))
-
+    # -- level of detail (see terrain_lod) -----------------------------------------
     def pixels_per_metre(
         self, eye: tuple[float, float, float], view_angle: float, viewport_h: float,
         *, ve: float = 1.0, parallel_scale: float | None = None,
     ) -> np.ndarray:  # fmt: skip
         """Screen pixels per metre at the nearest point of every tile."""
-        if parallel_scale is not None:
-            return np.full(len(self.tiles), viewport_h / (2.0 * parallel_scale))
-        d = np.maximum(self.distances(np.asarray(eye, np.float64), ve), 1e-6)
-        return viewport_h / (2.0 * d * math.tan(math.radians(view_angle) / 2.0))
+        return lod.pixels_per_metre(
+            self.bbox, eye, view_angle, viewport_h, ve=ve, parallel_scale=parallel_scale
+        )
 
     def screen_errors(self, scale: np.ndarray, ve: float = 1.0) -> np.ndarray:
-        """Screen-space error (px) of every (tile, level) at ``scale`` px/m.
-
-        ``error * ve * viewport_h / (2 * distance * tan(view_angle / 2))``.
-        """
-        return self.errors * (ve * scale[:, None])
+        """Screen-space error (px) of every (tile, level) at ``scale`` px/m."""
+        return lod.screen_errors(self.errors, scale, ve)
 
     def select_levels(
         self, scale: np.ndarray, tolerance_px: float, *, ve: float = 1.0,
@@ -386,7 +181,7 @@ class TerrainTiles:
 
         Returns -1 for empty tiles and tiles flagged ``outside`` (the view frustum).
         """
-        levels = np.maximum((self.screen_errors(scale, ve) <= tolerance_px).sum(axis=1) - 1, 0)
+        levels = lod.select_levels(self.errors, scale, tolerance_px, ve)
         if outside is not None:
             levels[outside] = -1
         levels[self.empty] = -1
@@ -399,28 +194,17 @@ class TerrainTiles:
         at most the tolerance. 0 for tiles without nodata (unused).
         """
         res = max(self.grid.resolution)
-        with np.errstate(divide="ignore"):
-            level = np.floor(np.log2(tolerance_px / (res * scale)))
-        level = np.clip(np.nan_to_num(level, nan=0.0), 0, self.n_levels - 1).astype(int)
+        level = lod.rim_levels(res, scale, tolerance_px, self.n_levels)
         return np.where(self.has_nodata, level, 0)
 
-    def texture_levels(self, scale: np.ndarray, texel_px: float = TEXEL_PX) -> np.ndarray:
+    def texture_levels(self, scale: np.ndarray, texel_px: float = lod.TEXEL_PX) -> np.ndarray:
         """Finest texture level per tile whose texels are at least ``texel_px`` on screen."""
         res = max(self.grid.resolution)
-        with np.errstate(divide="ignore"):
-            level = np.ceil(np.log2(texel_px / (res * scale)))
-        top = max(len(self.colors), 1) - 1
-        return np.clip(np.nan_to_num(level, nan=0.0), 0, top).astype(int)
+        return lod.texture_levels(res, scale, max(len(self.colors), 1), texel_px)
 
     def outside(self, planes: np.ndarray, ve: float = 1.0) -> np.ndarray:
         """Tiles whose box lies wholly outside one of the (6, 4) inward ``planes``."""
-        lo = self.bbox[:, [0, 2, 4]] * [1.0, 1.0, ve]
-        hi = self.bbox[:, [1, 3, 5]] * [1.0, 1.0, ve]
-        out = np.zeros(len(self.tiles), bool)
-        for a, b, c, d in np.asarray(planes, np.float64).reshape(-1, 4):
-            n = np.array([a, b, c])
-            out |= np.where(n >= 0, hi, lo) @ n + d < 0  # the corner furthest inside
-        return out
+        return lod.boxes_outside(self.bbox, planes, ve)
 
     # -- meshes and textures --------------------------------------------------------
     def template(self, key: tuple[int, int, bool]) -> np.ndarray:
@@ -436,13 +220,7 @@ class TerrainTiles:
         """
         if key not in self._tcoords:
             nrows, ncols, level, skirts = key
-            rows, cols = level_indices(nrows, 1 << level), level_indices(ncols, 1 << level)
-            tc = np.empty((len(rows), len(cols), 2), np.float32)
-            tc[..., 0], tc[..., 1] = cols[None, :], rows[:, None]
-            tc = tc.reshape(-1, 2)
-            if skirts:
-                tc = np.concatenate([tc, *(tc[s] for s in _sides(len(rows), len(cols)))])
-            self._tcoords[key] = tc
+            self._tcoords[key] = grid_tcoords(nrows, ncols, level, skirts=skirts)
         return self._tcoords[key]
 
     def mesh(self, index: int, level: int, *, rim: int = 0, skirts: bool = True) -> TileMesh:
@@ -464,7 +242,7 @@ class TerrainTiles:
         pts = self._points(tile, rows, cols, np.where(nan, fill, z)).reshape(-1, 3)
         nan = nan.ravel()
         if skirts:
-            sides = _sides(nr, nc)
+            sides = border_indices(nr, nc)
             drop = [np.array([0, 0, d], np.float32) for d in self.skirt_depth[index, level]]
             pts = np.concatenate([pts, *(pts[s] - d for s, d in zip(sides, drop))])
             nan = np.concatenate([nan, *(nan[s] for s in sides)])
@@ -474,10 +252,10 @@ class TerrainTiles:
         if not self.has_nodata[index]:
             return TileMesh(pts, None, key, tkey, len(faces))
         n_grid = 2 * (nr - 1) * (nc - 1)
-        clean = _clean_cells(np.isfinite(full), rows, cols)
+        clean = clean_cells(np.isfinite(full), rows, cols)
         keep = np.concatenate([np.repeat(clean.ravel(), 2), ~nan[faces[n_grid:]].any(axis=1)])
         rim = min(rim, level)
-        fine_faces, extra_rc, extra_z = _rim_triangles(
+        fine_faces, extra_rc, extra_z = rim_triangles(
             full, rows, cols, clean, z, rim, base=len(pts)
         )
         tc = self.tcoords(tkey)
@@ -506,14 +284,7 @@ class TerrainTiles:
     ) -> tuple[np.ndarray, tuple[float, float, float, float]]:
         """Colours of tile ``index`` at pyramid ``level`` and their texture-coordinate map.
 
-        Returns ``(rgb, (su, ou, sv, ov))``: ``rgb`` is uint8 (height, width, 3) with row 0
-        the southern edge (VTK image order); a vertex with texture coordinates (col, row)
-        samples ``u = su * col + ou``, ``v = sv * row + ov`` (texel centres on samples).
+        See :func:`~twinscape.render.terrain_mesh.tile_texture`.
         """
         tile = self.tiles[index]
-        level = min(level, len(self.colors) - 1)
-        s = 1 << level
-        h, w = (tile.nrows - 1) // s + 1, (tile.ncols - 1) // s + 1
-        rgb = self.colors[level][tile.r0 // s : tile.r0 // s + h, tile.c0 // s : tile.c0 // s + w]
-        mapping = (1.0 / (s * w), 0.5 / w, -1.0 / (s * h), (h - 0.5) / h)
-        return np.ascontiguousarray(rgb[::-1]), mapping
+        return tile_texture(self.colors, tile.r0, tile.c0, tile.nrows, tile.ncols, level)

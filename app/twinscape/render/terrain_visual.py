@@ -4,39 +4,30 @@ Colours (hypsometric ramp x hillshade) are baked once into uint8 RGB and drawn a
 one texture per tile, with lighting off, so what is drawn is exactly the baked
 picture; the texture level follows the screen size of a texel, the mesh level the
 screen-space error. Vertical exaggeration is the actors' scale (no rebuild).
-Meshes and textures are built on demand and kept in bounded LRU caches; tiles of
-the same shape share their connectivity and texture coordinates.
+The VTK meshes and textures come from :class:`~twinscape.render.tile_cache.TileCache`.
 """
 
 from __future__ import annotations
 
 import threading
 import weakref
-from collections import OrderedDict
 from typing import Any, Callable
 
 import numpy as np
-import vtkmodules.vtkRenderingOpenGL2  # noqa: F401 - the OpenGL implementations
-from vtkmodules.util.numpy_support import numpy_to_vtk
-from vtkmodules.vtkCommonCore import VTK_UNSIGNED_CHAR, vtkPoints
-from vtkmodules.vtkCommonDataModel import vtkCellArray, vtkImageData, vtkPolyData
-from vtkmodules.vtkCommonTransforms import vtkTransform
-from vtkmodules.vtkRenderingCore import (
-    vtkActor,
-    vtkPolyDataMapper,
-    vtkRenderer,
-    vtkTexture,
-)
+
+# The OpenGL implementations of the rendering classes and the default interactor
+# style, as pyvista imports them (the all-modules ``vtk`` package is never loaded).
+from vtkmodules import vtkInteractionStyle, vtkRenderingOpenGL2  # noqa: F401
+from vtkmodules.vtkRenderingCore import vtkActor, vtkPolyDataMapper, vtkRenderer
 
 from twinscape.geo.origin import LocalOrigin
 from twinscape.model.layers import TerrainLayer
 from twinscape.model.raster import RasterGrid
 from twinscape.model.style import TerrainStyle
 from twinscape.render.colormaps import baked_colors
-from twinscape.render.terrain_tiles import TerrainTiles, TileMesh
+from twinscape.render.terrain_tiles import TerrainTiles
+from twinscape.render.tile_cache import CACHE_BYTES, TileCache
 
-#: Default bound of each cache (meshes, textures), in bytes of array data.
-CACHE_BYTES = 128 * 2**20
 _RECOLOUR = (
     "colormap",
     "elevation_range",
@@ -98,39 +89,6 @@ def _renderer_of(renderer: Any) -> vtkRenderer:
     raise TypeError(f"need a vtkRenderer or a pyvista Plotter, got {type(renderer).__name__}")
 
 
-def _cell_array(faces: np.ndarray) -> vtkCellArray:
-    offsets = np.arange(0, 3 * len(faces) + 1, 3, dtype=np.int32)
-    cells = vtkCellArray()
-    cells.SetData(numpy_to_vtk(offsets, deep=True), numpy_to_vtk(faces.ravel(), deep=True))
-    return cells
-
-
-class _LRU:
-    """Values with a byte size, least recently used dropped beyond ``limit`` bytes."""
-
-    def __init__(self, limit: int) -> None:
-        self.limit, self.used = limit, 0
-        self._items: OrderedDict[Any, tuple[Any, int]] = OrderedDict()
-
-    def get(self, key: Any) -> Any:
-        hit = self._items.get(key)
-        if hit is None:
-            return None
-        self._items.move_to_end(key)
-        return hit[0]
-
-    def put(self, key: Any, value: Any, nbytes: int) -> None:
-        self._items[key] = (value, nbytes)
-        self.used += nbytes
-        while self.used > self.limit and len(self._items) > 1:
-            _, (_, old) = self._items.popitem(last=False)
-            self.used -= old
-
-    def clear(self) -> None:
-        self._items.clear()
-        self.used = 0
-
-
 class TerrainVisual:
     """Draws one :class:`~twinscape.model.TerrainLayer` into a renderer.
 
@@ -157,15 +115,13 @@ class TerrainVisual:
         self.layer = layer
         self.renderer = _renderer_of(renderer)
         self.origin = origin
-        self.tiles: TerrainTiles | None = None
+        self.cache: TileCache | None = None  # of the tiles shown, None without a grid
+        self._cache_bytes = cache_bytes
         self.actors: list[vtkActor] = []
         self.levels = np.zeros(0, int)  # mesh level shown per tile, -1 = nothing
         self.tex_levels = np.zeros(0, int)  # texture level shown per tile, -1 = none
         self.rim_levels = np.zeros(0, int)  # level of the cells at nodata rims
         self.culled = np.zeros(0, bool)
-        self._meshes = _LRU(cache_bytes)
-        self._textures = _LRU(cache_bytes)
-        self._shared: dict[Any, Any] = {}  # vtkCellArray / tcoords per shape
         self._tri: dict[int, int] = {}
         self._connections: list[tuple[Any, Callable[..., Any]]] = []
         self._style_connections: list[tuple[Any, Callable[..., Any]]] = []
@@ -198,6 +154,11 @@ class TerrainVisual:
         self._apply_scale()
 
     @property
+    def tiles(self) -> TerrainTiles | None:
+        """The tiles shown, None without a grid."""
+        return None if self.cache is None else self.cache.tiles
+
+    @property
     def skirts(self) -> bool:
         """Skirts hide cracks on opaque terrain; translucent terrain would show them."""
         return self.layer.opacity >= 0.999
@@ -205,21 +166,19 @@ class TerrainVisual:
     def _on_opacity(self, *_: Any) -> None:
         for actor in self.actors:
             actor.GetProperty().SetOpacity(float(self.layer.opacity))
-        if self.tiles is not None and self._skirts != self.skirts:
+        if self.cache is not None and self._skirts != self.skirts:
             self._skirts = self.skirts
-            self._meshes.clear()
+            self.cache.meshes.clear()
             self._show(self.levels, self.tex_levels, self.rim_levels, force_mesh=True)
 
     # -- building -------------------------------------------------------------------
-    def _rebuild(self, *_: Any, tiles: TerrainTiles | None = None) -> None:
+    def _rebuild(self, *_: Any) -> None:
         """(Re)create tiles and one actor per tile."""
         self._detach()
-        self._meshes.clear()
-        self._textures.clear()
-        self._shared.clear()
         self._tri.clear()
-        self.tiles = tiles if tiles is not None else _tiles_for(self.layer, self.origin)
-        n = 0 if self.tiles is None else len(self.tiles.tiles)
+        tiles = _tiles_for(self.layer, self.origin)
+        self.cache = None if tiles is None else TileCache(tiles, self._cache_bytes)
+        n = 0 if tiles is None else len(tiles.tiles)
         self.levels, self.tex_levels, self.rim_levels = (np.full(n, -1) for _ in range(3))
         self.culled = np.zeros(n, bool)
         self._skirts = self.skirts
@@ -244,69 +203,12 @@ class TerrainVisual:
 
     def _recolour(self, *_: Any) -> None:
         grid = self.layer.grid
-        if self.tiles is None or grid is None:
+        if self.cache is None or grid is None:
             return
-        self.tiles.set_colors(baked_colors(grid.values, grid.resolution, self.layer.style))
-        self._textures.clear()
+        self.cache.tiles.set_colors(baked_colors(grid.values, grid.resolution, self.layer.style))
+        self.cache.textures.clear()
         shown, self.tex_levels = self.tex_levels, np.full(len(self.tex_levels), -1)
         self._show(self.levels, shown, self.rim_levels)
-
-    def _mesh(self, index: int, level: int, rim: int) -> tuple[vtkPolyData, int]:
-        key = (index, level, rim)
-        hit = self._meshes.get(key)
-        if hit is None:
-            assert self.tiles is not None
-            mesh = self.tiles.mesh(index, level, rim=rim, skirts=self._skirts)
-            hit = (self._polydata(mesh), mesh.n_triangles)
-            self._meshes.put(key, hit, mesh.nbytes)
-        return hit
-
-    def _polydata(self, mesh: TileMesh) -> vtkPolyData:
-        assert self.tiles is not None
-        pd = vtkPolyData()
-        points = vtkPoints()
-        points.SetData(numpy_to_vtk(mesh.points, deep=True))
-        pd.SetPoints(points)
-        if mesh.faces is None:
-            cells = self._shared.get(mesh.template_key)
-            if cells is None:
-                cells = _cell_array(self.tiles.template(mesh.template_key))
-                self._shared[mesh.template_key] = cells
-            pd.SetPolys(cells)
-        else:
-            pd.SetPolys(_cell_array(mesh.faces))
-        tcoords = self._shared.get(mesh.tcoords_key) if mesh.tcoords is None else None
-        if tcoords is None:
-            own = mesh.tcoords is not None
-            tcoords = numpy_to_vtk(
-                mesh.tcoords if own else self.tiles.tcoords(mesh.tcoords_key), deep=True
-            )
-            if not own:
-                self._shared[mesh.tcoords_key] = tcoords
-        pd.GetPointData().SetTCoords(tcoords)
-        return pd
-
-    def _texture(self, index: int, level: int) -> vtkTexture:
-        key = (index, level)
-        tex = self._textures.get(key)
-        if tex is None:
-            assert self.tiles is not None
-            rgb, (su, ou, sv, ov) = self.tiles.texture(index, level)
-            image = vtkImageData()
-            image.SetDimensions(rgb.shape[1], rgb.shape[0], 1)
-            colors = numpy_to_vtk(rgb.reshape(-1, 3), deep=True, array_type=VTK_UNSIGNED_CHAR)
-            image.GetPointData().SetScalars(colors)
-            tex = vtkTexture()
-            tex.SetInputData(image)
-            tex.InterpolateOn()
-            tex.EdgeClampOn()
-            tex.RepeatOff()
-            transform = vtkTransform()
-            transform.Translate(ou, ov, 0.0)
-            transform.Scale(su, sv, 1.0)
-            tex.SetTransform(transform)
-            self._textures.put(key, tex, rgb.nbytes)
-        return tex
 
     # -- level of detail ------------------------------------------------------------
     def update_lod(self, camera: Any, viewport_h_px: float, tolerance_px: float) -> int:
@@ -356,7 +258,9 @@ class TerrainVisual:
     ) -> int:
         new_mesh = (levels != self.levels) | (rims != self.rim_levels) | force_mesh
         changed = new_mesh | (tex != self.tex_levels)
-        for i in np.flatnonzero(changed):
+        cache = self.cache
+        for i in np.flatnonzero(changed):  # changes imply tiles, hence a cache
+            assert cache is not None
             i = int(i)
             actor = self.actors[i]
             if levels[i] < 0:
@@ -364,10 +268,10 @@ class TerrainVisual:
                 self._tri.pop(i, None)
                 continue
             if new_mesh[i]:
-                pd, self._tri[i] = self._mesh(i, int(levels[i]), int(rims[i]))
+                pd, self._tri[i] = cache.mesh(i, int(levels[i]), int(rims[i]), skirts=self._skirts)
                 actor.GetMapper().SetInputData(pd)
             if tex[i] != self.tex_levels[i]:
-                actor.SetTexture(self._texture(i, int(tex[i])))
+                actor.SetTexture(cache.texture(i, int(tex[i])))
             actor.SetVisibility(bool(self.layer.visible))
         self.levels, self.tex_levels, self.rim_levels = levels.copy(), tex.copy(), rims.copy()
         return int(changed.sum())
@@ -389,7 +293,7 @@ class TerrainVisual:
 
     def _apply_visibility(self, *_: Any) -> None:
         for actor, level in zip(self.actors, self.levels):
-            actor.SetVisibility(bool(self.layer.visible) and level >= 0)
+            actor.SetVisibility(bool(self.layer.visible and level >= 0))
 
     def _apply_names(self, *_: Any) -> None:
         for i, actor in enumerate(self.actors):
@@ -426,7 +330,4 @@ class TerrainVisual:
         self._style_connections.clear()
         self._detach()
         self.actors = []
-        self._meshes.clear()
-        self._textures.clear()
-        self._shared.clear()
-        self.tiles = None
+        self.cache = None

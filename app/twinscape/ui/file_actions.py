@@ -23,19 +23,13 @@ from twinscape.io.formats import (
     PROJECT_SUFFIX,
     classify_path,
 )
-from twinscape.io.loading import (
-    TerrainLoad,
-    apply_terrain,
-    load_terrain,
-    new_project,
-    open_data_files,
-    open_project,
-)
+from twinscape.io.loading import TerrainLoad, apply_terrain, new_project
 from twinscape.io.project_file import save_project
 from twinscape.model.errors import TwinscapeError
 from twinscape.model.project import Project
 from twinscape.ui.dialogs import SaveChoice, ask_save_changes, show_error, show_warnings
-from twinscape.ui.loader import LoadTask, progress_fraction
+from twinscape.ui.load_jobs import add_terrains_job, open_data_job, open_project_job
+from twinscape.ui.loader import LoadTask
 from twinscape.ui.recent_files import app_settings
 from twinscape.ui.screenshot_dialog import ScreenshotDialog
 
@@ -52,28 +46,6 @@ def _last_dir() -> str:
 
 def _remember_dir(path: Path) -> None:
     app_settings().setValue(_LAST_DIR, str(path.parent))
-
-
-def _load_terrains(paths: list[Path], project_crs: str | None):  # noqa: ANN202
-    """Job: read several DEMs in turn (worker thread). The first one picks the CRS."""
-
-    def job(*, progress: Any, cancelled: Any) -> list[TerrainLoad]:
-        loads: list[TerrainLoad] = []
-        crs = project_crs
-        count = len(paths)
-        for i, path in enumerate(paths):
-
-            def step(*args: Any, _i: int = i) -> None:
-                fraction = progress_fraction(*args)
-                if fraction is not None:
-                    progress((_i + fraction) / count)
-
-            load = load_terrain(path, project_crs=crs, progress=step, cancelled=cancelled)
-            crs = crs or load.result.target_crs
-            loads.append(load)
-        return loads
-
-    return job
 
 
 class FileActions(QObject):
@@ -165,10 +137,10 @@ class FileActions(QObject):
         _remember_dir(path)
         label = f"Opening {path.name}" if len(paths) == 1 else f"Opening {len(paths)} files"
         if kinds == ["project"]:
-            task = self._submit(lambda **kw: open_project(path, **kw), label)
+            task = self._submit(open_project_job(path), label)
             task.finished.connect(lambda result: self._project_opened(path, *result))
         else:
-            task = self._submit(lambda **kw: open_data_files(paths, **kw), label)
+            task = self._submit(open_data_job(paths), label)
             task.finished.connect(lambda project: self._data_opened(paths, project))
         return task
 
@@ -205,7 +177,7 @@ class FileActions(QObject):
         _remember_dir(paths[0])
         project = self.project
         label = f"Adding {paths[0].name}" if len(paths) == 1 else f"Adding {len(paths)} files"
-        task = self._submit(_load_terrains(paths, project.crs), label)
+        task = self._submit(add_terrains_job(paths, project.crs, project.origin), label)
         task.finished.connect(lambda loads: self._terrains_loaded(project, loads))
         return task
 

@@ -1,0 +1,76 @@
+"""Jobs the loader runs on its worker thread: read data, then build terrain tiles.
+
+Each job is ``fn(*, progress, cancelled) -> result`` and touches neither Qt nor VTK.
+Besides reading, a job prepares every terrain's tiles and baked colours
+(:func:`~twinscape.render.terrain_visual.prepare_tiles`), the slow part of showing
+a large DEM, so the visual adopts them instead of building them on the GUI thread.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from twinscape.geo.origin import LocalOrigin
+from twinscape.io.loading import TerrainLoad, load_terrain, open_data_files, open_project
+from twinscape.model.layers import TerrainLayer
+from twinscape.model.project import Project, Vec3, origin_for
+from twinscape.model.style import TerrainStyle
+from twinscape.render.terrain_visual import prepare_tiles
+from twinscape.ui.loader import progress_fraction
+
+Job = Callable[..., Any]
+
+
+def _prepare_project(project: Project) -> None:
+    origin = LocalOrigin.of(project.origin)
+    for layer in project.layers:
+        if isinstance(layer, TerrainLayer) and layer.grid is not None:
+            prepare_tiles(layer.grid, layer.style, origin)
+
+
+def open_project_job(path: Path) -> Job:
+    """Job: a project file and all its data -> ``(project, warnings)``."""
+
+    def job(*, progress: Any, cancelled: Any) -> tuple[Project, list[str]]:
+        project, warnings = open_project(path, progress=progress, cancelled=cancelled)
+        _prepare_project(project)
+        return project, warnings
+
+    return job
+
+
+def open_data_job(paths: list[Path]) -> Job:
+    """Job: data files -> a throw-away project holding them."""
+
+    def job(*, progress: Any, cancelled: Any) -> Project:
+        project = open_data_files(paths, progress=progress, cancelled=cancelled)
+        _prepare_project(project)
+        return project
+
+    return job
+
+
+def add_terrains_job(paths: list[Path], project_crs: str | None, origin: Vec3 | None) -> Job:
+    """Job: read DEMs for an open project; the first one picks CRS and origin if unset."""
+
+    def job(*, progress: Any, cancelled: Any) -> list[TerrainLoad]:
+        loads: list[TerrainLoad] = []
+        crs, local = project_crs, origin
+        count = len(paths)
+        for i, path in enumerate(paths):
+
+            def step(*args: Any, _i: int = i) -> None:
+                fraction = progress_fraction(*args)
+                if fraction is not None:
+                    progress((_i + fraction) / count)
+
+            load = load_terrain(path, project_crs=crs, progress=step, cancelled=cancelled)
+            crs = crs or load.result.target_crs
+            local = local or origin_for(load.result.grid.bounds)
+            prepare_tiles(load.result.grid, TerrainStyle(), LocalOrigin.of(local))
+            loads.append(load)
+        return loads
+
+    return job
