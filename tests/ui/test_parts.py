@@ -145,3 +145,14 @@ def test_main_opens_a_dem_in_a_new_project_and_exits(app: QApplication) -> None:
     assert checks["layers"] == [DEMO_DEM.stem]
     assert checks["crs"] == "EPSG:32636"
     assert checks["title"] == f"{DEMO_DEM.stem} \u2014 Twinscape"
+
+
+def test_load_jobs_build_terrain_tiles_on_the_worker_thread() -> None:
+    from twinscape.render import terrain_visual
+    from twinscape.ui.load_jobs import add_terrains_job
+
+    [load] = add_terrains_job([DEMO_DEM], None, None)(progress=lambda *a: None,
+                                                       cancelled=lambda: False)
+    grid = load.result.grid
+    with terrain_visual._PREPARED_LOCK:
+        assert grid in terrain_visual._PREPARED, "tiles were not prepared off the GUI thread"
