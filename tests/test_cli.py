@@ -22,7 +22,11 @@ def twinscape(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
     return subprocess.run(
         [sys.executable, "-m", "twinscape", *args],
-        cwd=cwd, env=env, capture_output=True, text=True, timeout=240,
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
     )
 
 
@@ -63,16 +67,18 @@ def test_validate_reports_a_missing_dem(tmp_path: Path) -> None:
 def test_render_rejects_garbage_data(tmp_path: Path) -> None:
     junk = tmp_path / "junk.tif"
     junk.write_bytes(b"\x00garbage" * 50)
-    assert_one_line_error(twinscape("render", str(junk), "--out", str(tmp_path / "x.png")),
-                          str(junk))
+    assert_one_line_error(
+        twinscape("render", str(junk), "--out", str(tmp_path / "x.png")), str(junk)
+    )
     assert not (tmp_path / "x.png").exists()
 
 
 def test_render_rejects_unknown_files_and_cameras(tmp_path: Path) -> None:
     notes = tmp_path / "notes.docx"
     notes.write_text("hello")
-    assert_one_line_error(twinscape("render", str(notes), "--out", str(tmp_path / "x.png")),
-                          str(notes))
+    assert_one_line_error(
+        twinscape("render", str(notes), "--out", str(tmp_path / "x.png")), str(notes)
+    )
     result = twinscape("render", str(DEMO), "--out", str(tmp_path / "x.png"), "--camera", "Nope")
     assert_one_line_error(result, "no camera bookmark named 'Nope'", "Rift from the south")
 
@@ -88,7 +94,11 @@ def test_render_a_dem_headless_without_qt(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
     result = subprocess.run(
         [sys.executable, "-c", code, "render", str(DEM), "--out", str(out), "--size", "640x360"],
-        cwd=REPO, env=env, capture_output=True, text=True, timeout=240,
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
     )
     assert result.returncode == 0, result.stderr
     assert f"wrote {out}" in result.stdout
@@ -102,7 +112,8 @@ def test_render_a_dem_headless_without_qt(tmp_path: Path) -> None:
 @pytest.mark.render
 def test_render_project_with_a_bookmark(tmp_path: Path) -> None:
     out = tmp_path / "mujib.png"
-    result = twinscape("render", str(DEMO), "--out", str(out), "--size", "480x270",
-                       "--camera", "Wadi Mujib canyon")
+    result = twinscape(
+        "render", str(DEMO), "--out", str(out), "--size", "480x270", "--camera", "Wadi Mujib canyon"
+    )
     assert result.returncode == 0, result.stderr
     assert out.stat().st_size > 10_000

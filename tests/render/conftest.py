@@ -16,9 +16,10 @@ from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
 import pyvista as pv  # noqa: E402
-from render_helpers import DEMO_DEM, SIZE, make_project, read_grid, upsample  # noqa: E402
 
 from twinscape.model import Project, RasterGrid  # noqa: E402
+
+from render_helpers import DEMO_DEM, SIZE, make_project, read_grid, upsample  # noqa: E402
 
 pv.OFF_SCREEN = True
 

@@ -64,4 +64,3 @@ def test_rendered_points_are_centimetre_exact_in_world(
     naive = np.abs(raw.astype(np.float32).astype(np.float64) - raw).max()
     assert naive > 0.05
     scene.close()
-

@@ -11,13 +11,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 import pyvista as pv
-from render_helpers import DEMO_DEM, make_project, snapshot
 
 import twinscape.model.layers as layers_module
 from twinscape.model import CameraView, Layer, Project, RasterGrid, TerrainLayer
 from twinscape.render.offscreen import render_to_array, render_to_png
 from twinscape.render.scene import LAYER_TO_VISUAL, SceneView, visual_class
 from twinscape.render.terrain_visual import TerrainVisual
+
+from render_helpers import DEMO_DEM, make_project, snapshot
 
 Plotters = Callable[..., pv.Plotter]
 

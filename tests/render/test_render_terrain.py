@@ -7,11 +7,12 @@ from collections.abc import Callable
 import numpy as np
 import pytest
 import pyvista as pv
-from render_helpers import make_project, snapshot
 from vtkmodules.util.numpy_support import vtk_to_numpy
 
 from twinscape.model import Project, RasterGrid
 from twinscape.render.scene import BACKGROUND, SceneView
+
+from render_helpers import make_project, snapshot
 
 Plotters = Callable[..., pv.Plotter]
 

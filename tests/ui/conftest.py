@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 
-
 if not os.environ.get("DISPLAY"):
     pytest.skip(
         "GUI tests need an X server: run them under xvfb-run (make test)", allow_module_level=True
@@ -24,6 +23,7 @@ if os.environ.get("QT_QPA_PLATFORM", "xcb") != "xcb":
 
 from PySide6.QtCore import QCoreApplication, QEvent, QSettings  # noqa: E402
 from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
+
 from ui_helpers import process_events, wait_for_task  # noqa: E402
 
 

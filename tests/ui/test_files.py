@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -11,6 +12,8 @@ from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QDialog, QFileDialog, QInputDialog
+
+from twinscape.model.style import TerrainStyle
 
 from ui_helpers import (
     DEMO_DEM,
@@ -24,17 +27,7 @@ from ui_helpers import (
 
 pytestmark = pytest.mark.gui
 
-STYLE_FIELDS = (
-    "colormap",
-    "elevation_range",
-    "sea_ramp",
-    "sea_level",
-    "hillshade",
-    "sun_azimuth",
-    "sun_altitude",
-    "hillshade_strength",
-    "vertical_exaggeration",
-)
+STYLE_FIELDS = tuple(f.name for f in dataclasses.fields(TerrainStyle))
 
 
 def snapshot(project) -> dict:  # noqa: ANN001

@@ -14,6 +14,7 @@ from twinscape.model.errors import LoadCancelled, ReaderError
 from twinscape.ui.drop import plan_drop
 from twinscape.ui.loader import Loader, progress_fraction
 from twinscape.ui.status_bar import format_elevation, format_lonlat, format_position
+
 from ui_helpers import DEMO_DEM, process_events, wait_for_task, wait_until
 
 pytestmark = pytest.mark.gui
@@ -151,8 +152,9 @@ def test_load_jobs_build_terrain_tiles_on_the_worker_thread() -> None:
     from twinscape.render import terrain_visual
     from twinscape.ui.load_jobs import add_terrains_job
 
-    [load] = add_terrains_job([DEMO_DEM], None, None)(progress=lambda *a: None,
-                                                       cancelled=lambda: False)
+    [load] = add_terrains_job([DEMO_DEM], None, None)(
+        progress=lambda *a: None, cancelled=lambda: False
+    )
     grid = load.result.grid
     with terrain_visual._PREPARED_LOCK:
         assert grid in terrain_visual._PREPARED, "tiles were not prepared off the GUI thread"

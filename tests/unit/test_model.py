@@ -9,7 +9,14 @@ import numpy as np
 import pytest
 
 from twinscape.geo.origin import LocalOrigin
-from twinscape.model import CameraView, Project, ProjectClock, RasterGrid, TerrainLayer, TerrainStyle
+from twinscape.model import (
+    CameraView,
+    Project,
+    ProjectClock,
+    RasterGrid,
+    TerrainLayer,
+    TerrainStyle,
+)
 from twinscape.model.errors import CRSError, ReaderError
 
 
@@ -29,8 +36,9 @@ def test_grid_geometry() -> None:
 def test_grid_rejects_rotation_and_all_nodata() -> None:
     with pytest.raises(ValueError, match="north-up"):
         RasterGrid(values=np.zeros((2, 2), np.float32), transform=(1, 0.5, 0, 0, -1, 0), crs="x")
-    empty = RasterGrid(values=np.full((2, 2), np.nan, np.float32), transform=(1, 0, 0, 0, -1, 0),
-                       crs="EPSG:32636")
+    empty = RasterGrid(
+        values=np.full((2, 2), np.nan, np.float32), transform=(1, 0, 0, 0, -1, 0), crs="EPSG:32636"
+    )
     with pytest.raises(ValueError, match="no valid samples"):
         empty.elevation_range()
 

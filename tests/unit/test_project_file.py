@@ -35,17 +35,33 @@ def write(tmp_path: Path, text: str, name: str = "p.toml") -> Path:
 
 def sample_project(tmp_path: Path) -> Project:
     project = Project(name="Aqaba plan", crs="EPSG:32636", origin=(700000.0, 3100000.0, 0.0))
-    style = TerrainStyle(colormap="mountain", elevation_range=(-400.0, 2000.0), sun_azimuth=270.0,
-                         vertical_exaggeration=3.0, hillshade=False)
+    style = TerrainStyle(
+        colormap="mountain",
+        elevation_range=(-400.0, 2000.0),
+        sun_azimuth=270.0,
+        vertical_exaggeration=3.0,
+        hillshade=False,
+    )
     project.layers.append(
-        TerrainLayer(name="dem", source=tmp_path / "data" / "dem.tif", opacity=0.5, style=style,
-                     visible=False)
+        TerrainLayer(
+            name="dem",
+            source=tmp_path / "data" / "dem.tif",
+            opacity=0.5,
+            style=style,
+            visible=False,
+        )
     )
     project.bookmarks.append(
-        Bookmark(name="Ridge", view=CameraView(position=(700100.5, 3099000.25, 2500.0),
-                                               focal_point=(701000.0, 3100500.0, 900.0)))
+        Bookmark(
+            name="Ridge",
+            view=CameraView(
+                position=(700100.5, 3099000.25, 2500.0), focal_point=(701000.0, 3100500.0, 900.0)
+            ),
+        )
     )
-    project.view = CameraView(position=(1.0, 2.0, 3.0), focal_point=(4.0, 5.0, 6.0), view_angle=25.0)
+    project.view = CameraView(
+        position=(1.0, 2.0, 3.0), focal_point=(4.0, 5.0, 6.0), view_angle=25.0
+    )
     project.clock.set_time(project.clock.start)
     return project
 
@@ -63,8 +79,18 @@ def test_round_trip_keeps_everything(tmp_path: Path) -> None:
     assert isinstance(layer, TerrainLayer)
     assert layer.source == original.source
     assert (layer.id, layer.name, layer.visible, layer.opacity) == (
-        original.id, original.name, original.visible, original.opacity)
-    for field in ("colormap", "elevation_range", "sun_azimuth", "vertical_exaggeration", "hillshade"):
+        original.id,
+        original.name,
+        original.visible,
+        original.opacity,
+    )
+    for field in (
+        "colormap",
+        "elevation_range",
+        "sun_azimuth",
+        "vertical_exaggeration",
+        "hillshade",
+    ):
         assert getattr(layer.style, field) == getattr(original.style, field)
     assert [(m.name, m.view) for m in loaded.bookmarks] == [("Ridge", project.bookmarks[0].view)]
     assert loaded.clock.current == project.clock.current
@@ -126,12 +152,24 @@ def test_demo_scene_is_valid() -> None:
         ('source = "data/dem.tif"', "", "layers[0].source", "required"),
         ("origin = [700000.0, 3100000.0, 0.0]", "origin = [1, 2]", "project.origin", "3 numbers"),
         ("schema_version = 1", 'schema_version = "one"', "schema_version", "positive integer"),
-        ('source = "data/dem.tif"', 'source = "d.tif"\nopacity = 1.5', "layers[0].opacity",
-         "not within 0.0..1.0"),
-        ('source = "data/dem.tif"', 'source = "d.tif"\n[layers.style]\ncolormap = "rainbow"',
-         "layers[0].style.colormap", "unknown ramp"),
-        ('source = "data/dem.tif"', 'source = "d.tif"\n[layers.style]\nsun_altitude = 95',
-         "layers[0].style.sun_altitude", "0..90"),
+        (
+            'source = "data/dem.tif"',
+            'source = "d.tif"\nopacity = 1.5',
+            "layers[0].opacity",
+            "not within 0.0..1.0",
+        ),
+        (
+            'source = "data/dem.tif"',
+            'source = "d.tif"\n[layers.style]\ncolormap = "rainbow"',
+            "layers[0].style.colormap",
+            "unknown ramp",
+        ),
+        (
+            'source = "data/dem.tif"',
+            'source = "d.tif"\n[layers.style]\nsun_altitude = 95',
+            "layers[0].style.sun_altitude",
+            "0..90",
+        ),
     ],
 )
 def test_invalid_values_name_the_key(
@@ -184,7 +222,9 @@ def test_broken_files_give_one_clear_error(tmp_path: Path, payload: bytes) -> No
 
 
 def test_project_files_never_execute_code(tmp_path: Path) -> None:
-    path = write(tmp_path, MINIMAL.replace('name = "dem"', 'name = "__import__(\'os\').system(\'x\')"'))
+    path = write(
+        tmp_path, MINIMAL.replace('name = "dem"', "name = \"__import__('os').system('x')\"")
+    )
     project, _ = load_project(path)
     assert project.layers[0].name == "__import__('os').system('x')"
 

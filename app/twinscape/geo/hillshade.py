@@ -82,9 +82,7 @@ def hillshade(
     # Two rings of NaN: the inner one (outside the grid) is filled like any nodata rim.
     padded = _fill_rim(np.pad(z, 2, mode="constant", constant_values=np.nan))[1:-1, 1:-1]
     rows, cols = z.shape
-    win = {
-        (dr, dc): padded[dr : dr + rows, dc : dc + cols] for dr in (0, 1, 2) for dc in (0, 1, 2)
-    }
+    win = {(dr, dc): padded[dr : dr + rows, dc : dc + cols] for dr in (0, 1, 2) for dc in (0, 1, 2)}
     a, b, c = win[0, 0], win[0, 1], win[0, 2]
     d, f = win[1, 0], win[1, 2]
     g, h, i = win[2, 0], win[2, 1], win[2, 2]

@@ -25,7 +25,6 @@ Progress = Callable[[float], None]
 Cancelled = Callable[[], bool]
 
 
-
 def _resource_root() -> Path:
     """The folder holding scenes/ and assets/ (the bundle folder when frozen)."""
     frozen = getattr(sys, "_MEIPASS", None)
@@ -76,7 +75,9 @@ def _layer_name(path: Path) -> str:
     return name or path.name
 
 
-def apply_terrain(project: Project, load: TerrainLoad, *, layer: TerrainLayer | None = None) -> TerrainLayer:
+def apply_terrain(
+    project: Project, load: TerrainLoad, *, layer: TerrainLayer | None = None
+) -> TerrainLayer:
     """Put a loaded DEM into ``project`` (GUI thread).
 
     Sets the project CRS and origin when the project has none yet, then either
@@ -152,7 +153,9 @@ def open_data_files(
         raise ValueError("no data files given")
     for path in paths:
         if classify_path(path) != "dem":
-            raise ReaderError(path, "is a project file", hint="open it on its own, not with data files")
+            raise ReaderError(
+                path, "is a project file", hint="open it on its own, not with data files"
+            )
     project = new_project()
     for index, path in enumerate(paths):
         load = load_terrain(

@@ -10,6 +10,7 @@ import os
 import shutil
 import sys
 import tempfile
+from dataclasses import fields
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -17,13 +18,13 @@ from typing import Any
 import tomli_w
 
 from twinscape import __version__
+from twinscape.io.toml_schema import TableReader
 from twinscape.model.bookmarks import Bookmark, CameraView
 from twinscape.model.clock import ProjectClock
 from twinscape.model.errors import ProjectFileError
 from twinscape.model.layers import Layer, TerrainLayer
 from twinscape.model.project import Project
 from twinscape.model.style import TerrainStyle
-from twinscape.io.toml_schema import TableReader
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -32,17 +33,7 @@ else:  # pragma: no cover
 
 #: Version of the file layout this Twinscape writes.
 SCHEMA_VERSION = 1
-_STYLE_KEYS = (
-    "colormap",
-    "elevation_range",
-    "sea_ramp",
-    "sea_level",
-    "hillshade",
-    "sun_azimuth",
-    "sun_altitude",
-    "hillshade_strength",
-    "vertical_exaggeration",
-)
+_STYLE_KEYS = tuple(f.name for f in fields(TerrainStyle))
 _VIEW_KEYS = ("position", "focal_point", "view_up", "view_angle")
 
 
@@ -89,8 +80,9 @@ def _project_from(root: TableReader, path: Path) -> Project:
             f"{path}: written by a newer Twinscape (schema {version}, this one reads "
             f"{SCHEMA_VERSION}); content it does not know is ignored and lost on save"
         )
-    root.warn_unknown(("schema_version", "app_version", "project", "clock", "view", "layers",
-                       "bookmarks"))
+    root.warn_unknown(
+        ("schema_version", "app_version", "project", "clock", "view", "layers", "bookmarks")
+    )
     meta = root.sub("project", required=True)
     assert meta is not None
     meta.warn_unknown(("name", "crs", "origin"))
@@ -190,8 +182,13 @@ def _style_from(table: TableReader | None) -> TerrainStyle:
         "sea_ramp": table.boolean("sea_ramp", default.sea_ramp),
         "hillshade": table.boolean("hillshade", default.hillshade),
     }
-    numbers = ("sea_level", "sun_azimuth", "sun_altitude", "hillshade_strength",
-               "vertical_exaggeration")
+    numbers = (
+        "sea_level",
+        "sun_azimuth",
+        "sun_altitude",
+        "hillshade_strength",
+        "vertical_exaggeration",
+    )
     for name in numbers:
         values[name] = table.number(name, getattr(default, name))
     try:
@@ -211,8 +208,12 @@ def project_to_toml(project: Project, folder: Path) -> dict[str, Any]:
         meta["origin"] = list(project.origin)
     doc["project"] = meta
     clock = project.clock
-    doc["clock"] = {"start": clock.start, "end": clock.end, "current": clock.current,
-                    "rate": clock.rate}
+    doc["clock"] = {
+        "start": clock.start,
+        "end": clock.end,
+        "current": clock.current,
+        "rate": clock.rate,
+    }
     if project.view is not None:
         doc["view"] = _view_to(project.view)
     doc["layers"] = [_layer_to(layer, folder) for layer in project.layers]

@@ -76,7 +76,11 @@ class TableReader:
     ) -> float:
         """A finite number, optionally within ``low..high``."""
         value = self._get(name, default)
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, (int, float))
+            or not math.isfinite(value)
+        ):
             raise self.fail(name, f"must be a finite number, got {value!r}")
         if (low is not None and value < low) or (high is not None and value > high):
             raise self.fail(name, f"{value} is not within {low}..{high}")
@@ -90,7 +94,11 @@ class TableReader:
         if not isinstance(value, list) or len(value) != length:
             raise self.fail(name, f"must be a list of {length} numbers, got {value!r}")
         for item in value:
-            if isinstance(item, bool) or not isinstance(item, (int, float)) or not math.isfinite(item):
+            if (
+                isinstance(item, bool)
+                or not isinstance(item, (int, float))
+                or not math.isfinite(item)
+            ):
                 raise self.fail(name, f"must hold finite numbers only, got {item!r}")
         return tuple(float(v) for v in value)
 

@@ -4,7 +4,7 @@ Everything here is evented (psygnal): views connect to ``obj.events.<field>``
 and the model never calls into a view.
 """
 
-from twinscape.model.bookmarks import CameraView, Bookmark
+from twinscape.model.bookmarks import Bookmark, CameraView
 from twinscape.model.clock import ProjectClock
 from twinscape.model.errors import (
     CRSError,

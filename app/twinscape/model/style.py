@@ -9,6 +9,18 @@ from psygnal import evented
 #: Colour ramps a terrain can use; render/colormaps.py defines their stops.
 COLORMAPS: tuple[str, ...] = ("desert", "mountain", "sand", "gray")
 
+#: Style fields that change a terrain's colours; the others change its geometry only.
+COLOUR_FIELDS: tuple[str, ...] = (
+    "colormap",
+    "elevation_range",
+    "sea_ramp",
+    "sea_level",
+    "hillshade",
+    "sun_azimuth",
+    "sun_altitude",
+    "hillshade_strength",
+)
+
 
 @evented
 @dataclass(kw_only=True, eq=False)

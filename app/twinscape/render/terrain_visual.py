@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import threading
 import weakref
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -23,22 +24,10 @@ from vtkmodules.vtkRenderingCore import vtkActor, vtkPolyDataMapper, vtkRenderer
 from twinscape.geo.origin import LocalOrigin
 from twinscape.model.layers import TerrainLayer
 from twinscape.model.raster import RasterGrid
-from twinscape.model.style import TerrainStyle
+from twinscape.model.style import COLOUR_FIELDS, TerrainStyle
 from twinscape.render.colormaps import baked_colors
 from twinscape.render.terrain_tiles import TerrainTiles
 from twinscape.render.tile_cache import CACHE_BYTES, TileCache
-
-_RECOLOUR = (
-    "colormap",
-    "elevation_range",
-    "sea_ramp",
-    "sea_level",
-    "hillshade",
-    "sun_azimuth",
-    "sun_altitude",
-    "hillshade_strength",
-)
-
 
 _PREPARED: weakref.WeakKeyDictionary[RasterGrid, tuple[tuple, TerrainTiles]] = (
     weakref.WeakKeyDictionary()
@@ -47,7 +36,7 @@ _PREPARED_LOCK = threading.Lock()
 
 
 def _colour_key(style: TerrainStyle, origin: LocalOrigin) -> tuple:
-    return (origin, *(getattr(style, name) for name in _RECOLOUR))
+    return (origin, *(getattr(style, name) for name in COLOUR_FIELDS))
 
 
 def prepare_tiles(
@@ -144,7 +133,7 @@ class TerrainVisual:
             signal.disconnect(slot)
         self._style_connections.clear()
         ev = self.layer.style.events
-        for name in _RECOLOUR:
+        for name in COLOUR_FIELDS:
             self._connect(getattr(ev, name), self._recolour, self._style_connections)
         self._connect(ev.vertical_exaggeration, self._apply_scale, self._style_connections)
 
