@@ -83,6 +83,28 @@ def test_render_rejects_unknown_files_and_cameras(tmp_path: Path) -> None:
     assert_one_line_error(result, "no camera bookmark named 'Nope'", "Rift from the south")
 
 
+def test_wrong_kinds_of_file_are_named_before_any_work(tmp_path: Path) -> None:
+    shot = tmp_path / "shot"  # no .png: PIL would fail after the render, naming nothing
+    assert_one_line_error(twinscape("render", str(DEM), "--out", str(shot)), str(shot), ".png")
+    assert not shot.exists()
+    assert_one_line_error(twinscape("validate", str(DEM)), str(DEM), "not a project file")
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="X11/Wayland displays")
+def test_open_without_a_display_is_a_one_line_error() -> None:
+    hidden = ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")
+    env = {k: v for k, v in os.environ.items() if k not in hidden}
+    result = subprocess.run(
+        [sys.executable, "-m", "twinscape", "open", str(DEMO)],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert_one_line_error(result, "no display", "twinscape render")
+
+
 @pytest.mark.render
 def test_render_a_dem_headless_without_qt(tmp_path: Path) -> None:
     out = tmp_path / "shot.png"

@@ -70,6 +70,8 @@ def load_for_cli(paths: Sequence[Path]) -> tuple[Project, list[str]]:
 
 
 def _render(args: argparse.Namespace) -> int:
+    if args.out.suffix.lower() != ".png":  # say so before minutes of loading, naming the file
+        raise CliError(f"{args.out}: --out must name a PNG file (.png)")
     os.environ.setdefault("PYVISTA_OFF_SCREEN", "true")
     from twinscape.render.offscreen import render_to_png
 
@@ -87,8 +89,11 @@ def _render(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
+    from twinscape.io.formats import is_project_path
     from twinscape.io.loading import open_project
 
+    if not is_project_path(args.project):
+        raise CliError(f"{args.project}: not a project file (.toml); validate checks projects")
     project, warnings = open_project(args.project)
     for warning in warnings:
         print(f"twinscape: warning: {warning}", file=sys.stderr)

@@ -83,6 +83,27 @@ def test_views_round_trip_in_world_coordinates(
     scene.close()
 
 
+def test_a_straight_down_map_view_with_the_default_up_shows_the_terrain(
+    plotter_factory: Plotters, demo_project: Project
+) -> None:
+    from twinscape.render.scene import BACKGROUND
+
+    plotter = plotter_factory()
+    scene = SceneView(plotter, demo_project)
+    x, y = demo_project.origin[:2]
+    top = CameraView(position=(x, y, 150_000.0), focal_point=(x, y, 0.0))  # view_up (0, 0, 1)
+    scene.apply_view(top)  # as `twinscape render --camera` does: before the first frame
+    image = snapshot(plotter).astype(float)
+    h = image.shape[0]
+    t = np.linspace(1.0, 0.0, h)[:, None, None]  # row 0 (top of the picture) is the top colour
+    sky = (np.array(BACKGROUND[0]) * (1 - t) + np.array(BACKGROUND[1]) * t) * 255
+    terrain = np.abs(image - sky).max(axis=2) > 30
+    assert terrain.mean() > 0.5, "a blank picture"
+    assert np.allclose(scene.current_view().view_up, (0.0, 1.0, 0.0), atol=1e-9)  # north up
+    assert np.allclose(scene.current_view().position, top.position, atol=1e-6)
+    scene.close()
+
+
 def test_pick_returns_world_points_on_the_terrain(
     plotter_factory: Plotters, demo_project: Project, demo_grid: RasterGrid
 ) -> None:
@@ -104,6 +125,37 @@ def test_pick_returns_world_points_on_the_terrain(
     x3, y3, z3 = scene.pick_world(w // 4, h // 2)
     col, row = int(np.argmin(abs(xc - x3))), int(np.argmin(abs(yc - y3)))
     assert z3 == pytest.approx(float(demo_grid.values[row, col]), abs=60)  # true metres
+    scene.close()
+
+
+def test_pick_ignores_the_exaggeration_of_hidden_layers(
+    plotter_factory: Plotters, demo_project: Project, demo_grid: RasterGrid
+) -> None:
+    from twinscape.geo.sampling import sample_elevation
+    from twinscape.model import TerrainStyle
+
+    hidden = TerrainLayer(
+        name="hidden copy",
+        source=DEMO_DEM,
+        grid=demo_grid,
+        visible=False,
+        style=TerrainStyle(vertical_exaggeration=5.0),
+    )
+    demo_project.layers.insert(0, hidden)  # its visual comes first
+    plotter = plotter_factory()
+    scene = SceneView(plotter, demo_project)
+    xc, yc = demo_grid.cell_centers()
+    focus = (xc[600], yc[700], 0.0)
+    scene.apply_view(CameraView(position=(focus[0], focus[1] - 2000.0, 4000.0), focal_point=focus))
+    scene.settle()
+    snapshot(plotter)
+    w, h = plotter.window_size
+    errors = []
+    for x_px in range(w // 8, w, w // 8):
+        point = scene.pick_world(x_px, h // 2)
+        assert point is not None
+        errors.append(point[2] - sample_elevation(demo_grid, point[0], point[1]))
+    assert np.nanmedian(np.abs(errors)) < 2.0  # the drawn layer's metres, not divided by 5
     scene.close()
 
 
@@ -213,3 +265,24 @@ def test_tiles_prepared_off_the_gui_thread_are_adopted(
     project.layers.append(other)
     assert scene.visuals[id(other)].tiles is not tiles
     scene.close()
+
+
+def test_tiles_prepared_but_never_shown_do_not_keep_their_grid(demo_grid: RasterGrid) -> None:
+    import gc
+    import weakref
+
+    from twinscape.geo.origin import LocalOrigin
+    from twinscape.model import TerrainStyle
+    from twinscape.render import terrain_visual
+    from twinscape.render.terrain_visual import prepare_tiles
+
+    # the grid of a load that was cancelled, or failed, after its tiles were prepared
+    values = demo_grid.values[:300, :300].copy()
+    grid = RasterGrid(values=values, transform=demo_grid.transform, crs=demo_grid.crs)
+    prepare_tiles(grid, TerrainStyle(), LocalOrigin(*demo_grid.bounds[:2]))
+    with terrain_visual._PREPARED_LOCK:
+        assert grid in terrain_visual._PREPARED
+    gone = weakref.ref(grid)
+    del grid
+    gc.collect()
+    assert gone() is None, "the kept tiles hold their grid (and so themselves) for ever"

@@ -46,7 +46,7 @@ def test_tile_size_keeps_the_actor_count_bounded() -> None:
 
 def test_tiles_share_edges_and_cover_the_grid() -> None:
     tiles = tiles_of(synthetic())
-    rows, cols = tiles.grid.shape
+    rows, cols = tiles.values.shape
     assert max(t.r0 + t.nrows for t in tiles.tiles) == rows
     assert max(t.c0 + t.ncols for t in tiles.tiles) == cols
     right = {(t.row, t.col): t for t in tiles.tiles}
@@ -190,7 +190,7 @@ def test_texture_texels_sit_on_samples() -> None:
 
 def test_texture_levels_follow_texel_size() -> None:
     tiles = tiles_of(synthetic())
-    tiles.set_colors(np.zeros(tiles.grid.shape + (3,), np.uint8))
+    tiles.set_colors(np.zeros(tiles.values.shape + (3,), np.uint8))
     n = len(tiles.tiles)
     assert np.all(tiles.texture_levels(np.full(n, 1.0)) == 0)  # 30 px per texel
     far = tiles.texture_levels(np.full(n, 1 / 120.0))  # 4 texels per pixel

@@ -106,6 +106,28 @@ def test_save_as_then_reopen_keeps_layers_style_bookmarks_and_camera(
 PROJECT_FILTER = "Twinscape projects (*.toml)"
 
 
+def test_save_as_adds_the_suffix_instead_of_replacing_one(
+    main_window, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    other = tmp_path / "rift.toml"  # another project, not the one named
+    other.write_text("# someone else's project\n")
+    target = tmp_path / "rift.v2"
+    monkeypatch.setattr(
+        QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (str(target), PROJECT_FILTER))
+    )
+    assert main_window.files.save_as()
+    assert main_window.project.path == tmp_path / "rift.v2.toml"
+    assert other.read_text() == "# someone else's project\n"
+    assert not (tmp_path / "rift.toml.bak").exists()
+    view = main_window.viewport.save_screenshot(tmp_path / "view.2x")
+    assert view == tmp_path / "view.2x.png" and view.is_file()
+    from twinscape.ui.screenshot_dialog import ScreenshotDialog
+
+    dialog = ScreenshotDialog((640, 480), tmp_path / "view.2x", main_window)
+    assert dialog.path == tmp_path / "view.2x.png"
+    dialog.deleteLater()
+
+
 def test_add_data_adds_a_second_layer_on_top(main_window, monkeypatch: pytest.MonkeyPatch) -> None:
     window = main_window
     project = window.project

@@ -232,6 +232,9 @@ def test_terrain_controls_follow_and_drive_the_model(demo_window) -> None:
         assert controls.sun_azimuth.value() == 90
         style.colormap = "gray"
         assert controls.colormap.currentData() == "gray"
+        for value in (20.0, 0.05):  # the whole range a project file may hold
+            style.vertical_exaggeration = value
+            assert controls.exaggeration.value() == pytest.approx(value)
         layer.opacity = 0.75
         assert controls.opacity.slider.value() == 75
         assert window.is_dirty

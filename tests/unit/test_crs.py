@@ -168,3 +168,9 @@ def test_lonlat_transformer_uses_lon_first_for_geographic_project() -> None:
 def test_lonlat_transformer_rejects_bad_crs() -> None:
     with pytest.raises(ValueError, match="not a coordinate reference system"):
         LonLatTransformer("EPSG:nope")
+
+
+def test_lonlat_transformer_rejects_a_crs_not_tied_to_the_earth() -> None:
+    local = 'LOCAL_CS["site grid",UNIT["metre",1],AXIS["Easting",EAST],AXIS["Northing",NORTH]]'
+    with pytest.raises(ValueError, match="site grid cannot be converted to longitude/latitude"):
+        LonLatTransformer(local)

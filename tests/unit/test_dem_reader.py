@@ -273,7 +273,10 @@ def test_missing_file(tmp_path: Path) -> None:
     one_line(info.value, path)
 
 
-def test_truncated_geotiff_fails_on_read(write_geotiff: Callable[..., Path]) -> None:
+@pytest.mark.parametrize("target", [None, "EPSG:32637"])  # read as it is, then warped
+def test_truncated_geotiff_fails_on_read(
+    write_geotiff: Callable[..., Path], target: str | None
+) -> None:
     rng = np.random.default_rng(0)
     path = write_geotiff(rng.normal(500, 100, (600, 600)).astype("float32"))
     data = path.read_bytes()
@@ -281,7 +284,7 @@ def test_truncated_geotiff_fails_on_read(write_geotiff: Callable[..., Path]) -> 
     with rasterio.open(path) as src:  # GDAL opens it: the damage shows only when reading
         assert src.shape == (600, 600)
     with pytest.raises(ReaderError, match="truncated or corrupt") as info:
-        read_dem(path)
+        read_dem(path, target_crs=target)
     assert info.value.__cause__ is not None
     one_line(info.value, path)
 
@@ -312,6 +315,16 @@ def test_no_crs_unless_assumed(write_geotiff: Callable[..., Path]) -> None:
     assert result.source_crs == result.target_crs == "EPSG:32636"
     with pytest.raises(CRSError, match="assume_crs"):
         read_dem(path, assume_crs="EPSG:bogus")
+
+
+def test_a_local_site_grid_cannot_be_placed_on_earth(write_geotiff: Callable[..., Path]) -> None:
+    site = rasterio.crs.CRS.from_wkt(
+        'LOCAL_CS["site grid",UNIT["metre",1],AXIS["Easting",EAST],AXIS["Northing",NORTH]]'
+    )
+    path = write_geotiff(ramp(10, 10), crs=site, transform=Affine(1.0, 0.0, 0.0, 0.0, -1.0, 10.0))
+    with pytest.raises(CRSError, match="cannot place its centre on Earth in site grid") as info:
+        read_dem(path)
+    one_line(info.value, path)
 
 
 def test_assume_crs_does_not_override_the_file(write_geotiff: Callable[..., Path]) -> None:

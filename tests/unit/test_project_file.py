@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import stat
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -116,6 +118,20 @@ def test_save_is_atomic_and_keeps_a_backup(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["plan.toml", "plan.toml.bak"]
 
 
+@pytest.mark.skipif(os.name != "posix", reason="POSIX permissions")
+def test_save_keeps_the_permissions_a_user_expects(tmp_path: Path) -> None:
+    project = sample_project(tmp_path)
+    umask = os.umask(0o022)
+    try:
+        path = save_project(project, tmp_path / "plan.toml")
+        assert stat.S_IMODE(path.stat().st_mode) == 0o644  # not mkstemp's 0600
+        path.chmod(0o640)  # shared with the planning group
+        save_project(project)
+        assert stat.S_IMODE(path.stat().st_mode) == 0o640
+    finally:
+        os.umask(umask)
+
+
 def test_failed_save_leaves_the_old_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     project = sample_project(tmp_path)
     path = save_project(project, tmp_path / "plan.toml")
@@ -152,6 +168,8 @@ def test_demo_scene_is_valid() -> None:
         ('source = "data/dem.tif"', "", "layers[0].source", "required"),
         ("origin = [700000.0, 3100000.0, 0.0]", "origin = [1, 2]", "project.origin", "3 numbers"),
         ("schema_version = 1", 'schema_version = "one"', "schema_version", "positive integer"),
+        ('crs = "EPSG:32636"', 'crs = "EPSG:bogus"', "project.crs", "not a coordinate"),
+        ('crs = "EPSG:32636"', 'crs = "EPSG:4326"', "project.crs", "not projected in metres"),
         (
             'source = "data/dem.tif"',
             'source = "d.tif"\nopacity = 1.5',

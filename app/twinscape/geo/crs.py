@@ -14,6 +14,7 @@ from typing import Any, overload
 import numpy as np
 from pyproj import CRS, Transformer
 from pyproj.exceptions import CRSError as PyprojCRSError
+from pyproj.exceptions import ProjError
 
 #: Confidence (0-100) pyproj must have before a CRS is written as its EPSG code.
 EPSG_MIN_CONFIDENCE = 70
@@ -144,8 +145,13 @@ class LonLatTransformer:
     def __init__(self, project_crs: Any) -> None:
         self.crs = normalize_crs(project_crs)
         parsed = to_pyproj(project_crs)
-        self._to_lonlat = Transformer.from_crs(parsed, "EPSG:4326", always_xy=True)
-        self._from_lonlat = Transformer.from_crs("EPSG:4326", parsed, always_xy=True)
+        try:
+            self._to_lonlat = Transformer.from_crs(parsed, "EPSG:4326", always_xy=True)
+            self._from_lonlat = Transformer.from_crs("EPSG:4326", parsed, always_xy=True)
+        except ProjError as err:  # e.g. a local engineering CRS: not tied to the Earth
+            raise ValueError(
+                f"{crs_label(parsed)} cannot be converted to longitude/latitude: {err}"
+            ) from err
 
     @overload
     def to_lonlat(self, x: float, y: float) -> tuple[float, float]: ...

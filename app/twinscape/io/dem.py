@@ -247,7 +247,10 @@ def _target_crs(
     """``target_crs`` checked to be projected in metres, or the UTM zone of the centre."""
     if target_crs is None:
         left, bottom, right, top = _extent(src)
-        lon, lat = LonLatTransformer(source).to_lonlat((left + right) / 2, (bottom + top) / 2)
+        try:
+            lon, lat = LonLatTransformer(source).to_lonlat((left + right) / 2, (bottom + top) / 2)
+        except ValueError:  # a local (engineering) CRS, another planet...
+            lon = lat = math.nan
         if not (math.isfinite(lon) and math.isfinite(lat)):
             raise CRSError(path, f"cannot place its centre on Earth in {crs_label(source)}")
         return utm_crs_for(lon, lat)
@@ -338,7 +341,11 @@ def _warp_rows(
         dst_nodata=np.nan,
         init_dest_nodata=True,
         resampling=plan.resampling,
-        num_threads=_THREADS,
+        # One I/O thread: with num_threads > 1 rasterio runs GDAL's ChunkAndWarpMulti,
+        # whose reader thread's errors (a truncated file) are lost and the block comes
+        # back as zeros. The warp kernel still uses _THREADS through the warp option.
+        num_threads=1,
+        NUM_THREADS=_THREADS,
     )
 
 

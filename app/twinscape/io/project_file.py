@@ -6,10 +6,11 @@ value is checked. Layer data is not read here (see io/loading.py).
 
 from __future__ import annotations
 
+import errno
 import os
+import secrets
 import shutil
 import sys
-import tempfile
 from dataclasses import fields
 from datetime import datetime
 from pathlib import Path
@@ -18,6 +19,7 @@ from typing import Any
 import tomli_w
 
 from twinscape import __version__
+from twinscape.geo.crs import crs_label, is_projected_metric
 from twinscape.io.toml_schema import TableReader
 from twinscape.model.bookmarks import Bookmark, CameraView
 from twinscape.model.clock import ProjectClock
@@ -88,7 +90,7 @@ def _project_from(root: TableReader, path: Path) -> Project:
     meta.warn_unknown(("name", "crs", "origin"))
     project = Project(
         name=meta.string("name", "Untitled"),
-        crs=meta.string("crs", None),
+        crs=_crs_from(meta),
         origin=meta.vector("origin", 3, None),
         clock=_clock_from(root.sub("clock")),
         view=_view_from(root.sub("view")),
@@ -110,6 +112,23 @@ def _project_from(root: TableReader, path: Path) -> Project:
         names.add(name)
         project.bookmarks.append(Bookmark(name=name, view=_view_from(table, strict=False)))
     return project
+
+
+def _crs_from(meta: TableReader) -> str | None:
+    """The project CRS as written, checked to be a CRS projected in metres (or None)."""
+    crs = meta.string("crs", None)
+    if crs is None:
+        return None
+    try:
+        metric = is_projected_metric(crs)
+    except ValueError as err:
+        raise meta.fail("crs", str(err)) from err
+    if not metric:
+        raise meta.fail(
+            "crs",
+            f"{crs_label(crs)} is not projected in metres; use a UTM zone, e.g. EPSG:32636",
+        )
+    return crs
 
 
 def _clock_from(table: TableReader | None) -> ProjectClock:
@@ -273,13 +292,14 @@ def save_project(project: Project, path: str | os.PathLike[str] | None = None) -
     target = target.resolve()
     payload = tomli_w.dumps(project_to_toml(project, target.parent)).encode("utf-8")
     try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        fd, tmp_name = _create_temp(target)
         try:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(payload)
                 handle.flush()
                 os.fsync(handle.fileno())
             if target.exists():
+                shutil.copymode(target, tmp_name)  # a shared project stays shared
                 shutil.copy2(target, target.with_name(target.name + ".bak"))
             os.replace(tmp_name, target)
         except BaseException:
@@ -290,6 +310,22 @@ def save_project(project: Project, path: str | os.PathLike[str] | None = None) -
         raise ProjectFileError(target, "", f"could not be saved ({err.strerror or err})") from err
     project.path = target
     return target
+
+
+def _create_temp(target: Path) -> tuple[int, str]:
+    """A new, empty file beside ``target``, with the permissions a plain create gives.
+
+    Unlike :func:`tempfile.mkstemp` (always 0600), the user's umask applies, so a new
+    project file is readable by whoever the user's other files are readable by.
+    """
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    for _ in range(100):
+        name = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
+        try:
+            return os.open(name, flags, 0o666), str(name)
+        except FileExistsError:
+            continue
+    raise FileExistsError(errno.EEXIST, "no free temporary file name", str(target.parent))
 
 
 def _fsync_folder(folder: Path) -> None:

@@ -50,6 +50,20 @@ def visual_class(layer: Layer | type) -> type:
     raise TypeError(f"no visual for layer of type {kind.__name__}")
 
 
+def _usable_view_up(view: CameraView) -> tuple[float, float, float]:
+    """``view.view_up``, or north (else z) when it is zero or along the line of sight.
+
+    VTK draws nothing for such a camera, and a straight-down map view with the
+    default up (0, 0, 1) is one: it gets north up, as maps have.
+    """
+    sight = np.subtract(view.focal_point, view.position)
+    for candidate in (view.view_up, (0.0, 1.0, 0.0), (0.0, 0.0, 1.0)):
+        up = np.asarray(candidate, dtype=float)
+        if np.linalg.norm(np.cross(sight, up)) > 1e-9 * np.linalg.norm(sight) * np.linalg.norm(up):
+            return (float(up[0]), float(up[1]), float(up[2]))
+    return (0.0, 0.0, 1.0)
+
+
 def _loaded(layer: Layer) -> bool:
     return bool(getattr(layer, "loaded", True))
 
@@ -280,7 +294,7 @@ class SceneView:
         cam = self.renderer.GetActiveCamera()
         cam.SetPosition(*self.origin.point_to_render(view.position))
         cam.SetFocalPoint(*self.origin.point_to_render(view.focal_point))
-        cam.SetViewUp(*view.view_up)
+        cam.SetViewUp(*_usable_view_up(view))
         cam.SetViewAngle(view.view_angle)
         cam.OrthogonalizeViewUp()
         self._camera_changed()
@@ -376,6 +390,8 @@ class SceneView:
         px, py, pz = hx / hw, hy / hw, hz / hw
         ve = 1.0
         for visual in self.visuals.values():
+            if not getattr(getattr(visual, "layer", None), "visible", True):
+                continue  # not drawn: the point is on another layer
             b = visual.bounds_render()
             if b is not None and b[0] <= px <= b[1] and b[2] <= py <= b[3]:
                 ve = getattr(visual, "ve", 1.0)

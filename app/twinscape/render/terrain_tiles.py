@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import os
+import weakref
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -89,7 +90,10 @@ class TerrainTiles:
     def __init__(
         self, grid: RasterGrid, origin: LocalOrigin, *, tile_size: int | None = None
     ) -> None:
-        self.grid = grid
+        # weakly: tiles kept per grid for a visual to adopt (see prepare_tiles) must not
+        # keep their grid, hence themselves, alive for ever
+        self._grid = weakref.ref(grid)
+        self.resolution = grid.resolution
         self.values = grid.values
         self.origin = origin
         rows, cols = grid.shape
@@ -123,6 +127,11 @@ class TerrainTiles:
         self._templates: dict[tuple[int, int, bool], np.ndarray] = {}
         self._tcoords: dict[tuple[int, int, int, bool], np.ndarray] = {}
 
+    @property
+    def grid(self) -> RasterGrid | None:
+        """The grid the tiles were cut from (None once nothing else holds it)."""
+        return self._grid()
+
     # -- construction ---------------------------------------------------------------
     def tile_values(self, tile: Tile) -> np.ndarray:
         """View of the tile's samples in the full grid."""
@@ -147,7 +156,7 @@ class TerrainTiles:
         self.bbox[i] = (x[0], x[-1], y[-1], y[0], zmin - self.origin.z, zmax - self.origin.z)
         square = tile.nrows == tile.ncols == self.tile_size
         self.errors[i], edge_errors = lod.tile_errors(z, self.n_levels, square=square)
-        margin = 0.05 * min(self.grid.resolution)
+        margin = 0.05 * min(self.resolution)
         self.skirt_depth[i] = skirt_depths(edge_errors, tile.outer, margin)
 
     def set_colors(self, rgb: np.ndarray) -> None:
@@ -193,13 +202,13 @@ class TerrainTiles:
         Cells that touch nodata are drawn at this level, so the rim of a hole moves by
         at most the tolerance. 0 for tiles without nodata (unused).
         """
-        res = max(self.grid.resolution)
+        res = max(self.resolution)
         level = lod.rim_levels(res, scale, tolerance_px, self.n_levels)
         return np.where(self.has_nodata, level, 0)
 
     def texture_levels(self, scale: np.ndarray, texel_px: float = lod.TEXEL_PX) -> np.ndarray:
         """Finest texture level per tile whose texels are at least ``texel_px`` on screen."""
-        res = max(self.grid.resolution)
+        res = max(self.resolution)
         return lod.texture_levels(res, scale, max(len(self.colors), 1), texel_px)
 
     def outside(self, planes: np.ndarray, ve: float = 1.0) -> np.ndarray:

@@ -61,6 +61,13 @@ def _close_on_sigint(window) -> None:  # noqa: ANN001 - MainWindow
     timer.start(250)
 
 
+def _no_display() -> bool:
+    """True on Linux with neither an X nor a Wayland display: Qt would abort the process."""
+    if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
+        return False
+    return not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the GUI until the main window closes; returns the exit code.
 
@@ -71,6 +78,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     argv = list(sys.argv[1:] if argv is None else argv)
     args = _parse(argv)
+    if _no_display():
+        print(
+            "twinscape: error: no display to open a window on (DISPLAY is not set); "
+            "use 'twinscape render' to make pictures without one",
+            file=sys.stderr,
+        )
+        return 2
     if sys.platform.startswith("linux") and os.environ.get("DISPLAY"):
         # VTK's Qt widget renders through GLX: prefer X11 (XWayland) over native Wayland
         os.environ.setdefault("QT_QPA_PLATFORM", "xcb")

@@ -216,7 +216,7 @@ class FileActions(QObject):
             return False
         path = Path(path)
         if path.suffix.lower() != ".toml":
-            path = path.with_suffix(".toml")
+            path = path.with_name(path.name + ".toml")  # "plan.v2" is not "plan.toml"
         return self.save_to(path)
 
     def save_to(self, path: Path) -> bool:

@@ -70,7 +70,7 @@ class ScreenshotDialog(QDialog):
     def path(self) -> Path:
         """The chosen file, with a .png suffix."""
         path = Path(self.path_edit.text().strip()).expanduser()
-        return path if path.suffix.lower() == ".png" else path.with_suffix(".png")
+        return path if path.suffix.lower() == ".png" else path.with_name(path.name + ".png")
 
     @property
     def scale(self) -> int:

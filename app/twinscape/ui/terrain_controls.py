@@ -141,8 +141,8 @@ class TerrainControls(QWidget):
 
         self.exaggeration = QDoubleSpinBox()
         self.exaggeration.setObjectName("verticalExaggeration")
-        self.exaggeration.setRange(0.1, 10.0)
-        self.exaggeration.setDecimals(1)
+        self.exaggeration.setRange(0.01, 100.0)  # what TerrainStyle accepts
+        self.exaggeration.setDecimals(2)
         self.exaggeration.setSingleStep(0.5)
         self.exaggeration.setSuffix(" \u00d7")
         self.exaggeration.setKeyboardTracking(False)

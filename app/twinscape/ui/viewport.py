@@ -146,7 +146,7 @@ class Viewport(QWidget):
 
         path = Path(path)
         if path.suffix.lower() != ".png":
-            path = path.with_suffix(".png")
+            path = path.with_name(path.name + ".png")  # "view.2x" is not "view.png"
         pixels = self.image(scale=scale)
         Image.fromarray(np.ascontiguousarray(pixels)).save(path)
         self.request_render()  # back to the interactive level of detail
