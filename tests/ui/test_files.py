@@ -331,3 +331,29 @@ def test_screenshot_is_larger_than_the_view(
         assert image.size == (2 * width, 2 * height)
         pixels = np.asarray(image.convert("RGB"))
     assert is_warm(pixels[pixels.shape[0] // 3 :]).mean() > 0.3
+
+
+def test_a_project_with_a_moved_dem_opens_with_that_layer_unloaded(
+    make_main_window, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shown: list[list[str]] = []
+    monkeypatch.setattr(
+        "twinscape.ui.file_actions.show_warnings", lambda _p, _t, warnings: shown.append(warnings)
+    )
+    demo = DEMO_DEM.parent.parent.parent / "scenes" / "deadsea_demo.toml"
+    text = demo.read_text() + (
+        '\n[[layers]]\nkind = "terrain"\nname = "Survey (moved)"\nsource = "gone/survey.tif"\n'
+    )
+    text = text.replace("../assets/dem/", str(DEMO_DEM.parent) + "/")
+    path = tmp_path / "moved.toml"
+    path.write_text(text)
+    window = make_main_window(path)
+    project = window.project
+    assert project.path == path
+    loaded, moved = project.layers
+    assert loaded.grid is not None and moved.grid is None
+    assert shown and "'Survey (moved)' is not loaded" in shown[0][0]
+    assert "gone/survey.tif: file does not exist" in shown[0][0]
+    # the layer keeps its place in the tree and survives a save
+    assert window.files.save_to(path)
+    assert "gone/survey.tif" in path.read_text()

@@ -49,7 +49,10 @@ _STRIP_CELLS = 1 << 21  # cells read per strip: ~8 MB of float32
 _THREADS = max(1, min(os.cpu_count() or 1, 4))  # GDAL warper threads
 _READ_PROBLEM = "reading failed; the file may be truncated or corrupt"
 _RASTER_HINT = "add a DEM raster (GeoTIFF, VRT, SRTM .hgt, ESRI ASCII .asc)"
-_NO_CRS_HINT = "set one with gdal_edit.py -a_srs EPSG:xxxx or pass assume_crs"
+_NO_CRS_HINT = (
+    "set one with gdal_edit.py -a_srs EPSG:xxxx, or give its layer "
+    'assume_crs = "EPSG:xxxx" in the project file'
+)
 _WARP_HINT = "make it north-up first, e.g. gdalwarp -r bilinear in.tif out.tif"
 
 

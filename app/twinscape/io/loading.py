@@ -53,10 +53,13 @@ def load_terrain(
     path: str | os.PathLike[str],
     *,
     project_crs: str | None,
+    assume_crs: str | None = None,
     progress: Progress | None = None,
     cancelled: Cancelled | None = None,
 ) -> TerrainLoad:
     """Read a DEM for a project whose CRS is ``project_crs`` (None: pick UTM).
+
+    ``assume_crs`` is the CRS of a file that states none.
 
     Raises
     ------
@@ -64,7 +67,13 @@ def load_terrain(
         As :func:`twinscape.io.dem.read_dem`.
     """
     path = Path(path).resolve()
-    result = read_dem(path, target_crs=project_crs, progress=progress, cancelled=cancelled)
+    result = read_dem(
+        path,
+        target_crs=project_crs,
+        assume_crs=assume_crs,
+        progress=progress,
+        cancelled=cancelled,
+    )
     return TerrainLoad(path=path, name=_layer_name(path), result=result)
 
 
@@ -108,8 +117,16 @@ def open_project(
     *,
     progress: Progress | None = None,
     cancelled: Cancelled | None = None,
+    keep_broken: bool = False,
 ) -> tuple[Project, list[str]]:
     """Read a project file and every layer's data into a new project (any thread).
+
+    Parameters
+    ----------
+    keep_broken
+        When a layer's data cannot be read, keep the layer unloaded (its settings
+        survive a save) and report the problem in the warnings, as a GIS does for a
+        moved file; otherwise the first such problem is raised.
 
     Raises
     ------
@@ -119,12 +136,19 @@ def open_project(
     project, warnings = load_project(path)
     layers = [layer for layer in project.layers if isinstance(layer, TerrainLayer)]
     for index, layer in enumerate(layers):
-        load = load_terrain(
-            layer.source,
-            project_crs=project.crs,
-            progress=_part(progress, index, len(layers)),
-            cancelled=cancelled,
-        )
+        try:
+            load = load_terrain(
+                layer.source,
+                project_crs=project.crs,
+                assume_crs=layer.assume_crs,
+                progress=_part(progress, index, len(layers)),
+                cancelled=cancelled,
+            )
+        except ReaderError as err:
+            if not keep_broken:
+                raise
+            warnings.append(f"layer {layer.name!r} is not loaded: {err}")
+            continue
         apply_terrain(project, load, layer=layer)
     if progress:
         progress(1.0)

@@ -19,7 +19,7 @@ from typing import Any
 import tomli_w
 
 from twinscape import __version__
-from twinscape.geo.crs import crs_label, is_projected_metric
+from twinscape.geo.crs import crs_label, is_projected_metric, normalize_crs
 from twinscape.io.toml_schema import TableReader
 from twinscape.model.bookmarks import Bookmark, CameraView
 from twinscape.model.clock import ProjectClock
@@ -174,7 +174,9 @@ def _layer_from(table: TableReader, folder: Path) -> Layer:
     kind = table.string("kind")
     if kind != "terrain":
         raise table.fail("kind", f"unknown layer kind {kind!r}; this version knows 'terrain'")
-    table.warn_unknown(("kind", "id", "name", "source", "visible", "opacity", "style"))
+    table.warn_unknown(
+        ("kind", "id", "name", "source", "assume_crs", "visible", "opacity", "style")
+    )
     source = Path(table.string("source"))
     if not source.is_absolute():
         source = (folder / source).resolve()
@@ -184,10 +186,21 @@ def _layer_from(table: TableReader, folder: Path) -> Layer:
         visible=table.boolean("visible", True),
         opacity=table.number("opacity", 1.0, low=0.0, high=1.0),
         style=_style_from(table.sub("style")),
+        assume_crs=_assumed_crs(table),
     )
     if "id" in table.table:
         layer.id = table.string("id")
     return layer
+
+
+def _assumed_crs(table: TableReader) -> str | None:
+    crs = table.string("assume_crs", None)
+    if crs is not None:
+        try:
+            normalize_crs(crs)
+        except ValueError as err:
+            raise table.fail("assume_crs", str(err)) from err
+    return crs
 
 
 def _style_from(table: TableReader | None) -> TerrainStyle:
@@ -257,15 +270,18 @@ def _layer_to(layer: Layer, folder: Path) -> dict[str, Any]:
         del style["elevation_range"]
     else:
         style["elevation_range"] = list(style["elevation_range"])
-    return {
+    table: dict[str, Any] = {
         "kind": layer.kind,
         "id": layer.id,
         "name": layer.name,
         "source": _relative(layer.source, folder),
         "visible": layer.visible,
         "opacity": layer.opacity,
-        "style": style,
     }
+    if layer.assume_crs:
+        table["assume_crs"] = layer.assume_crs
+    table["style"] = style
+    return table
 
 
 def _relative(source: Path, folder: Path) -> str:

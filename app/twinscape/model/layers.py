@@ -64,12 +64,15 @@ class TerrainLayer(Layer):
         The elevation grid reprojected to the project CRS, once loaded.
     source_crs
         The CRS the file was in before reprojection (for information).
+    assume_crs
+        CRS to assume when the file states none (saved in the project).
     """
 
     source: Path
     style: TerrainStyle = field(default_factory=TerrainStyle)
     grid: RasterGrid | None = None
     source_crs: str | None = None
+    assume_crs: str | None = None
 
     @property
     def kind(self) -> str:

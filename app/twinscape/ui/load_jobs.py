@@ -31,10 +31,15 @@ def _prepare_project(project: Project) -> None:
 
 
 def open_project_job(path: Path) -> Job:
-    """Job: a project file and all its data -> ``(project, warnings)``."""
+    """Job: a project file and all its data -> ``(project, warnings)``.
+
+    A layer whose file cannot be read stays in the project, unloaded, with a warning.
+    """
 
     def job(*, progress: Any, cancelled: Any) -> tuple[Project, list[str]]:
-        project, warnings = open_project(path, progress=progress, cancelled=cancelled)
+        project, warnings = open_project(
+            path, progress=progress, cancelled=cancelled, keep_broken=True
+        )
         _prepare_project(project)
         return project, warnings
 

@@ -67,13 +67,18 @@ def _metres(value: float) -> str:
 
 
 class _PercentSlider(QWidget):
-    """A 0–100 % slider with its value shown beside it."""
+    """A 0–100 % slider with its value shown beside it.
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    With ``live=False`` the value is applied when the handle is released, for settings
+    whose every step is expensive (a recolour of a large terrain); the label still follows.
+    """
+
+    def __init__(self, parent: QWidget | None = None, *, live: bool = True) -> None:
         super().__init__(parent)
         self.slider = QSlider(Qt.Orientation.Horizontal)
         self.slider.setRange(0, 100)
         self.slider.setPageStep(10)
+        self.slider.setTracking(live)
         self.label = QLabel("100 %")
         self.label.setMinimumWidth(self.label.fontMetrics().horizontalAdvance("100 %") + 4)
         self.label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
@@ -82,6 +87,7 @@ class _PercentSlider(QWidget):
         layout.addWidget(self.slider, 1)
         layout.addWidget(self.label)
         self.slider.valueChanged.connect(lambda v: self.label.setText(f"{v} %"))
+        self.slider.sliderMoved.connect(lambda v: self.label.setText(f"{v} %"))
 
     def set_fraction(self, value: float) -> None:
         self.slider.setValue(int(round(value * 100)))
@@ -129,14 +135,16 @@ class TerrainControls(QWidget):
         self.sun_azimuth.setWrapping(True)
         self.sun_azimuth.setSingleStep(15)
         self.sun_azimuth.setSuffix("\u00b0")
+        self.sun_azimuth.setKeyboardTracking(False)
         self.sun_azimuth.setToolTip("Direction the light comes from, clockwise from north")
         self.sun_altitude = QSpinBox()
         self.sun_altitude.setObjectName("sunAltitude")
         self.sun_altitude.setRange(0, 90)
         self.sun_altitude.setSingleStep(5)
         self.sun_altitude.setSuffix("\u00b0")
+        self.sun_altitude.setKeyboardTracking(False)
         self.sun_altitude.setToolTip("Height of the sun above the horizon")
-        self.strength = _PercentSlider()
+        self.strength = _PercentSlider(live=False)  # each step recolours the terrain
         self.strength.setObjectName("hillshadeStrength")
 
         self.exaggeration = QDoubleSpinBox()
