@@ -331,6 +331,10 @@ def test_screenshot_is_larger_than_the_view(
         assert image.size == (2 * width, 2 * height)
         pixels = np.asarray(image.convert("RGB"))
     assert is_warm(pixels[pixels.shape[0] // 3 :]).mean() > 0.3
+    # the same view as on screen, at twice the pixels: halve it and compare
+    on_screen = window.viewport.image().astype(float)
+    halved = pixels.reshape(height, 2, width, 2, 3).mean(axis=(1, 3))
+    assert np.abs(halved - on_screen).mean() < 8.0
 
 
 def test_a_project_with_a_moved_dem_opens_with_that_layer_unloaded(

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pyvista as pv
 
+from twinscape.model.bookmarks import CameraView
 from twinscape.model.project import Project
 from twinscape.render.scene import SceneView
 
@@ -23,6 +24,7 @@ def render_to_array(
     *,
     size: tuple[int, int] = (1920, 1080),
     camera: str | None = None,
+    view: CameraView | None = None,
     tolerance_px: float = 1.0,
 ) -> np.ndarray:
     """Render ``project`` off-screen and return the RGB image, uint8 (height, width, 3).
@@ -36,6 +38,8 @@ def render_to_array(
     camera
         Name of a bookmark to view from; None uses ``project.view`` or, when unset,
         the default oblique overview (:meth:`SceneView.frame`).
+    view
+        A camera view to use instead (e.g. the one on screen); wins over ``camera``.
     tolerance_px
         Screen-space error of the terrain detail.
 
@@ -44,7 +48,8 @@ def render_to_array(
     KeyError
         ``camera`` names no bookmark of the project.
     """
-    view = project.bookmark(camera).view if camera is not None else project.view
+    if view is None:
+        view = project.bookmark(camera).view if camera is not None else project.view
     _prefer_headless_window()
     plotter = pv.Plotter(off_screen=True, window_size=[int(size[0]), int(size[1])], lighting="none")
     scene = SceneView(plotter, project)

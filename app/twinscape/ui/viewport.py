@@ -22,6 +22,7 @@ from vtkmodules.vtkRenderingCore import vtkTextActor
 from twinscape.model.bookmarks import CameraView
 from twinscape.model.layers import Layer
 from twinscape.model.project import Project
+from twinscape.render.offscreen import render_to_array
 from twinscape.render.scene import SceneView
 
 log = logging.getLogger(__name__)
@@ -131,14 +132,22 @@ class Viewport(QWidget):
         return int(width), int(height)
 
     def image(self, *, scale: int = 1, settle: bool = True) -> np.ndarray:
-        """RGB pixels (rows from the top) of the view; ``settle`` renders full detail first."""
+        """RGB pixels (rows from the top) of the view; ``settle`` renders full detail first.
+
+        A picture larger than the window (``scale`` > 1) is rendered off-screen at its
+        full size from the same camera, so its detail is chosen for its own pixels.
+        """
+        if self.scene is not None and scale > 1:
+            width, height = self.plotter.window_size
+            return render_to_array(
+                self.scene.project,
+                size=(width * scale, height * scale),
+                view=self.scene.current_view(),
+            )
         if self.scene is not None and settle:
-            if scale > 1:  # finer detail for a picture larger than the window
-                self.scene.settle(tolerance_px=1.0 / scale)
-            else:
-                self.scene.settle()
+            self.scene.settle()
         self.plotter._render()  # synchronous, so the picture is current
-        return self.plotter.screenshot(return_img=True, scale=scale)
+        return self.plotter.screenshot(return_img=True)
 
     def save_screenshot(self, path: str | Path, *, scale: int = 1) -> Path:
         """Write a PNG of the view at full detail, ``scale`` times the window size."""
