@@ -199,6 +199,14 @@ def test_a_corrupt_dem_shows_one_line_and_changes_nothing(
     assert len(critical_messages) == 2 and str(bad) in critical_messages[1][1]
     assert window.project is project and list(project.layers) == layers
 
+    # several files, one broken: the good one is added, the broken one is named
+    task = window.files.add_paths([broken, WGS84_DEM])
+    assert wait_for_task(task) == "finished"
+    assert len(project.layers) == len(layers) + 1
+    assert project.layers[-1].source == WGS84_DEM.resolve()
+    title, text = critical_messages[2]
+    assert title == "Could not add 1 of 2 files" and text.startswith(str(broken))
+
 
 def test_cancelling_a_load_changes_nothing(main_window) -> None:
     window = main_window

@@ -152,9 +152,10 @@ def test_load_jobs_build_terrain_tiles_on_the_worker_thread() -> None:
     from twinscape.render import terrain_visual
     from twinscape.ui.load_jobs import add_terrains_job
 
-    [load] = add_terrains_job([DEMO_DEM], None, None)(
+    added = add_terrains_job([DEMO_DEM], None, None)(
         progress=lambda *a: None, cancelled=lambda: False
     )
+    [load] = added.loads
     grid = load.result.grid
     with terrain_visual._PREPARED_LOCK:
         assert grid in terrain_visual._PREPARED, "tiles were not prepared off the GUI thread"

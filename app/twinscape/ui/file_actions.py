@@ -23,12 +23,17 @@ from twinscape.io.formats import (
     PROJECT_SUFFIX,
     classify_path,
 )
-from twinscape.io.loading import TerrainLoad, apply_terrain, new_project
+from twinscape.io.loading import apply_terrain, new_project
 from twinscape.io.project_file import save_project
 from twinscape.model.errors import TwinscapeError
 from twinscape.model.project import Project
 from twinscape.ui.dialogs import SaveChoice, ask_save_changes, show_error, show_warnings
-from twinscape.ui.load_jobs import add_terrains_job, open_data_job, open_project_job
+from twinscape.ui.load_jobs import (
+    AddedTerrains,
+    add_terrains_job,
+    open_data_job,
+    open_project_job,
+)
 from twinscape.ui.loader import LoadTask
 from twinscape.ui.recent_files import app_settings
 from twinscape.ui.screenshot_dialog import ScreenshotDialog
@@ -178,19 +183,24 @@ class FileActions(QObject):
         project = self.project
         label = f"Adding {paths[0].name}" if len(paths) == 1 else f"Adding {len(paths)} files"
         task = self._submit(add_terrains_job(paths, project.crs, project.origin), label)
-        task.finished.connect(lambda loads: self._terrains_loaded(project, loads))
+        task.finished.connect(lambda added: self._terrains_loaded(project, added))
         return task
 
-    def _terrains_loaded(self, project: Project, loads: list[TerrainLoad]) -> None:
+    def _terrains_loaded(self, project: Project, added: AddedTerrains) -> None:
         if project is not self.project:  # the project was replaced meanwhile: drop
             return
         was_empty = project.bounds() is None
         layer = None
+        loads = added.loads
         try:
             for load in loads:
                 layer = apply_terrain(project, load)
         except (TwinscapeError, ValueError) as err:
             show_error(self.window, "Could not add data", err)
+        if added.failures:
+            count = len(added.failures)
+            lines = "\n".join(str(err) for err in added.failures)
+            show_error(self.window, f"Could not add {count} of {count + len(loads)} files", lines)
         if was_empty:
             self.window.viewport.zoom_to_all()
         if layer is not None:

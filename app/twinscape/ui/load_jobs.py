@@ -9,11 +9,13 @@ a large DEM, so the visual adopts them instead of building them on the GUI threa
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from twinscape.geo.origin import LocalOrigin
 from twinscape.io.loading import TerrainLoad, load_terrain, open_data_files, open_project
+from twinscape.model.errors import ReaderError
 from twinscape.model.layers import TerrainLayer
 from twinscape.model.project import Project, Vec3, origin_for
 from twinscape.model.style import TerrainStyle
@@ -57,11 +59,24 @@ def open_data_job(paths: list[Path]) -> Job:
     return job
 
 
-def add_terrains_job(paths: list[Path], project_crs: str | None, origin: Vec3 | None) -> Job:
-    """Job: read DEMs for an open project; the first one picks CRS and origin if unset."""
+@dataclass(frozen=True)
+class AddedTerrains:
+    """What an add-data job read, and the files it could not read."""
 
-    def job(*, progress: Any, cancelled: Any) -> list[TerrainLoad]:
+    loads: list[TerrainLoad]
+    failures: list[ReaderError] = field(default_factory=list)
+
+
+def add_terrains_job(paths: list[Path], project_crs: str | None, origin: Vec3 | None) -> Job:
+    """Job: read DEMs for an open project; the first one read picks CRS and origin if unset.
+
+    A file that cannot be read is reported in :attr:`AddedTerrains.failures` and the
+    others are still added; when none can be read the first error is raised.
+    """
+
+    def job(*, progress: Any, cancelled: Any) -> AddedTerrains:
         loads: list[TerrainLoad] = []
+        failures: list[ReaderError] = []
         crs, local = project_crs, origin
         count = len(paths)
         for i, path in enumerate(paths):
@@ -71,11 +86,17 @@ def add_terrains_job(paths: list[Path], project_crs: str | None, origin: Vec3 | 
                 if fraction is not None:
                     progress((_i + fraction) / count)
 
-            load = load_terrain(path, project_crs=crs, progress=step, cancelled=cancelled)
+            try:
+                load = load_terrain(path, project_crs=crs, progress=step, cancelled=cancelled)
+            except ReaderError as err:
+                failures.append(err)
+                continue
             crs = crs or load.result.target_crs
             local = local or origin_for(load.result.grid.bounds)
             prepare_tiles(load.result.grid, TerrainStyle(), LocalOrigin.of(local))
             loads.append(load)
-        return loads
+        if not loads:
+            raise failures[0]
+        return AddedTerrains(loads, failures)
 
     return job
