@@ -66,7 +66,7 @@ def load_for_cli(paths: Sequence[Path]) -> tuple[Project, list[str]]:
         if len(paths) != 1:
             raise CliError("give either one project file or data files, not both")
         return open_project(paths[0])
-    return open_data_files(paths), []
+    return open_data_files(paths)
 
 
 def _render(args: argparse.Namespace) -> int:

@@ -48,7 +48,7 @@ def run_twinscape(
     rss_before = current_rss_mb()
     plotter = make_plotter()
     start = time.perf_counter()
-    project = open_data_files([dem])
+    project, _ = open_data_files([dem])
     loaded = time.perf_counter()
     rss_loaded = current_rss_mb()
     scene = SceneView(plotter, project)

@@ -78,7 +78,8 @@ def test_data_files_make_a_project_in_the_utm_zone_of_the_first(write_geotiff) -
     geographic = write_geotiff(
         values, name="geo.tif", crs="EPSG:4326", transform=Affine(0.001, 0, 39.1, 0, -0.001, 21.5)
     )
-    project = open_data_files([geographic])
+    project, warnings = open_data_files([geographic])
+    assert warnings == []
     assert project.crs == "EPSG:32637", "39.1E 21.5N (Jeddah) is in UTM zone 37N"
     assert project.name == "geo"
     assert project.origin is not None
@@ -98,3 +99,23 @@ def test_adding_data_in_another_crs_reprojects_it_to_the_project(write_geotiff) 
     layer = apply_terrain(project, load_terrain(utm37, project_crs=project.crs))
     assert layer.grid is not None and layer.grid.crs == "EPSG:32636"
     assert layer.source_crs == "EPSG:32637"
+
+
+def test_a_dem_too_large_to_draw_is_read_averaged_with_a_warning(
+    write_geotiff,  # noqa: ANN001
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from twinscape.io import loading
+
+    monkeypatch.setattr(loading, "MAX_TERRAIN_CELLS", 10_000)
+    rows, cols = 300, 240
+    ramp = np.add.outer(np.arange(rows), np.arange(cols)).astype(np.float32)
+    big = write_geotiff(ramp, name="lidar.tif")
+    project, warnings = open_data_files([big])
+    grid = project.layers[0].grid
+    assert grid.shape[0] * grid.shape[1] <= 10_000
+    footprint = (700000.0, 3500000.0 - 30 * rows, 700000.0 + 30 * cols, 3500000.0)
+    assert grid.bounds == pytest.approx(footprint, abs=grid.resolution[0])
+    assert np.nanmax(grid.values) == pytest.approx(ramp.max(), abs=6.0)
+    [warning] = warnings
+    assert str(big) in warning and "300 x 240 cells" in warning and "averaged" in warning

@@ -68,11 +68,14 @@ class DemResult:
         The file's CRS (or the assumed one), normalised.
     target_crs
         The CRS of ``grid``, normalised.
+    source_shape
+        (rows, cols) of the file, before any reprojection or ``max_cells`` reduction.
     """
 
     grid: RasterGrid
     source_crs: str
     target_crs: str
+    source_shape: tuple[int, int] = (0, 0)
 
 
 @dataclass(frozen=True)
@@ -157,13 +160,19 @@ def read_dem(
     with src:
         _check_georeferencing(src, path)
         plan = _plan(src, path, target_crs, assume_crs, max_cells)
+        source_shape = (src.height, src.width)
         with _gdal_errors(path, _READ_PROBLEM, "export or download it again"):
             values = _read(src, plan, reporter)
     if not np.isfinite(values).any():
         raise ReaderError(path, "every cell is nodata", hint="check its nodata value (gdalinfo)")
     reporter.report(1.0)
     grid = RasterGrid(values=values, transform=tuple(plan.transform)[:6], crs=plan.target_crs)
-    return DemResult(grid=grid, source_crs=plan.source_crs, target_crs=plan.target_crs)
+    return DemResult(
+        grid=grid,
+        source_crs=plan.source_crs,
+        target_crs=plan.target_crs,
+        source_shape=source_shape,
+    )
 
 
 @contextmanager

@@ -31,6 +31,10 @@ def _resource_root() -> Path:
     return Path(frozen) if frozen else Path(__file__).resolve().parents[3]
 
 
+#: The most cells a terrain is drawn from (5000 x 5000, ~0.9 GB peak with its tiles);
+#: a larger DEM is read averaged to this size, with a warning.
+MAX_TERRAIN_CELLS = 25_000_000
+
 #: The demo scene that ships with the app.
 DEMO_SCENE = _resource_root() / "scenes" / "deadsea_demo.toml"
 
@@ -42,6 +46,7 @@ class TerrainLoad:
     path: Path
     name: str
     result: DemResult
+    warnings: tuple[str, ...] = ()
 
 
 def new_project() -> Project:
@@ -59,7 +64,8 @@ def load_terrain(
 ) -> TerrainLoad:
     """Read a DEM for a project whose CRS is ``project_crs`` (None: pick UTM).
 
-    ``assume_crs`` is the CRS of a file that states none.
+    ``assume_crs`` is the CRS of a file that states none. A DEM of more than
+    :data:`MAX_TERRAIN_CELLS` cells is read averaged down to that size, with a warning.
 
     Raises
     ------
@@ -73,8 +79,23 @@ def load_terrain(
         assume_crs=assume_crs,
         progress=progress,
         cancelled=cancelled,
+        max_cells=MAX_TERRAIN_CELLS,
     )
-    return TerrainLoad(path=path, name=_layer_name(path), result=result)
+    return TerrainLoad(
+        path=path, name=_layer_name(path), result=result, warnings=_size_warnings(path, result)
+    )
+
+
+def _size_warnings(path: Path, result: DemResult) -> tuple[str, ...]:
+    rows, cols = result.source_shape
+    if rows * cols <= MAX_TERRAIN_CELLS:
+        return ()
+    shown_rows, shown_cols = result.grid.shape
+    res = result.grid.resolution[0]
+    return (
+        f"{path}: {rows} x {cols} cells is more than Twinscape draws at once; "
+        f"read averaged to {shown_rows} x {shown_cols} cells of {res:g} m",
+    )
 
 
 def _layer_name(path: Path) -> str:
@@ -149,6 +170,7 @@ def open_project(
                 raise
             warnings.append(f"layer {layer.name!r} is not loaded: {err}")
             continue
+        warnings.extend(load.warnings)
         apply_terrain(project, load, layer=layer)
     if progress:
         progress(1.0)
@@ -160,11 +182,12 @@ def open_data_files(
     *,
     progress: Progress | None = None,
     cancelled: Cancelled | None = None,
-) -> Project:
+) -> tuple[Project, list[str]]:
     """A throw-away project holding the given data files (any thread).
 
     Its CRS is the UTM zone of the first file and its name that of the first file;
-    the camera is left unset so the renderer frames the data.
+    the camera is left unset so the renderer frames the data. Returns the project
+    and warnings (e.g. a DEM read at a coarser resolution).
 
     Raises
     ------
@@ -181,6 +204,7 @@ def open_data_files(
                 path, "is a project file", hint="open it on its own, not with data files"
             )
     project = new_project()
+    warnings: list[str] = []
     for index, path in enumerate(paths):
         load = load_terrain(
             path,
@@ -188,12 +212,13 @@ def open_data_files(
             progress=_part(progress, index, len(paths)),
             cancelled=cancelled,
         )
+        warnings.extend(load.warnings)
         layer = apply_terrain(project, load)
         if index == 0:
             project.name = layer.name
     if progress:
         progress(1.0)
-    return project
+    return project, warnings
 
 
 def _part(progress: Progress | None, index: int, count: int) -> Progress | None:

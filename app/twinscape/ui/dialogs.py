@@ -75,7 +75,7 @@ def show_warnings(parent: QWidget | None, title: str, warnings: list[str]) -> QM
     box.setIcon(QMessageBox.Icon.Warning)
     box.setWindowTitle(title)
     count = len(warnings)
-    box.setText(f"{count} warning{'s' if count != 1 else ''} while opening the project.")
+    box.setText(f"{count} warning{'s' if count != 1 else ''} while loading.")
     box.setInformativeText(warnings[0] if count == 1 else "See the details below.")
     if count > 1:
         box.setDetailedText("\n".join(warnings))

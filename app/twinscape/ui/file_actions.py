@@ -146,7 +146,7 @@ class FileActions(QObject):
             task.finished.connect(lambda result: self._project_opened(path, *result))
         else:
             task = self._submit(open_data_job(paths), label)
-            task.finished.connect(lambda project: self._data_opened(paths, project))
+            task.finished.connect(lambda result: self._data_opened(paths, *result))
         return task
 
     def _project_opened(self, path: Path, project: Project, warnings: list[str]) -> None:
@@ -155,13 +155,14 @@ class FileActions(QObject):
         self.window.statusBar().showMessage(f"Opened {path}", 5000)
         show_warnings(self.window, "Project opened with warnings", warnings)
 
-    def _data_opened(self, paths: list[Path], project: Project) -> None:
+    def _data_opened(self, paths: list[Path], project: Project, warnings: list[str]) -> None:
         self.window.set_project(project)
         if len(paths) == 1:
             self.window.recent.add(paths[0])
         self.window.statusBar().showMessage(
             f"Opened {', '.join(p.name for p in paths)} in a new project", 5000
         )
+        show_warnings(self.window, "Data opened with warnings", warnings)
 
     # -- add data --------------------------------------------------------------------
     def add_data_dialog(self) -> None:
@@ -197,6 +198,9 @@ class FileActions(QObject):
                 layer = apply_terrain(project, load)
         except (TwinscapeError, ValueError) as err:
             show_error(self.window, "Could not add data", err)
+        show_warnings(
+            self.window, "Data added with warnings", [w for load in loads for w in load.warnings]
+        )
         if added.failures:
             count = len(added.failures)
             lines = "\n".join(str(err) for err in added.failures)

@@ -49,12 +49,12 @@ def open_project_job(path: Path) -> Job:
 
 
 def open_data_job(paths: list[Path]) -> Job:
-    """Job: data files -> a throw-away project holding them."""
+    """Job: data files -> ``(project, warnings)``, a throw-away project holding them."""
 
-    def job(*, progress: Any, cancelled: Any) -> Project:
-        project = open_data_files(paths, progress=progress, cancelled=cancelled)
+    def job(*, progress: Any, cancelled: Any) -> tuple[Project, list[str]]:
+        project, warnings = open_data_files(paths, progress=progress, cancelled=cancelled)
         _prepare_project(project)
-        return project
+        return project, warnings
 
     return job
 
