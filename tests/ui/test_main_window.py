@@ -284,3 +284,41 @@ def test_window_layout_and_actions(demo_window) -> None:
         assert not dock.isVisible()
         dock.toggleViewAction().trigger()
         assert dock.isVisible()
+
+
+def test_a_new_colour_ramp_is_computed_in_the_background_then_shown(
+    demo_window, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import time
+
+    from twinscape.render import recolour
+
+    def slow(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202 - as slow as a 4096^2 DEM
+        time.sleep(0.5)
+        return original(*args, **kwargs)
+
+    original = recolour.colour_pyramid
+    monkeypatch.setattr(recolour, "colour_pyramid", slow)
+    window = demo_window
+    layer = window.project.layers[0]
+    settle(window)
+    controls = window.styling_dock.controls
+    assert controls is not None
+
+    def on_screen() -> np.ndarray:  # what the window shows now, without rendering again
+        return np.asarray(window.viewport.plotter.screenshot(return_img=True))[..., :3]
+
+    def centre_is_warm() -> float:
+        image = on_screen()
+        h, w = image.shape[:2]
+        return float(is_warm(image[h // 3 : 2 * h // 3, w // 6 : w // 3]).mean())
+
+    assert centre_is_warm() > 0.5
+    started = time.monotonic()
+    controls.colormap.setCurrentIndex(controls.colormap.findData("gray"))
+    assert layer.style.colormap == "gray"
+    assert time.monotonic() - started < 0.45, "the GUI thread waited for the colours"
+    wait_until(lambda: centre_is_warm() < 0.05, 30, "the grey ramp on screen")
+    controls.colormap.setCurrentIndex(controls.colormap.findData("desert"))
+    wait_until(lambda: centre_is_warm() > 0.5, 30, "the desert ramp back on screen")
+    window.mark_clean()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 from psygnal import evented
 
@@ -62,6 +62,10 @@ class TerrainStyle:
 
     def __post_init__(self) -> None:
         self.validate()
+
+    def copy(self) -> TerrainStyle:
+        """An independent copy with the same values (its own events)."""
+        return TerrainStyle(**{f.name: getattr(self, f.name) for f in fields(self)})
 
     def validate(self) -> None:
         """Raise ValueError naming the field when a value is out of range."""

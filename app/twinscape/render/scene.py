@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Callable
+from concurrent.futures import Executor
 from typing import Any
 
 import numpy as np
@@ -81,6 +82,10 @@ class SceneView:
         Screen-space error allowed while the camera is being dragged.
     settled_tolerance_px
         Screen-space error allowed when the view is still.
+    colour_executor
+        Where colour changes are computed off the GUI thread; None: synchronously.
+    on_update
+        Called from a worker thread when a change waits for the next render.
     """
 
     def __init__(
@@ -90,8 +95,11 @@ class SceneView:
         *,
         interactive_tolerance_px: float = 6.0,
         settled_tolerance_px: float = 2.0,
+        colour_executor: Executor | None = None,
+        on_update: Callable[[], None] | None = None,
     ) -> None:
         self.plotter = plotter
+        self._visual_options = {"colour_executor": colour_executor, "on_update": on_update}
         self.renderer: vtkRenderer = plotter.renderer
         self.project = project
         self.origin = LocalOrigin.of(project.origin)
@@ -171,7 +179,7 @@ class SceneView:
             warnings.warn(f"{err}; layer {layer.name!r} is not drawn", stacklevel=2)
             return
         first = not self.visuals
-        self.visuals[id(layer)] = cls(layer, self.renderer, self.origin)
+        self.visuals[id(layer)] = cls(layer, self.renderer, self.origin, **self._visual_options)
         self._restack()
         if first and not self._camera_chosen():
             self._auto_frame()
@@ -269,7 +277,12 @@ class SceneView:
         self.renderer.ResetCameraClippingRange()
 
     def settle(self, tolerance_px: float = 1.0) -> None:
-        """Select the levels a screenshot needs (kept until the camera moves)."""
+        """Select the levels a screenshot needs (kept until the camera moves).
+
+        Colours still being computed in the background are waited for.
+        """
+        for visual in self.visuals.values():
+            visual.apply_pending_colours(wait=True)
         self._settle = (tolerance_px, self._camera_key())
         self.update_lod(tolerance_px)
         self.renderer.ResetCameraClippingRange()

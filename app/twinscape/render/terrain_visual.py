@@ -12,6 +12,7 @@ from __future__ import annotations
 import threading
 import weakref
 from collections.abc import Callable
+from concurrent.futures import Executor
 from typing import Any
 
 import numpy as np
@@ -26,6 +27,7 @@ from twinscape.model.layers import TerrainLayer
 from twinscape.model.raster import RasterGrid
 from twinscape.model.style import COLOUR_FIELDS, TerrainStyle
 from twinscape.render.colormaps import baked_colors
+from twinscape.render.recolour import Recolourer
 from twinscape.render.terrain_tiles import TerrainTiles
 from twinscape.render.tile_cache import CACHE_BYTES, TileCache
 
@@ -91,6 +93,10 @@ class TerrainVisual:
         Render coordinates are world minus this point.
     cache_bytes
         Bound of the mesh cache and of the texture cache, each.
+    colour_executor
+        Where colour changes are computed; None recolours synchronously.
+    on_update
+        Called from a worker thread when new colours wait for the next render.
     """
 
     def __init__(
@@ -100,8 +106,11 @@ class TerrainVisual:
         origin: LocalOrigin,
         *,
         cache_bytes: int = CACHE_BYTES,
+        colour_executor: Executor | None = None,
+        on_update: Callable[[], None] | None = None,
     ) -> None:
         self.layer = layer
+        self._recolourer = Recolourer(colour_executor, on_update)
         self.renderer = _renderer_of(renderer)
         self.origin = origin
         self.cache: TileCache | None = None  # of the tiles shown, None without a grid
@@ -163,6 +172,7 @@ class TerrainVisual:
     # -- building -------------------------------------------------------------------
     def _rebuild(self, *_: Any) -> None:
         """(Re)create tiles and one actor per tile."""
+        self._recolourer.cancel()  # colours of the old grid
         self._detach()
         self._tri.clear()
         tiles = _tiles_for(self.layer, self.origin)
@@ -194,7 +204,21 @@ class TerrainVisual:
         grid = self.layer.grid
         if self.cache is None or grid is None:
             return
-        self.cache.tiles.set_colors(baked_colors(grid.values, grid.resolution, self.layer.style))
+        pyramid = self._recolourer.request(grid, self.layer.style, self.cache.tiles.n_levels)
+        if pyramid is not None:
+            self._use_colours(pyramid)
+
+    def apply_pending_colours(self, *, wait: bool = False) -> bool:
+        """Show colours computed in the background, if any (``wait``: for a screenshot)."""
+        pyramid = self._recolourer.wait() if wait else self._recolourer.take()
+        if pyramid is None or self.cache is None:
+            return False
+        self._use_colours(pyramid)
+        return True
+
+    def _use_colours(self, pyramid: list[np.ndarray]) -> None:
+        assert self.cache is not None
+        self.cache.tiles.colors = pyramid
         self.cache.textures.clear()
         shown, self.tex_levels = self.tex_levels, np.full(len(self.tex_levels), -1)
         self._show(self.levels, shown, self.rim_levels)
@@ -217,6 +241,7 @@ class TerrainVisual:
         int
             Number of tiles whose mesh or texture changed.
         """
+        self.apply_pending_colours()
         tiles = self.tiles
         if tiles is None or not self.layer.visible:
             return 0
@@ -313,6 +338,7 @@ class TerrainVisual:
 
     def close(self) -> None:
         """Disconnect from the layer and remove the actors."""
+        self._recolourer.cancel()
         for signal, slot in self._connections + self._style_connections:
             signal.disconnect(slot)
         self._connections.clear()

@@ -10,10 +10,11 @@ GL context can freeze other windows, pyvistaqt #762).
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 from pyvistaqt import QtInteractor
@@ -30,6 +31,9 @@ log = logging.getLogger(__name__)
 
 class Viewport(QWidget):
     """Central widget of the main window: the 3D scene of one project at a time."""
+
+    #: Emitted from a worker thread when background work (new colours) awaits a render.
+    background_ready = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -57,12 +61,20 @@ class Viewport(QWidget):
         self._timer.setSingleShot(True)
         self._timer.setInterval(0)
         self._timer.timeout.connect(self._render_now)
+        # colour changes of big terrains are computed here, then rendered (GUI thread)
+        self._colour_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="recolour")
+        self.background_ready.connect(self.request_render)  # queued across threads
 
     # -- the project -----------------------------------------------------------------
     def set_project(self, project: Project) -> None:
         """Show ``project``: a new SceneView, at its saved camera or framing all of it."""
         self._close_scene()
-        self.scene = SceneView(self.plotter, project)
+        self.scene = SceneView(
+            self.plotter,
+            project,
+            colour_executor=self._colour_pool,
+            on_update=self.background_ready.emit,
+        )
         if project.view is not None:
             self.scene.apply_view(project.view)
         else:
@@ -174,6 +186,7 @@ class Viewport(QWidget):
         self._closed = True
         self._timer.stop()
         self._close_scene()
+        self._colour_pool.shutdown(wait=True, cancel_futures=True)
         self.plotter.renderer.RemoveActor(self._hint)
         self.plotter.close()
 
