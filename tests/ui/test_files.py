@@ -369,3 +369,46 @@ def test_a_project_with_a_moved_dem_opens_with_that_layer_unloaded(
     # the layer keeps its place in the tree and survives a save
     assert window.files.save_to(path)
     assert "gone/survey.tif" in path.read_text()
+
+
+def test_a_dem_without_crs_asks_which_crs_it_is_in(
+    main_window, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, critical_messages: list
+) -> None:
+    import rasterio
+
+    window = main_window
+    project = window.project
+    with rasterio.open(DEMO_DEM) as src:  # a crop of the demo, its CRS stripped
+        window_ = rasterio.windows.Window(400, 500, 200, 150)
+        values = src.read(1, window=window_)
+        transform = src.window_transform(window_)
+    bare = tmp_path / "survey_no_crs.tif"
+    with rasterio.open(
+        bare, "w", driver="GTiff", width=200, height=150, count=1, dtype=values.dtype,
+        transform=transform, nodata=-32767,
+    ) as dst:  # fmt: skip
+        dst.write(values, 1)
+
+    asked: list[str] = []
+
+    def answer(_parent, _title, label, **kwargs):  # noqa: ANN001, ANN003, ANN202
+        asked.append(label)
+        return (kwargs.get("text") or "", True)  # accept the suggestion: the project CRS
+
+    monkeypatch.setattr(QInputDialog, "getText", staticmethod(answer))
+    task = window.files.add_paths([bare])
+    assert wait_for_task(task) == "failed"
+    assert asked and "survey_no_crs.tif" in asked[0] and not critical_messages
+    wait_until(lambda: len(project.layers) == 2, 30, "the DEM added with the assumed CRS")
+    added = project.layers[1]
+    assert added.assume_crs == "EPSG:32636" and added.grid is not None
+    assert added.grid.bounds == pytest.approx(
+        (transform.c, transform.f - 150 * 90, transform.c + 200 * 90, transform.f)
+    )
+
+    # declining leaves the project as it was
+    monkeypatch.setattr(QInputDialog, "getText", staticmethod(lambda *a, **k: ("", False)))
+    task = window.files.add_paths([bare])
+    assert wait_for_task(task) == "failed"
+    process_events(0.2)
+    assert len(project.layers) == 2 and not critical_messages

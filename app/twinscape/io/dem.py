@@ -33,7 +33,7 @@ from twinscape.geo.crs import (
     same_crs,
     utm_crs_for,
 )
-from twinscape.model.errors import CRSError, LoadCancelled, ReaderError
+from twinscape.model.errors import CRSError, LoadCancelled, MissingCRSError, ReaderError
 from twinscape.model.raster import RasterGrid
 
 try:  # GDAL's own errors; rasterio keeps them in a private module
@@ -245,7 +245,7 @@ def _plan(
 def _source_crs(src: rasterio.DatasetReader, path: Path, assume_crs: str | None) -> str:
     """The file's CRS, else ``assume_crs``, normalised; CRSError when neither."""
     if not src.crs and not assume_crs:
-        raise CRSError(path, "has no coordinate reference system", hint=_NO_CRS_HINT)
+        raise MissingCRSError(path, "has no coordinate reference system", hint=_NO_CRS_HINT)
     try:
         return normalize_crs(src.crs or assume_crs)
     except ValueError as err:

@@ -47,6 +47,7 @@ class TerrainLoad:
     name: str
     result: DemResult
     warnings: tuple[str, ...] = ()
+    assumed_crs: str | None = None
 
 
 def new_project() -> Project:
@@ -82,7 +83,11 @@ def load_terrain(
         max_cells=MAX_TERRAIN_CELLS,
     )
     return TerrainLoad(
-        path=path, name=_layer_name(path), result=result, warnings=_size_warnings(path, result)
+        path=path,
+        name=_layer_name(path),
+        result=result,
+        warnings=_size_warnings(path, result),
+        assumed_crs=assume_crs,
     )
 
 
@@ -123,7 +128,7 @@ def apply_terrain(
         )
     project.adopt_origin(grid.bounds)
     if layer is None:
-        layer = TerrainLayer(name=load.name, source=load.path)
+        layer = TerrainLayer(name=load.name, source=load.path, assume_crs=load.assumed_crs)
         layer.source_crs = load.result.source_crs
         layer.grid = grid
         project.layers.append(layer)

@@ -9,6 +9,7 @@ from twinscape.model.clock import ProjectClock
 from twinscape.model.errors import (
     CRSError,
     LoadCancelled,
+    MissingCRSError,
     NoReaderError,
     ProjectFileError,
     ReaderError,
@@ -26,6 +27,7 @@ __all__ = [
     "CameraView",
     "Layer",
     "LoadCancelled",
+    "MissingCRSError",
     "NoReaderError",
     "Project",
     "ProjectClock",

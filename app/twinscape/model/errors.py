@@ -57,6 +57,10 @@ class CRSError(ReaderError, ValueError):
     """A file has no CRS, or one that cannot be used."""
 
 
+class MissingCRSError(CRSError):
+    """A file states no CRS (a reader may retry with one the user assumes)."""
+
+
 class ProjectFileError(TwinscapeError, ValueError):
     """A project file is invalid.
 

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import logging
 from enum import Enum
+from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMessageBox, QWidget
+from PySide6.QtWidgets import QInputDialog, QMessageBox, QWidget
 
+from twinscape.geo.crs import normalize_crs
 from twinscape.model.errors import TwinscapeError
 
 log = logging.getLogger(__name__)
@@ -43,6 +45,24 @@ def show_error(parent: QWidget | None, title: str, err: BaseException | str) -> 
     else:
         message = err
     QMessageBox.critical(parent, title, message)
+
+
+def ask_crs(parent: QWidget | None, path: Path, suggestion: str | None) -> str | None:
+    """Ask which CRS a file without one is in; the answer, checked, or None."""
+    text, ok = QInputDialog.getText(
+        parent,
+        "Coordinate reference system",
+        f"\u201c{path.name}\u201d does not say which coordinate reference system it is in.\n"
+        "Which CRS are its coordinates in? (an EPSG code, e.g. EPSG:32636)",
+        text=suggestion or "EPSG:",
+    )
+    if not ok or not text.strip():
+        return None
+    try:
+        return normalize_crs(text.strip())
+    except ValueError as err:
+        show_error(parent, "Unknown coordinate reference system", f"{text.strip()}: {err}")
+        return None
 
 
 def ask_save_changes(parent: QWidget | None, project_name: str) -> SaveChoice:

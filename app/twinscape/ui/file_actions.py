@@ -8,11 +8,11 @@ current project as it was.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QDialog, QFileDialog
 
@@ -25,9 +25,16 @@ from twinscape.io.formats import (
 )
 from twinscape.io.loading import apply_terrain, new_project
 from twinscape.io.project_file import save_project
-from twinscape.model.errors import TwinscapeError
+from twinscape.model.errors import MissingCRSError, TwinscapeError
 from twinscape.model.project import Project
-from twinscape.ui.dialogs import SaveChoice, ask_save_changes, show_error, show_warnings
+from twinscape.ui.dialogs import (
+    SaveChoice,
+    ask_crs,
+    ask_save_changes,
+    error_text,
+    show_error,
+    show_warnings,
+)
 from twinscape.ui.load_jobs import (
     AddedTerrains,
     add_terrains_job,
@@ -73,9 +80,13 @@ class FileActions(QObject):
             return True
         return False
 
-    def _submit(self, job: Any, label: str) -> LoadTask:
+    def _submit(
+        self, job: Any, label: str, *, on_failed: Callable[[BaseException], None] | None = None
+    ) -> LoadTask:
         task = self.window.loader.submit(job, label=label, dialog_parent=self.window)
-        task.failed.connect(lambda err: show_error(self.window, "Could not load", err))
+        task.failed.connect(
+            on_failed or (lambda err: show_error(self.window, "Could not load", err))
+        )
         task.cancelled.connect(
             lambda: self.window.statusBar().showMessage("Cancelled; nothing was changed.", 4000)
         )
@@ -175,17 +186,45 @@ class FileActions(QObject):
         if paths:
             self.add_paths([Path(p) for p in paths])
 
-    def add_paths(self, paths: list[Path]) -> LoadTask | None:
-        """Read DEMs off the GUI thread and add them as terrain layers."""
+    def add_paths(
+        self, paths: list[Path], *, assume: dict[Path, str] | None = None
+    ) -> LoadTask | None:
+        """Read DEMs off the GUI thread and add them as terrain layers.
+
+        ``assume`` maps files that state no CRS to the CRS the user said they are in.
+        """
         if self._busy() or not paths:
             return None
         paths = [Path(p).expanduser().resolve() for p in paths]
         _remember_dir(paths[0])
         project = self.project
         label = f"Adding {paths[0].name}" if len(paths) == 1 else f"Adding {len(paths)} files"
-        task = self._submit(add_terrains_job(paths, project.crs, project.origin), label)
+        job = add_terrains_job(paths, project.crs, project.origin, assume)
+        task = self._submit(
+            job, label, on_failed=lambda err: self._report_failures(project, [err], 0)
+        )
         task.finished.connect(lambda added: self._terrains_loaded(project, added))
         return task
+
+    def _report_failures(self, project: Project, failures: list[BaseException], added: int) -> None:
+        """Show what could not be added; offer a CRS for files that state none."""
+        missing = [err for err in failures if isinstance(err, MissingCRSError)]
+        others = [err for err in failures if not isinstance(err, MissingCRSError)]
+        if len(others) == 1 and not added and not missing:
+            show_error(self.window, "Could not load", others[0])
+        elif others:
+            count = len(others)
+            lines = "\n".join(error_text(err) for err in others)
+            show_error(
+                self.window, f"Could not add {count} of {len(failures) + added} files", lines
+            )
+        assume: dict[Path, str] = {}
+        for err in missing:
+            crs = ask_crs(self.window, Path(err.path), project.crs)
+            if crs is not None:
+                assume[Path(err.path)] = crs
+        if assume and project is self.project:  # after this load has finished
+            QTimer.singleShot(0, lambda: self.add_paths(list(assume), assume=assume))
 
     def _terrains_loaded(self, project: Project, added: AddedTerrains) -> None:
         if project is not self.project:  # the project was replaced meanwhile: drop
@@ -202,9 +241,7 @@ class FileActions(QObject):
             self.window, "Data added with warnings", [w for load in loads for w in load.warnings]
         )
         if added.failures:
-            count = len(added.failures)
-            lines = "\n".join(str(err) for err in added.failures)
-            show_error(self.window, f"Could not add {count} of {count + len(loads)} files", lines)
+            self._report_failures(project, list(added.failures), len(loads))
         if was_empty:
             self.window.viewport.zoom_to_all()
         if layer is not None:

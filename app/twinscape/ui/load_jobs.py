@@ -67,8 +67,15 @@ class AddedTerrains:
     failures: list[ReaderError] = field(default_factory=list)
 
 
-def add_terrains_job(paths: list[Path], project_crs: str | None, origin: Vec3 | None) -> Job:
+def add_terrains_job(
+    paths: list[Path],
+    project_crs: str | None,
+    origin: Vec3 | None,
+    assume: dict[Path, str] | None = None,
+) -> Job:
     """Job: read DEMs for an open project; the first one read picks CRS and origin if unset.
+
+    ``assume`` gives the CRS of files that state none (as the user answered).
 
     A file that cannot be read is reported in :attr:`AddedTerrains.failures` and the
     others are still added; when none can be read the first error is raised.
@@ -87,7 +94,13 @@ def add_terrains_job(paths: list[Path], project_crs: str | None, origin: Vec3 | 
                     progress((_i + fraction) / count)
 
             try:
-                load = load_terrain(path, project_crs=crs, progress=step, cancelled=cancelled)
+                load = load_terrain(
+                    path,
+                    project_crs=crs,
+                    assume_crs=(assume or {}).get(path),
+                    progress=step,
+                    cancelled=cancelled,
+                )
             except ReaderError as err:
                 failures.append(err)
                 continue
