@@ -400,6 +400,7 @@ def test_a_dem_without_crs_asks_which_crs_it_is_in(
     assert wait_for_task(task) == "failed"
     assert asked and "survey_no_crs.tif" in asked[0] and not critical_messages
     wait_until(lambda: len(project.layers) == 2, 30, "the DEM added with the assumed CRS")
+    wait_until(lambda: not window.loader.busy, 30, "the loader to finish")
     added = project.layers[1]
     assert added.assume_crs == "EPSG:32636" and added.grid is not None
     assert added.grid.bounds == pytest.approx(
@@ -412,3 +413,4 @@ def test_a_dem_without_crs_asks_which_crs_it_is_in(
     assert wait_for_task(task) == "failed"
     process_events(0.2)
     assert len(project.layers) == 2 and not critical_messages
+    assert not window.loader.busy

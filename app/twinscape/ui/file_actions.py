@@ -223,8 +223,15 @@ class FileActions(QObject):
             crs = ask_crs(self.window, Path(err.path), project.crs)
             if crs is not None:
                 assume[Path(err.path)] = crs
-        if assume and project is self.project:  # after this load has finished
-            QTimer.singleShot(0, lambda: self.add_paths(list(assume), assume=assume))
+        if assume and project is self.project:
+            self._when_idle(lambda: self.add_paths(list(assume), assume=assume))
+
+    def _when_idle(self, action: Callable[[], object]) -> None:
+        """Run ``action`` once the loader has finished the current job."""
+        if self.window.loader.busy:
+            QTimer.singleShot(50, lambda: self._when_idle(action))
+        else:
+            action()
 
     def _terrains_loaded(self, project: Project, added: AddedTerrains) -> None:
         if project is not self.project:  # the project was replaced meanwhile: drop
