@@ -286,3 +286,29 @@ def test_tiles_prepared_but_never_shown_do_not_keep_their_grid(demo_grid: Raster
     del grid
     gc.collect()
     assert gone() is None, "the kept tiles hold their grid (and so themselves) for ever"
+
+
+def test_zoom_to_all_frames_the_layers_shown(
+    plotter_factory: Plotters, demo_grid: RasterGrid
+) -> None:
+    project = make_project(demo_grid)
+    a, _, c, _, e, f = demo_grid.transform
+    far = RasterGrid(  # the same terrain 200 km further east
+        values=demo_grid.values, transform=(a, 0.0, c + 200_000.0, 0.0, e, f), crs=demo_grid.crs
+    )
+    project.layers.append(TerrainLayer(name="far", source=DEMO_DEM, grid=far))
+    scene = SceneView(plotter_factory(), project)
+
+    def focal_x() -> float:
+        return scene.current_view().focal_point[0]
+
+    centre = (demo_grid.bounds[0] + demo_grid.bounds[2]) / 2
+    scene.frame()
+    assert focal_x() == pytest.approx(centre + 100_000.0, abs=5_000.0)
+    project.layers[1].visible = False
+    scene.frame()
+    assert focal_x() == pytest.approx(centre, abs=5_000.0), "the hidden layer is left out"
+    project.layers[0].visible = False
+    scene.frame()
+    assert focal_x() == pytest.approx(centre + 100_000.0, abs=5_000.0), "all hidden: all"
+    scene.close()

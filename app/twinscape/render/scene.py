@@ -313,7 +313,9 @@ class SceneView:
         self._camera_changed()
 
     def _render_bounds(self, bounds: tuple[float, ...] | None) -> np.ndarray | None:
-        boxes = [b for b in (v.bounds_render() for v in self.visuals.values()) if b is not None]
+        shown = [v for v in self.visuals.values() if v.layer.visible]
+        visuals = shown or list(self.visuals.values())  # all hidden: frame them anyway
+        boxes = [b for b in (v.bounds_render() for v in visuals) if b is not None]
         zlo = min((b[4] for b in boxes), default=0.0)
         zhi = max((b[5] for b in boxes), default=0.0)
         if bounds is not None:
