@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -12,8 +11,9 @@ import numpy as np
 import pytest
 import pyvista as pv
 
-import twinscape.model.layers as layers_module
+from twinscape.io.kinds import kinds
 from twinscape.model import CameraView, Layer, Project, RasterGrid, TerrainLayer
+from twinscape.model.buildings import BuildingsLayer
 from twinscape.render.offscreen import render_to_array, render_to_png
 from twinscape.render.scene import LAYER_TO_VISUAL, SceneView, visual_class
 from twinscape.render.terrain_visual import TerrainVisual
@@ -24,13 +24,9 @@ Plotters = Callable[..., pv.Plotter]
 
 
 def test_every_layer_kind_has_a_visual() -> None:
-    kinds = [
-        cls
-        for _, cls in inspect.getmembers(layers_module, inspect.isclass)
-        if issubclass(cls, Layer) and cls is not Layer
-    ]
-    assert TerrainLayer in kinds
-    for cls in kinds:
+    registered = [kind.layer_type for kind in kinds()]
+    assert TerrainLayer in registered and BuildingsLayer in registered
+    for cls in registered:
         assert visual_class(cls) is LAYER_TO_VISUAL[cls]
     assert visual_class(TerrainLayer(name="t", source=Path("/x.tif"))) is TerrainVisual
 

@@ -109,10 +109,10 @@ def test_plan_drop_routes_by_kind(tmp_path: Path) -> None:
     other = tmp_path / "b.toml"
     notes = tmp_path / "notes.docx"
     plan = plan_drop([DEMO_DEM, notes])
-    assert plan.project is None and plan.dems == [DEMO_DEM]
+    assert plan.project is None and plan.data == [DEMO_DEM]
     assert len(plan.errors) == 1 and str(notes) in plan.errors[0]
     plan = plan_drop([project, other, DEMO_DEM])
-    assert plan.project == project and plan.dems == []
+    assert plan.project == project and plan.data == []
     assert len(plan.errors) == 2
     plan = plan_drop([tmp_path])
     assert plan.errors and "folder" in plan.errors[0]
@@ -150,12 +150,12 @@ def test_main_opens_a_dem_in_a_new_project_and_exits(app: QApplication) -> None:
 
 def test_load_jobs_build_terrain_tiles_on_the_worker_thread() -> None:
     from twinscape.render import terrain_visual
-    from twinscape.ui.load_jobs import add_terrains_job
+    from twinscape.ui.load_jobs import add_layers_job
 
-    added = add_terrains_job([DEMO_DEM], None, None)(
+    added = add_layers_job([DEMO_DEM], None, None)(
         progress=lambda *a: None, cancelled=lambda: False
     )
     [load] = added.loads
-    grid = load.result.grid
+    grid = load.data.values["grid"]
     with terrain_visual._PREPARED_LOCK:
         assert grid in terrain_visual._PREPARED, "tiles were not prepared off the GUI thread"

@@ -18,7 +18,8 @@ import twinscape.io.dem as dem_module
 from twinscape.geo.crs import LonLatTransformer
 from twinscape.geo.sampling import sample_elevation
 from twinscape.io.dem import DemResult, read_dem
-from twinscape.io.formats import DEM_FILE_FILTER, PROJECT_SUFFIX, classify_path
+from twinscape.io.formats import PROJECT_SUFFIX, classify_path
+from twinscape.io.kinds import kind_named
 from twinscape.model.errors import CRSError, LoadCancelled, NoReaderError, ReaderError
 
 UTM = Affine(30.0, 0.0, 700_000.0, 0.0, -30.0, 3_500_000.0)
@@ -387,21 +388,21 @@ def test_cancel_between_strips(
     [
         ("plan.toml", "project"),
         ("PLAN.TOML", "project"),
-        ("dem.tif", "dem"),
-        ("DEM.TIFF", "dem"),
-        ("mosaic.vrt", "dem"),
-        ("N31E035.hgt", "dem"),
-        ("N31E035.hgt.zip", "dem"),
-        ("wadi.asc", "dem"),
-        ("tile.dt2", "dem"),
-        ("a.b.img", "dem"),
+        ("dem.tif", "terrain"),
+        ("DEM.TIFF", "terrain"),
+        ("mosaic.vrt", "terrain"),
+        ("N31E035.hgt", "terrain"),
+        ("N31E035.hgt.zip", "terrain"),
+        ("wadi.asc", "terrain"),
+        ("tile.dt2", "terrain"),
+        ("a.b.img", "terrain"),
     ],
 )
 def test_classify_path(name: str, kind: str) -> None:
     assert classify_path(Path("/data") / name) == kind
 
 
-@pytest.mark.parametrize("name", ["roads.shp", "notes.txt", "archive.zip", "noext"])
+@pytest.mark.parametrize("name", ["notes.txt", "archive.zip", "noext"])
 def test_classify_path_rejects_others(name: str) -> None:
     with pytest.raises(NoReaderError, match="not a file Twinscape can open; open a project"):
         classify_path(name)
@@ -409,5 +410,6 @@ def test_classify_path_rejects_others(name: str) -> None:
 
 def test_file_filters() -> None:
     assert PROJECT_SUFFIX == ".toml"
-    assert DEM_FILE_FILTER.startswith("Elevation rasters (*.tif *.tiff *.vrt *.hgt")
-    assert DEM_FILE_FILTER.endswith(")") and "*.asc" in DEM_FILE_FILTER
+    dem_filter = kind_named("terrain").file_filter
+    assert dem_filter.startswith("Elevation rasters (*.tif *.tiff *.vrt *.hgt")
+    assert dem_filter.endswith(")") and "*.asc" in dem_filter

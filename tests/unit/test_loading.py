@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from twinscape.io.loading import apply_terrain, load_terrain, open_data_files, open_project
+from twinscape.io.loading import apply_load, load_file, open_data_files, open_project
 from twinscape.io.project_file import load_project, save_project
 from twinscape.model import CRSError, Project, ReaderError, TerrainLayer
 
@@ -96,7 +96,7 @@ def test_adding_data_in_another_crs_reprojects_it_to_the_project(write_geotiff) 
         values, name="a.tif", crs="EPSG:32637", transform=Affine(30, 0, 500000, 0, -30, 2380000)
     )
     project = Project(crs="EPSG:32636")
-    layer = apply_terrain(project, load_terrain(utm37, project_crs=project.crs))
+    layer = apply_load(project, load_file(utm37, project_crs=project.crs))
     assert layer.grid is not None and layer.grid.crs == "EPSG:32636"
     assert layer.source_crs == "EPSG:32637"
 
@@ -105,9 +105,9 @@ def test_a_dem_too_large_to_draw_is_read_averaged_with_a_warning(
     write_geotiff,  # noqa: ANN001
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from twinscape.io import loading
+    from twinscape.io.kinds import terrain
 
-    monkeypatch.setattr(loading, "MAX_TERRAIN_CELLS", 10_000)
+    monkeypatch.setattr(terrain, "MAX_TERRAIN_CELLS", 10_000)
     rows, cols = 300, 240
     ramp = np.add.outer(np.arange(rows), np.arange(cols)).astype(np.float32)
     big = write_geotiff(ramp, name="lidar.tif")

@@ -1,8 +1,9 @@
-"""Loading layer data into projects.
+"""Loading layer data into projects, for every layer kind alike.
 
-The ``load_*``/``open_*`` functions are pure and may run on any thread: they
+The ``read_*``/``open_*`` functions are pure and may run on any thread: they
 return new objects and never touch a project that is on screen. ``apply_*``
-functions change the model and belong on the GUI thread.
+functions change the model and belong on the GUI thread. Which reader runs is
+the layer kind's business (io/kinds); nothing here names a kind.
 """
 
 from __future__ import annotations
@@ -14,12 +15,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from twinscape.geo.crs import same_crs
-from twinscape.io.dem import DemResult, read_dem
-from twinscape.io.formats import classify_path
+from twinscape.geo.ground import ground_grids
+from twinscape.io.formats import PROJECT, classify_path
+from twinscape.io.kinds import LayerData, LoadContext, kind_named, kind_of
 from twinscape.io.project_file import load_project
 from twinscape.model.errors import ReaderError
-from twinscape.model.layers import TerrainLayer
+from twinscape.model.layers import Layer
 from twinscape.model.project import Project
+from twinscape.model.raster import RasterGrid
 
 Progress = Callable[[float], None]
 Cancelled = Callable[[], bool]
@@ -31,23 +34,21 @@ def _resource_root() -> Path:
     return Path(frozen) if frozen else Path(__file__).resolve().parents[3]
 
 
-#: The most cells a terrain is drawn from (5000 x 5000, ~0.9 GB peak with its tiles);
-#: a larger DEM is read averaged to this size, with a warning.
-MAX_TERRAIN_CELLS = 25_000_000
-
 #: The demo scene that ships with the app.
 DEMO_SCENE = _resource_root() / "scenes" / "deadsea_demo.toml"
 
 
-@dataclass(frozen=True)
-class TerrainLoad:
-    """A DEM read and reprojected, ready to be put into a project."""
+@dataclass(frozen=True, eq=False)
+class LayerLoad:
+    """A layer and its data read off the GUI thread, ready to be put into a project."""
 
-    path: Path
-    name: str
-    result: DemResult
-    warnings: tuple[str, ...] = ()
-    assumed_crs: str | None = None
+    layer: Layer
+    data: LayerData
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """Messages for the user about this layer's data."""
+        return self.data.warnings
 
 
 def new_project() -> Project:
@@ -55,87 +56,99 @@ def new_project() -> Project:
     return Project()
 
 
-def load_terrain(
-    path: str | os.PathLike[str],
+def new_layer(
+    path: str | os.PathLike[str], *, assume_crs: str | None = None
+) -> Layer:
+    """An unloaded layer of the kind that reads ``path``.
+
+    Raises
+    ------
+    NoReaderError
+        No kind reads such a file.
+    """
+    path = Path(path).resolve()
+    return kind_named(classify_path(path)).new_layer(path, assume_crs)
+
+
+def read_layer(
+    layer: Layer,
     *,
     project_crs: str | None,
-    assume_crs: str | None = None,
+    ground: Sequence[RasterGrid] = (),
     progress: Progress | None = None,
     cancelled: Cancelled | None = None,
-) -> TerrainLoad:
-    """Read a DEM for a project whose CRS is ``project_crs`` (None: pick UTM).
+) -> LayerLoad:
+    """Read ``layer``'s data for a project in ``project_crs`` (None: pick UTM); any thread.
 
-    ``assume_crs`` is the CRS of a file that states none. A DEM of more than
-    :data:`MAX_TERRAIN_CELLS` cells is read averaged down to that size, with a warning.
+    ``ground`` holds the terrain grids layers that stand on the ground are placed on.
 
     Raises
     ------
     ReaderError, CRSError, LoadCancelled
-        As :func:`twinscape.io.dem.read_dem`.
+        From the kind's reader, naming the file.
     """
-    path = Path(path).resolve()
-    result = read_dem(
-        path,
-        target_crs=project_crs,
-        assume_crs=assume_crs,
-        progress=progress,
-        cancelled=cancelled,
-        max_cells=MAX_TERRAIN_CELLS,
+    context = LoadContext(
+        project_crs=project_crs, ground=tuple(ground), progress=progress, cancelled=cancelled
     )
-    return TerrainLoad(
-        path=path,
-        name=_layer_name(path),
-        result=result,
-        warnings=_size_warnings(path, result),
-        assumed_crs=assume_crs,
-    )
+    return LayerLoad(layer, kind_of(layer).read(layer, context))
 
 
-def _size_warnings(path: Path, result: DemResult) -> tuple[str, ...]:
-    rows, cols = result.source_shape
-    if rows * cols <= MAX_TERRAIN_CELLS:
-        return ()
-    shown_rows, shown_cols = result.grid.shape
-    res = result.grid.resolution[0]
-    return (
-        f"{path}: {rows} x {cols} cells is more than Twinscape draws at once; "
-        f"read averaged to {shown_rows} x {shown_cols} cells of {res:g} m",
+def load_file(
+    path: str | os.PathLike[str],
+    *,
+    project_crs: str | None,
+    ground: Sequence[RasterGrid] = (),
+    assume_crs: str | None = None,
+    progress: Progress | None = None,
+    cancelled: Cancelled | None = None,
+) -> LayerLoad:
+    """A new layer for the data file ``path``, read (any thread). See :func:`read_layer`."""
+    layer = new_layer(path, assume_crs=assume_crs)
+    return read_layer(
+        layer, project_crs=project_crs, ground=ground, progress=progress, cancelled=cancelled
     )
 
 
-def _layer_name(path: Path) -> str:
-    name = path.name
-    for suffix in reversed(path.suffixes):
-        name = name[: -len(suffix)] if name.endswith(suffix) else name
-    return name or path.name
+def apply_load(project: Project, load: LayerLoad) -> Layer:
+    """Put a loaded layer into ``project`` (GUI thread).
 
+    Sets the project CRS and origin when the project has none yet, fills the layer
+    with its data, appends it unless it is already in the project, and, when it is
+    ground, re-bases the layers standing on the ground.
 
-def apply_terrain(
-    project: Project, load: TerrainLoad, *, layer: TerrainLayer | None = None
-) -> TerrainLayer:
-    """Put a loaded DEM into ``project`` (GUI thread).
-
-    Sets the project CRS and origin when the project has none yet, then either
-    fills ``layer`` (a layer read from a project file) or appends a new layer.
+    Raises
+    ------
+    ValueError
+        The data was reprojected to another CRS than the project's.
     """
-    grid = load.result.grid
+    layer, data = load.layer, load.data
     if project.crs is None:
-        project.crs = load.result.target_crs
-    elif not same_crs(project.crs, load.result.target_crs):
+        project.crs = data.crs
+    elif not same_crs(project.crs, data.crs):
         raise ValueError(
-            f"{load.path}: was reprojected to {load.result.target_crs}, "
+            f"{getattr(layer, 'source', layer.name)}: was reprojected to {data.crs}, "
             f"but the project CRS is {project.crs}"
         )
-    project.adopt_origin(grid.bounds)
-    if layer is None:
-        layer = TerrainLayer(name=load.name, source=load.path, assume_crs=load.assumed_crs)
-        layer.source_crs = load.result.source_crs
-        layer.grid = grid
+    for name, value in data.values.items():
+        setattr(layer, name, value)
+    if layer.bounds is not None:
+        project.adopt_origin(layer.bounds)
+    if not any(existing is layer for existing in project.layers):
         project.layers.append(layer)
-    else:
-        layer.source_crs = load.result.source_crs
-        layer.grid = grid
+    if layer.provides_ground:
+        restand(project)
     return layer
+
+
+def restand(project: Project) -> None:
+    """Re-base every loaded layer that stands on the ground on the project's ground (GUI thread)."""
+    ground = ground_grids(project.layers)
+    for layer in project.layers:
+        if layer.stands_on_ground and layer.loaded:
+            hook = kind_of(layer).restand
+            if hook is not None:
+                for name, value in hook(layer, ground).items():
+                    setattr(layer, name, value)
 
 
 def open_project(
@@ -146,6 +159,9 @@ def open_project(
     keep_broken: bool = False,
 ) -> tuple[Project, list[str]]:
     """Read a project file and every layer's data into a new project (any thread).
+
+    Ground layers (terrain) are read first, so layers standing on them are placed
+    on the ground as they are read.
 
     Parameters
     ----------
@@ -160,13 +176,13 @@ def open_project(
         The first problem found; nothing is returned half-loaded.
     """
     project, warnings = load_project(path)
-    layers = [layer for layer in project.layers if isinstance(layer, TerrainLayer)]
+    layers = sorted(project.layers, key=lambda layer: not layer.provides_ground)
     for index, layer in enumerate(layers):
         try:
-            load = load_terrain(
-                layer.source,
+            load = read_layer(
+                layer,
                 project_crs=project.crs,
-                assume_crs=layer.assume_crs,
+                ground=ground_grids(project.layers),
                 progress=_part(progress, index, len(layers)),
                 cancelled=cancelled,
             )
@@ -176,7 +192,7 @@ def open_project(
             warnings.append(f"layer {layer.name!r} is not loaded: {err}")
             continue
         warnings.extend(load.warnings)
-        apply_terrain(project, load, layer=layer)
+        apply_load(project, load)
     if progress:
         progress(1.0)
     return project, warnings
@@ -191,36 +207,40 @@ def open_data_files(
     """A throw-away project holding the given data files (any thread).
 
     Its CRS is the UTM zone of the first file and its name that of the first file;
-    the camera is left unset so the renderer frames the data. Returns the project
-    and warnings (e.g. a DEM read at a coarser resolution).
+    the camera is left unset so the renderer frames the data. Ground files are read
+    first, so buildings given with a DEM stand on it. Returns the project and warnings.
 
     Raises
     ------
     NoReaderError
         A path is not a data file (a project file cannot be mixed in).
     ReaderError, CRSError, LoadCancelled
-        As :func:`load_terrain`.
+        From the readers.
     """
     if not paths:
         raise ValueError("no data files given")
+    layers = []
     for path in paths:
-        if classify_path(path) != "dem":
+        if classify_path(path) == PROJECT:
             raise ReaderError(
                 path, "is a project file", hint="open it on its own, not with data files"
             )
+        layers.append(new_layer(path))
     project = new_project()
     warnings: list[str] = []
-    for index, path in enumerate(paths):
-        load = load_terrain(
-            path,
+    order = sorted(range(len(layers)), key=lambda i: not layers[i].provides_ground)
+    for step, index in enumerate(order):
+        load = read_layer(
+            layers[index],
             project_crs=project.crs,
-            progress=_part(progress, index, len(paths)),
+            ground=ground_grids(project.layers),
+            progress=_part(progress, step, len(layers)),
             cancelled=cancelled,
         )
         warnings.extend(load.warnings)
-        layer = apply_terrain(project, load)
-        if index == 0:
-            project.name = layer.name
+        apply_load(project, load)
+    project.layers[:] = [layer for layer in layers if layer in project.layers]
+    project.name = layers[0].name
     if progress:
         progress(1.0)
     return project, warnings

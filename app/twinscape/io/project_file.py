@@ -11,7 +11,6 @@ import os
 import secrets
 import shutil
 import sys
-from dataclasses import fields
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -19,14 +18,14 @@ from typing import Any
 import tomli_w
 
 from twinscape import __version__
-from twinscape.geo.crs import crs_label, is_projected_metric, normalize_crs
+from twinscape.geo.crs import crs_label, is_projected_metric
+from twinscape.io.kinds import kind_named, kind_of
 from twinscape.io.toml_schema import TableReader
 from twinscape.model.bookmarks import Bookmark, CameraView
 from twinscape.model.clock import ProjectClock
 from twinscape.model.errors import ProjectFileError
-from twinscape.model.layers import Layer, TerrainLayer
+from twinscape.model.layers import Layer
 from twinscape.model.project import Project
-from twinscape.model.style import TerrainStyle
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -35,7 +34,6 @@ else:  # pragma: no cover
 
 #: Version of the file layout this Twinscape writes.
 SCHEMA_VERSION = 1
-_STYLE_KEYS = tuple(f.name for f in fields(TerrainStyle))
 _VIEW_KEYS = ("position", "focal_point", "view_up", "view_angle")
 
 
@@ -170,64 +168,27 @@ def _view_from(table: TableReader | None, *, strict: bool = True) -> CameraView 
         raise ProjectFileError(table.path, table.where, str(err)) from err
 
 
+#: Keys every layer table has, whatever its kind.
+_COMMON_KEYS = ("kind", "id", "name", "visible", "opacity")
+
+
 def _layer_from(table: TableReader, folder: Path) -> Layer:
-    kind = table.string("kind")
-    if kind != "terrain":
-        raise table.fail("kind", f"unknown layer kind {kind!r}; this version knows 'terrain'")
-    table.warn_unknown(
-        ("kind", "id", "name", "source", "assume_crs", "visible", "opacity", "style")
-    )
-    source = Path(table.string("source"))
-    if not source.is_absolute():
-        source = (folder / source).resolve()
-    layer = TerrainLayer(
-        name=table.string("name", source.stem),
-        source=source,
-        visible=table.boolean("visible", True),
-        opacity=table.number("opacity", 1.0, low=0.0, high=1.0),
-        style=_style_from(table.sub("style")),
-        assume_crs=_assumed_crs(table),
-    )
+    name = table.string("kind")
+    try:
+        kind = kind_named(name)
+    except KeyError as err:
+        raise table.fail("kind", err.args[0]) from None
+    table.warn_unknown((*_COMMON_KEYS, *kind.table_keys))
+    common: dict[str, Any] = {
+        "visible": table.boolean("visible", True),
+        "opacity": table.number("opacity", 1.0, low=0.0, high=1.0),
+    }
+    if "name" in table.table:
+        common["name"] = table.string("name")
+    layer = kind.from_table(table, folder, common)
     if "id" in table.table:
         layer.id = table.string("id")
     return layer
-
-
-def _assumed_crs(table: TableReader) -> str | None:
-    crs = table.string("assume_crs", None)
-    if crs is not None:
-        try:
-            normalize_crs(crs)
-        except ValueError as err:
-            raise table.fail("assume_crs", str(err)) from err
-    return crs
-
-
-def _style_from(table: TableReader | None) -> TerrainStyle:
-    if table is None:
-        return TerrainStyle()
-    table.warn_unknown(_STYLE_KEYS)
-    default = TerrainStyle()
-    values: dict[str, Any] = {
-        "colormap": table.string("colormap", default.colormap),
-        "elevation_range": table.vector("elevation_range", 2, None),
-        "sea_ramp": table.boolean("sea_ramp", default.sea_ramp),
-        "hillshade": table.boolean("hillshade", default.hillshade),
-    }
-    numbers = (
-        "sea_level",
-        "sun_azimuth",
-        "sun_altitude",
-        "hillshade_strength",
-        "vertical_exaggeration",
-    )
-    for name in numbers:
-        values[name] = table.number(name, getattr(default, name))
-    try:
-        return TerrainStyle(**values)
-    except ValueError as err:
-        key, _, problem = str(err).partition(": ")
-        raise table.fail(key, problem or str(err)) from err
 
 
 def project_to_toml(project: Project, folder: Path) -> dict[str, Any]:
@@ -263,32 +224,16 @@ def _view_to(view: CameraView) -> dict[str, Any]:
 
 
 def _layer_to(layer: Layer, folder: Path) -> dict[str, Any]:
-    if not isinstance(layer, TerrainLayer):
-        raise TypeError(f"cannot save a layer of type {type(layer).__name__}")
-    style = {name: getattr(layer.style, name) for name in _STYLE_KEYS}
-    if style["elevation_range"] is None:
-        del style["elevation_range"]
-    else:
-        style["elevation_range"] = list(style["elevation_range"])
+    kind = kind_of(layer)  # TypeError names a layer type nobody registered
     table: dict[str, Any] = {
-        "kind": layer.kind,
+        "kind": kind.name,
         "id": layer.id,
         "name": layer.name,
-        "source": _relative(layer.source, folder),
         "visible": layer.visible,
         "opacity": layer.opacity,
     }
-    if layer.assume_crs:
-        table["assume_crs"] = layer.assume_crs
-    table["style"] = style
+    table.update(kind.to_table(layer, folder))
     return table
-
-
-def _relative(source: Path, folder: Path) -> str:
-    try:
-        return Path(os.path.relpath(source, folder)).as_posix()
-    except ValueError:  # another drive on Windows
-        return Path(source).as_posix()
 
 
 def save_project(project: Project, path: str | os.PathLike[str] | None = None) -> Path:

@@ -15,10 +15,11 @@ from twinscape.model.errors import (
     ReaderError,
     TwinscapeError,
 )
-from twinscape.model.layers import Layer, TerrainLayer
+from twinscape.model.layers import Layer
 from twinscape.model.project import Project
 from twinscape.model.raster import RasterGrid
 from twinscape.model.style import COLORMAPS, TerrainStyle
+from twinscape.model.terrain import TerrainLayer
 
 __all__ = [
     "COLORMAPS",

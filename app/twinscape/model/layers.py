@@ -1,15 +1,16 @@
-"""Layers of a project. A layer is data plus how to show it; never a view."""
+"""The base of every layer kind. A layer is data plus how to show it; never a view.
+
+Each kind lives in its own module (model/terrain.py, model/buildings.py, ...);
+docs/ARCHITECTURE.md has the recipe for adding one.
+"""
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from pathlib import Path
+from typing import ClassVar
 
 from psygnal import evented
-
-from twinscape.model.raster import RasterGrid
-from twinscape.model.style import TerrainStyle
 
 
 def _new_id() -> str:
@@ -33,58 +34,40 @@ class Layer:
         Stable identity within the project (saved).
     """
 
+    #: Short name of the layer kind, as written in project files (set by each kind).
+    kind: ClassVar[str] = ""
+    #: True for layers other layers stand on (terrain): see geo/ground.py.
+    provides_ground: ClassVar[bool] = False
+    #: True for layers placed on the ground (buildings, models): re-based when it changes.
+    stands_on_ground: ClassVar[bool] = False
+    #: Fields holding data read from files: set by loading, never an edit, never saved.
+    data_fields: ClassVar[tuple[str, ...]] = ()
+    #: Settings that change how the file is read: changing one reloads the layer's data.
+    reload_fields: ClassVar[tuple[str, ...]] = ()
+
     name: str
     visible: bool = True
     opacity: float = 1.0
     id: str = field(default_factory=_new_id)
 
     @property
-    def kind(self) -> str:
-        """Short name of the layer kind, as written in project files."""
-        raise NotImplementedError(f"{type(self).__name__} does not define its kind")
+    def loaded(self) -> bool:
+        """True once the layer's data is in memory (a layer without data: always)."""
+        return True
+
+    def describe(self) -> list[str]:
+        """Facts about the layer for tooltips and the inspector, one per line."""
+        return []
+
+    def feature_label(self, row: int) -> str:
+        """Short name of feature ``row`` for the status bar and the inspector title."""
+        return f"feature {row + 1}"
+
+    def identify(self, row: int | None, point: tuple[float, float, float]) -> dict[str, object]:
+        """Attributes of feature ``row`` (None: the surface) clicked at world ``point``."""
+        return {}
 
     @property
     def bounds(self) -> tuple[float, float, float, float] | None:
         """(xmin, ymin, xmax, ymax) in the project CRS, or None when not loaded."""
         return None
-
-
-@evented
-@dataclass(kw_only=True, eq=False)
-class TerrainLayer(Layer):
-    """A DEM shown as a 3D surface.
-
-    Parameters
-    ----------
-    source
-        Absolute path of the raster file (relative paths live only in project files).
-    style
-        Colour ramp, hillshade and exaggeration.
-    grid
-        The elevation grid reprojected to the project CRS, once loaded.
-    source_crs
-        The CRS the file was in before reprojection (for information).
-    assume_crs
-        CRS to assume when the file states none (saved in the project).
-    """
-
-    source: Path
-    style: TerrainStyle = field(default_factory=TerrainStyle)
-    grid: RasterGrid | None = None
-    source_crs: str | None = None
-    assume_crs: str | None = None
-
-    @property
-    def kind(self) -> str:
-        """``"terrain"``."""
-        return "terrain"
-
-    @property
-    def bounds(self) -> tuple[float, float, float, float] | None:
-        """Bounds of the loaded grid in the project CRS."""
-        return None if self.grid is None else self.grid.bounds
-
-    @property
-    def loaded(self) -> bool:
-        """True once the grid is in memory."""
-        return self.grid is not None

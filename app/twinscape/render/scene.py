@@ -13,6 +13,7 @@ import math
 import warnings
 from collections.abc import Callable
 from concurrent.futures import Executor
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -21,12 +22,12 @@ from vtkmodules.vtkRenderingCore import vtkRenderer
 
 from twinscape.geo.origin import LocalOrigin
 from twinscape.model.bookmarks import CameraView
-from twinscape.model.layers import Layer, TerrainLayer
+from twinscape.model.layers import Layer
 from twinscape.model.project import Project
-from twinscape.render.terrain_visual import TerrainVisual
+from twinscape.render.kinds import LAYER_TO_VISUAL, visual_class
+from twinscape.render.picking import pick_cell
 
-#: Visual class per layer class; looked up along the layer type's MRO.
-LAYER_TO_VISUAL: dict[type, type] = {TerrainLayer: TerrainVisual}
+__all__ = ["LAYER_TO_VISUAL", "Hit", "SceneView", "visual_class"]
 
 #: Background gradient (bottom, top), RGB 0..1: pale haze to a soft sky blue.
 BACKGROUND = ((0.92, 0.94, 0.96), (0.60, 0.74, 0.88))
@@ -34,21 +35,6 @@ BACKGROUND = ((0.92, 0.94, 0.96), (0.60, 0.74, 0.88))
 FRAME_ELEVATION = 40.0
 #: Fraction of the window the framed box spans (the rest is margin).
 FRAME_FILL = 0.92
-
-
-def visual_class(layer: Layer | type) -> type:
-    """The visual class drawing ``layer`` (an instance or a class), walking its MRO.
-
-    Raises
-    ------
-    TypeError
-        No visual is registered for the layer's type or any of its bases.
-    """
-    kind = layer if isinstance(layer, type) else type(layer)
-    for cls in kind.__mro__:
-        if cls in LAYER_TO_VISUAL:
-            return LAYER_TO_VISUAL[cls]
-    raise TypeError(f"no visual for layer of type {kind.__name__}")
 
 
 def _usable_view_up(view: CameraView) -> tuple[float, float, float]:
@@ -65,8 +51,13 @@ def _usable_view_up(view: CameraView) -> tuple[float, float, float]:
     return (0.0, 0.0, 1.0)
 
 
-def _loaded(layer: Layer) -> bool:
-    return bool(getattr(layer, "loaded", True))
+@dataclass(frozen=True)
+class Hit:
+    """What a click hit: the layer, the feature row (None for a surface) and the world point."""
+
+    layer: Layer
+    row: int | None
+    point: tuple[float, float, float]
 
 
 class SceneView:
@@ -113,6 +104,7 @@ class SceneView:
         self._auto_key: tuple | None = None
         self._connections: list[tuple[Any, Callable[..., Any]]] = []
         self._layer_relays: dict[int, Any] = {}
+        self._style_relays: dict[int, Any] = {}
         self._observers: list[tuple[vtkObject, int]] = []
         self.set_background(*BACKGROUND)
         layers = project.layers.events
@@ -155,12 +147,17 @@ class SceneView:
         relay = layer.events.all
         relay.connect(self._layer_changed)
         self._layer_relays[id(layer)] = relay
+        style = getattr(layer, "style", None)
+        if layer.provides_ground and style is not None and hasattr(style, "events"):
+            style.events.all.connect(self._layer_changed)
+            self._style_relays[id(layer)] = style.events.all
         self._ensure_visual(layer)
 
     def _untrack(self, layer: Layer) -> None:
-        relay = self._layer_relays.pop(id(layer), None)
-        if relay is not None:
-            relay.disconnect(self._layer_changed)
+        for relays in (self._layer_relays, self._style_relays):
+            relay = relays.pop(id(layer), None)
+            if relay is not None:
+                relay.disconnect(self._layer_changed)
         visual = self.visuals.pop(id(layer), None)
         if visual is not None:
             visual.close()
@@ -169,9 +166,25 @@ class SceneView:
         for layer in self.project.layers:
             if id(layer) not in self.visuals:
                 self._ensure_visual(layer)
+        self._follow_ground()
+
+    def ground_exaggeration(self) -> float:
+        """Vertical exaggeration of the topmost visible ground layer (1 without one)."""
+        for layer in reversed(self.project.layers):
+            if layer.provides_ground and layer.visible and layer.loaded:
+                style = getattr(layer, "style", None)
+                return float(getattr(style, "vertical_exaggeration", 1.0))
+        return 1.0
+
+    def _follow_ground(self) -> None:
+        """Give layers standing on the ground the ground's exaggeration."""
+        ve = self.ground_exaggeration()
+        for visual in self.visuals.values():
+            if not visual.layer.provides_ground and visual.ve != ve:
+                visual.set_exaggeration(ve)
 
     def _ensure_visual(self, layer: Layer) -> None:
-        if id(layer) in self.visuals or not _loaded(layer):
+        if id(layer) in self.visuals or not layer.loaded:
             return
         try:
             cls = visual_class(layer)
@@ -179,16 +192,21 @@ class SceneView:
             warnings.warn(f"{err}; layer {layer.name!r} is not drawn", stacklevel=2)
             return
         first = not self.visuals
-        self.visuals[id(layer)] = cls(layer, self.renderer, self.origin, **self._visual_options)
+        visual = cls(layer, self.renderer, self.origin, **self._visual_options)
+        self.visuals[id(layer)] = visual
+        if not layer.provides_ground:
+            visual.set_exaggeration(self.ground_exaggeration())
         self._restack()
         if first and not self._camera_chosen():
             self._auto_frame()
 
     def _on_inserted(self, index: int, layer: Layer) -> None:
         self._track(layer)
+        self._follow_ground()
 
     def _on_removed(self, index: int, layer: Layer) -> None:
         self._untrack(layer)
+        self._follow_ground()
 
     def _on_changed(self, index: Any, old: Any, new: Any) -> None:
         for layer in old if isinstance(old, list) else [old]:
@@ -413,15 +431,38 @@ class SceneView:
                 break
         return self.origin.point_to_world((px, py, pz / ve))
 
+    def identify(self, x_px: float, y_px: float) -> Hit | None:
+        """The layer, feature row and world point under display pixel (x, y), or None.
+
+        The topmost drawn surface decides: a building in front of the terrain is the
+        building. Terrain hits have no row.
+        """
+        point = self.pick_world(x_px, y_px)
+        if point is None:
+            return None
+        picked = pick_cell(self.renderer, int(x_px), int(y_px))
+        if picked is not None:
+            actor, cell = picked
+            for visual in self.visuals.values():
+                if actor in visual.actors:
+                    return Hit(visual.layer, visual.row_of_cell(actor, cell), point)
+        return None
+
+    def set_highlight(self, layer: Layer | None, rows: list[int]) -> None:
+        """Draw ``rows`` of ``layer`` as selected and clear the selection elsewhere."""
+        for visual in self.visuals.values():
+            visual.set_highlight(rows if visual.layer is layer else [])
+
     # -- teardown -------------------------------------------------------------------
     def close(self) -> None:
         """Disconnect from the project and VTK and remove every visual."""
         for signal, slot in self._connections:
             signal.disconnect(slot)
         self._connections.clear()
-        for relay in self._layer_relays.values():
-            relay.disconnect(self._layer_changed)
-        self._layer_relays.clear()
+        for relays in (self._layer_relays, self._style_relays):
+            for relay in relays.values():
+                relay.disconnect(self._layer_changed)
+            relays.clear()
         for obj, tag in self._observers:
             obj.RemoveObserver(tag)
         self._observers.clear()

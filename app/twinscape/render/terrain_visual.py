@@ -23,9 +23,9 @@ from vtkmodules import vtkInteractionStyle, vtkRenderingOpenGL2  # noqa: F401
 from vtkmodules.vtkRenderingCore import vtkActor, vtkPolyDataMapper, vtkRenderer
 
 from twinscape.geo.origin import LocalOrigin
-from twinscape.model.layers import TerrainLayer
 from twinscape.model.raster import RasterGrid
 from twinscape.model.style import COLOUR_FIELDS, TerrainStyle
+from twinscape.model.terrain import TerrainLayer
 from twinscape.render.colormaps import baked_colors
 from twinscape.render.recolour import Recolourer
 from twinscape.render.terrain_tiles import TerrainTiles
@@ -300,6 +300,16 @@ class TerrainVisual:
     def ve(self) -> float:
         """Vertical exaggeration of the layer's style."""
         return float(self.layer.style.vertical_exaggeration)
+
+    def set_exaggeration(self, ve: float) -> None:
+        """A terrain is ground: it follows its own style's exaggeration only."""
+
+    def row_of_cell(self, actor: Any, cell_id: int) -> int | None:
+        """A terrain has no features: picking it gives a point, not a row."""
+        return None
+
+    def set_highlight(self, rows: list[int]) -> None:
+        """A terrain has no features to highlight."""
 
     def _apply_scale(self, *_: Any) -> None:
         for actor in self.actors:

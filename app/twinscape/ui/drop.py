@@ -1,4 +1,4 @@
-"""Drag and drop of files onto the window: a project opens, DEM rasters are added."""
+"""Drag and drop of files onto the window: a project opens, data files are added as layers."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QMimeData, QTimer
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
 
-from twinscape.io.formats import classify_path
+from twinscape.io.formats import PROJECT, classify_path
 from twinscape.model.errors import TwinscapeError
 from twinscape.ui.dialogs import show_error
 
@@ -29,12 +29,12 @@ class DropPlan:
     """What to do with dropped files."""
 
     project: Path | None = None
-    dems: list[Path] = field(default_factory=list)
+    data: list[Path] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
 
 def plan_drop(paths: list[Path]) -> DropPlan:
-    """Sort dropped files: the first project is opened, DEMs added, the rest reported.
+    """Sort dropped files: the first project is opened, data files added, the rest reported.
 
     A project replaces the scene, so when one is dropped the other files are
     not added to the project being closed.
@@ -49,22 +49,19 @@ def plan_drop(paths: list[Path]) -> DropPlan:
         except TwinscapeError as err:
             plan.errors.append(str(err))
             continue
-        if kind == "project":
-            if plan.project is None:
-                plan.project = path
-            else:
-                plan.errors.append(f"{path}: only one project can be opened at a time")
-        elif kind == "dem":
-            plan.dems.append(path)
+        if kind != PROJECT:
+            plan.data.append(path)
+        elif plan.project is None:
+            plan.project = path
         else:
-            plan.errors.append(f"{path}: Twinscape cannot open {kind} files yet")
-    if plan.project is not None and plan.dems:
-        names = ", ".join(p.name for p in plan.dems)
+            plan.errors.append(f"{path}: only one project can be opened at a time")
+    if plan.project is not None and plan.data:
+        names = ", ".join(p.name for p in plan.data)
         plan.errors.append(
             f"{names}: not added, because the project {plan.project.name} "
             "was opened instead; drop data files onto the open project"
         )
-        plan.dems = []
+        plan.data = []
     return plan
 
 
@@ -84,7 +81,7 @@ class FileDropMixin:
             event.acceptProposedAction()
 
     def dropEvent(self: MainWindow, event: QDropEvent) -> None:  # noqa: N802
-        """A dropped project opens; dropped DEMs are added."""
+        """A dropped project opens; dropped data files are added."""
         paths = dropped_paths(event.mimeData())
         if not paths:
             event.ignore()
@@ -94,7 +91,7 @@ class FileDropMixin:
         QTimer.singleShot(0, lambda: self.handle_dropped_paths(paths))
 
     def handle_dropped_paths(self: MainWindow, paths: list[Path]) -> None:
-        """Open the project or add the DEMs among ``paths``; report the rest."""
+        """Open the project or add the data files among ``paths``; report the rest."""
         plan = plan_drop(paths)
         if plan.errors:
             show_error(
@@ -104,5 +101,5 @@ class FileDropMixin:
             )
         if plan.project is not None:
             self.files.open_path(plan.project)
-        elif plan.dems:
-            self.files.add_paths(plan.dems)
+        elif plan.data:
+            self.files.add_paths(plan.data)

@@ -16,16 +16,13 @@ from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QDialog, QFileDialog
 
-from twinscape.io.formats import (
-    DEM_EXTENSIONS,
-    DEM_FILE_FILTER,
-    PROJECT_FILE_FILTER,
-    PROJECT_SUFFIX,
-    classify_path,
-)
-from twinscape.io.loading import apply_terrain, new_project
+from twinscape.geo.ground import ground_grids
+from twinscape.io.formats import PROJECT, PROJECT_FILE_FILTER, PROJECT_SUFFIX, classify_path
+from twinscape.io.kinds import data_file_filter, kinds
+from twinscape.io.loading import LayerLoad, apply_load, new_project
 from twinscape.io.project_file import save_project
 from twinscape.model.errors import MissingCRSError, TwinscapeError
+from twinscape.model.layers import Layer
 from twinscape.model.project import Project
 from twinscape.ui.dialogs import (
     SaveChoice,
@@ -36,10 +33,11 @@ from twinscape.ui.dialogs import (
     show_warnings,
 )
 from twinscape.ui.load_jobs import (
-    AddedTerrains,
-    add_terrains_job,
+    AddedLayers,
+    add_layers_job,
     open_data_job,
     open_project_job,
+    reload_layer_job,
 )
 from twinscape.ui.loader import LoadTask
 from twinscape.ui.recent_files import app_settings
@@ -110,19 +108,19 @@ class FileActions(QObject):
         self.window.statusBar().showMessage("New project.", 3000)
 
     def open_dialog(self) -> None:
-        """File > Open...: a project, or a DEM shown in a new project."""
+        """File > Open...: a project, or data files shown in a new project."""
         if self._busy():
             return
-        patterns = " ".join(f"*{ext}" for ext in (PROJECT_SUFFIX, *DEM_EXTENSIONS))
-        filters = (
-            f"Projects and elevation data ({patterns});;{PROJECT_FILE_FILTER};;{DEM_FILE_FILTER}"
-        )
+        extensions = [ext for kind in kinds() for ext in kind.extensions]
+        patterns = " ".join(f"*{ext}" for ext in (PROJECT_SUFFIX, *extensions))
+        per_kind = data_file_filter().split(";;")[1:]
+        filters = ";;".join([f"Projects and data ({patterns})", PROJECT_FILE_FILTER, *per_kind])
         path, _ = QFileDialog.getOpenFileName(self.window, "Open Project", _last_dir(), filters)
         if path:
             self.open_path(Path(path))
 
     def open_path(self, path: str | os.PathLike[str], *, ask: bool = True) -> LoadTask | None:
-        """Open a project file, or a DEM as a new unsaved project. Returns the running load."""
+        """Open a project file, or a data file in a new unsaved project; returns the load."""
         return self.open_paths([path], ask=ask)
 
     def open_paths(
@@ -140,7 +138,7 @@ class FileActions(QObject):
         except TwinscapeError as err:
             show_error(self.window, "Could not open", err)
             return None
-        if "project" in kinds and len(paths) > 1:
+        if PROJECT in kinds and len(paths) > 1:
             show_error(
                 self.window,
                 "Could not open",
@@ -152,7 +150,7 @@ class FileActions(QObject):
         path = paths[0]
         _remember_dir(path)
         label = f"Opening {path.name}" if len(paths) == 1 else f"Opening {len(paths)} files"
-        if kinds == ["project"]:
+        if kinds == [PROJECT]:
             task = self._submit(open_project_job(path), label)
             task.finished.connect(lambda result: self._project_opened(path, *result))
         else:
@@ -177,11 +175,11 @@ class FileActions(QObject):
 
     # -- add data --------------------------------------------------------------------
     def add_data_dialog(self) -> None:
-        """File > Add Data...: one or more DEM rasters."""
+        """File > Add Data...: one or more data files of any layer kind."""
         if self._busy():
             return
         paths, _ = QFileDialog.getOpenFileNames(
-            self.window, "Add Elevation Data", _last_dir(), DEM_FILE_FILTER
+            self.window, "Add Data", _last_dir(), data_file_filter()
         )
         if paths:
             self.add_paths([Path(p) for p in paths])
@@ -189,7 +187,7 @@ class FileActions(QObject):
     def add_paths(
         self, paths: list[Path], *, assume: dict[Path, str] | None = None
     ) -> LoadTask | None:
-        """Read DEMs off the GUI thread and add them as terrain layers.
+        """Read data files off the GUI thread and add them as layers of their kinds.
 
         ``assume`` maps files that state no CRS to the CRS the user said they are in.
         """
@@ -199,11 +197,13 @@ class FileActions(QObject):
         _remember_dir(paths[0])
         project = self.project
         label = f"Adding {paths[0].name}" if len(paths) == 1 else f"Adding {len(paths)} files"
-        job = add_terrains_job(paths, project.crs, project.origin, assume)
+        job = add_layers_job(
+            paths, project.crs, project.origin, ground_grids(project.layers), assume
+        )
         task = self._submit(
             job, label, on_failed=lambda err: self._report_failures(project, [err], 0)
         )
-        task.finished.connect(lambda added: self._terrains_loaded(project, added))
+        task.finished.connect(lambda added: self._layers_loaded(project, added))
         return task
 
     def _report_failures(self, project: Project, failures: list[BaseException], added: int) -> None:
@@ -233,7 +233,7 @@ class FileActions(QObject):
         else:
             action()
 
-    def _terrains_loaded(self, project: Project, added: AddedTerrains) -> None:
+    def _layers_loaded(self, project: Project, added: AddedLayers) -> None:
         if project is not self.project:  # the project was replaced meanwhile: drop
             return
         was_empty = project.bounds() is None
@@ -241,7 +241,7 @@ class FileActions(QObject):
         loads = added.loads
         try:
             for load in loads:
-                layer = apply_terrain(project, load)
+                layer = apply_load(project, load)
         except (TwinscapeError, ValueError) as err:
             show_error(self.window, "Could not add data", err)
         show_warnings(
@@ -253,8 +253,25 @@ class FileActions(QObject):
             self.window.viewport.zoom_to_all()
         if layer is not None:
             self.window.layer_dock.select_layer(layer)
-        names = ", ".join(load.name for load in loads)
+        names = ", ".join(load.layer.name for load in loads)
         self.window.statusBar().showMessage(f"Added {names}", 5000)
+
+    def reload_layer(self, layer: Layer) -> LoadTask | None:
+        """Read ``layer``'s data again (its settings or its file changed) off the GUI thread."""
+        project = self.project
+        if self.window.loader.busy:  # try again once the current load is over
+            self._when_idle(lambda: self.reload_layer(layer))
+            return None
+        job = reload_layer_job(layer, project.crs, ground_grids(project.layers))
+        task = self._submit(job, f"Reloading {layer.name}")
+
+        def apply(load: LayerLoad) -> None:
+            if project is self.project and layer in project.layers:
+                apply_load(project, load)
+                show_warnings(self.window, "Layer reloaded with warnings", list(load.warnings))
+
+        task.finished.connect(apply)
+        return task
 
     # -- save ------------------------------------------------------------------------
     def save(self) -> bool:

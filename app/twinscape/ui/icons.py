@@ -131,8 +131,60 @@ def _globe(p: QPainter) -> None:
     p.drawLine(QPointF(32, 6), QPointF(32, 58))
 
 
+def _buildings(p: QPainter) -> None:
+    p.setPen(_pen(_INK, 3))
+    p.setBrush(QColor("#e8dcc4"))
+    p.drawRect(QRectF(6, 26, 20, 32))
+    p.setBrush(QColor("#d6c29c"))
+    p.drawRect(QRectF(30, 8, 18, 50))
+    p.setBrush(QColor("#c9a46b"))
+    p.drawRect(QRectF(50, 34, 10, 24))
+    p.setPen(_pen(_ACCENT, 3))
+    for y in (16, 26, 36, 46):
+        p.drawLine(QPointF(35, y), QPointF(43, y))
+
+
+def _model(p: QPainter) -> None:
+    p.setPen(_pen(_INK, 3))
+    p.setBrush(QColor("#dfe6ee"))
+    p.drawPolygon(QPolygonF([QPointF(32, 6), QPointF(58, 20), QPointF(32, 34), QPointF(6, 20)]))
+    p.setBrush(QColor("#b8c7d8"))
+    p.drawPolygon(QPolygonF([QPointF(6, 20), QPointF(32, 34), QPointF(32, 60), QPointF(6, 46)]))
+    p.setBrush(QColor("#8fa6bf"))
+    p.drawPolygon(QPolygonF([QPointF(58, 20), QPointF(32, 34), QPointF(32, 60), QPointF(58, 46)]))
+
+
+def _layer(p: QPainter) -> None:
+    p.setPen(_pen(_INK, 3))
+    for offset, colour in ((16, "#b8c7d8"), (0, "#dfe6ee")):
+        p.setBrush(QColor(colour))
+        p.drawPolygon(
+            QPolygonF(
+                [
+                    QPointF(32, 12 + offset),
+                    QPointF(58, 24 + offset),
+                    QPointF(32, 36 + offset),
+                    QPointF(6, 24 + offset),
+                ]
+            )
+        )
+
+
+def _identify(p: QPainter) -> None:
+    p.setPen(Qt.PenStyle.NoPen)
+    p.setBrush(_ACCENT)
+    p.drawEllipse(QRectF(6, 6, 52, 52))
+    p.setBrush(QColor("white"))
+    p.drawEllipse(QRectF(28, 14, 8, 8))
+    p.drawRoundedRect(QRectF(28, 27, 8, 23), 3, 3)
+
+
 _DRAWN = {
     "crs": _globe,
+    "buildings": _buildings,
+    "model": _model,
+    "layer": _layer,
+    "identify": _identify,
     "terrain": _terrain,
     "add-data": _add_data,
     "zoom-all": _zoom_all,

@@ -8,6 +8,7 @@ shows up the same way.
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 
 from PySide6.QtCore import QPoint, Qt, Signal
@@ -32,7 +33,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from twinscape.model.layers import Layer, TerrainLayer
+from twinscape.io.kinds import kind_of
+from twinscape.model.layers import Layer
 from twinscape.model.project import Project
 from twinscape.ui.icons import icon
 from twinscape.ui.project_watch import ProjectWatcher
@@ -41,19 +43,24 @@ _ID = Qt.ItemDataRole.UserRole
 
 
 def layer_tooltip(layer: Layer) -> str:
-    """Source, CRS and size of a layer, for the tree's tooltip."""
-    lines = [f"<b>{layer.name}</b>"]
-    if isinstance(layer, TerrainLayer):
-        lines.append(f"Source: {layer.source}")
-        if layer.source_crs:
-            lines.append(f"Source CRS: {layer.source_crs}")
-        if layer.grid is None:
-            lines.append("<i>Not loaded</i>")
-        else:
-            rows, cols = layer.grid.shape
-            rx, ry = layer.grid.resolution
-            lines.append(f"{cols} \u00d7 {rows} cells at {rx:g} \u00d7 {ry:g} m")
+    """Kind, source, CRS and size of a layer, for the tree's tooltip."""
+    lines = [f"<b>{html.escape(layer.name)}</b> ({_kind_title(layer)})"]
+    lines += [html.escape(line) for line in layer.describe()]
     return "<br>".join(lines)
+
+
+def _kind_title(layer: Layer) -> str:
+    try:
+        return kind_of(layer).title
+    except TypeError:
+        return type(layer).__name__
+
+
+def _kind_icon(layer: Layer) -> str:
+    try:
+        return kind_of(layer).icon
+    except TypeError:
+        return "layer"
 
 
 class _Tree(QTreeWidget):
@@ -227,16 +234,16 @@ class LayerTreeDock(QDockWidget):
     def _fill(self, item: QTreeWidgetItem, layer: Layer) -> None:
         item.setText(0, layer.name)
         item.setCheckState(0, Qt.CheckState.Checked if layer.visible else Qt.CheckState.Unchecked)
-        item.setIcon(0, icon("terrain"))
+        item.setIcon(0, icon(_kind_icon(layer)))
         item.setToolTip(0, layer_tooltip(layer))
-        loaded = not isinstance(layer, TerrainLayer) or layer.grid is not None
+        loaded = layer.loaded
         font = item.font(0)
         font.setItalic(not loaded)
         item.setFont(0, font)
         item.setForeground(0, QBrush() if loaded else QBrush(QColor("#8a8a8a")))
 
     def _layer_changed(self, layer: Layer, field: str) -> None:
-        if field not in ("name", "visible", "grid", "source_crs"):
+        if field not in ("name", "visible", *layer.data_fields):
             return
         item = self.item_for(layer)
         if item is not None:

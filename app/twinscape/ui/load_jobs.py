@@ -1,9 +1,9 @@
-"""Jobs the loader runs on its worker thread: read data, then build terrain tiles.
+"""Jobs the loader runs on its worker thread: read data, then prepare what is slow to show.
 
 Each job is ``fn(*, progress, cancelled) -> result`` and touches neither Qt nor VTK.
-Besides reading, a job prepares every terrain's tiles and baked colours
-(:func:`~twinscape.render.terrain_visual.prepare_tiles`), the slow part of showing
-a large DEM, so the visual adopts them instead of building them on the GUI thread.
+Besides reading, a job runs each layer kind's preparation (render/kinds, e.g. the
+tiles and colours of a large DEM), so the visual adopts it instead of building it on
+the GUI thread. Nothing here names a layer kind.
 """
 
 from __future__ import annotations
@@ -14,12 +14,18 @@ from pathlib import Path
 from typing import Any
 
 from twinscape.geo.origin import LocalOrigin
-from twinscape.io.loading import TerrainLoad, load_terrain, open_data_files, open_project
+from twinscape.io.loading import (
+    LayerLoad,
+    new_layer,
+    open_data_files,
+    open_project,
+    read_layer,
+)
 from twinscape.model.errors import ReaderError
-from twinscape.model.layers import TerrainLayer
+from twinscape.model.layers import Layer
 from twinscape.model.project import Project, Vec3, origin_for
-from twinscape.model.style import TerrainStyle
-from twinscape.render.terrain_visual import prepare_tiles
+from twinscape.model.raster import RasterGrid
+from twinscape.render.kinds import prepare_layer
 from twinscape.ui.loader import progress_fraction
 
 Job = Callable[..., Any]
@@ -28,8 +34,7 @@ Job = Callable[..., Any]
 def _prepare_project(project: Project) -> None:
     origin = LocalOrigin.of(project.origin)
     for layer in project.layers:
-        if isinstance(layer, TerrainLayer) and layer.grid is not None:
-            prepare_tiles(layer.grid, layer.style, origin)
+        prepare_layer(layer, origin)
 
 
 def open_project_job(path: Path) -> Job:
@@ -59,57 +64,87 @@ def open_data_job(paths: list[Path]) -> Job:
     return job
 
 
+def reload_layer_job(
+    layer: Layer, project_crs: str | None, ground: tuple[RasterGrid, ...]
+) -> Job:
+    """Job: read ``layer``'s data again with its current settings -> :class:`LayerLoad`.
+
+    The layer itself is not touched on the worker thread; the caller applies the load.
+    """
+
+    def job(*, progress: Any, cancelled: Any) -> LayerLoad:
+        return read_layer(
+            layer, project_crs=project_crs, ground=ground, progress=progress, cancelled=cancelled
+        )
+
+    return job
+
+
 @dataclass(frozen=True)
-class AddedTerrains:
+class AddedLayers:
     """What an add-data job read, and the files it could not read."""
 
-    loads: list[TerrainLoad]
+    loads: list[LayerLoad]
     failures: list[ReaderError] = field(default_factory=list)
 
 
-def add_terrains_job(
+def add_layers_job(
     paths: list[Path],
     project_crs: str | None,
     origin: Vec3 | None,
+    ground: tuple[RasterGrid, ...] = (),
     assume: dict[Path, str] | None = None,
 ) -> Job:
-    """Job: read DEMs for an open project; the first one read picks CRS and origin if unset.
+    """Job: read data files for an open project; the first one read picks CRS and origin if unset.
 
-    ``assume`` gives the CRS of files that state none (as the user answered).
+    ``ground`` holds the project's terrain grids for layers that stand on the ground;
+    ground files among ``paths`` are read first and join it. ``assume`` gives the CRS
+    of files that state none (as the user answered).
 
-    A file that cannot be read is reported in :attr:`AddedTerrains.failures` and the
-    others are still added; when none can be read the first error is raised.
+    A file that cannot be read is reported in :attr:`AddedLayers.failures` and the
+    others are still added (in the order given); when none can be read the first error
+    is raised.
     """
 
-    def job(*, progress: Any, cancelled: Any) -> AddedTerrains:
-        loads: list[TerrainLoad] = []
+    def job(*, progress: Any, cancelled: Any) -> AddedLayers:
+        layers = []
         failures: list[ReaderError] = []
-        crs, local = project_crs, origin
-        count = len(paths)
-        for i, path in enumerate(paths):
+        for path in paths:
+            try:
+                layers.append(new_layer(path, assume_crs=(assume or {}).get(path)))
+            except ReaderError as err:
+                failures.append(err)
+        loads: dict[int, LayerLoad] = {}
+        crs, local, under = project_crs, origin, list(ground)
+        order = sorted(range(len(layers)), key=lambda i: not layers[i].provides_ground)
+        for step, index in enumerate(order):
 
-            def step(*args: Any, _i: int = i) -> None:
+            def report(*args: Any, _step: int = step) -> None:
                 fraction = progress_fraction(*args)
                 if fraction is not None:
-                    progress((_i + fraction) / count)
+                    progress((_step + fraction) / max(1, len(layers)))
 
+            layer = layers[index]
             try:
-                load = load_terrain(
-                    path,
-                    project_crs=crs,
-                    assume_crs=(assume or {}).get(path),
-                    progress=step,
-                    cancelled=cancelled,
+                load = read_layer(
+                    layer, project_crs=crs, ground=under, progress=report, cancelled=cancelled
                 )
             except ReaderError as err:
                 failures.append(err)
                 continue
-            crs = crs or load.result.target_crs
-            local = local or origin_for(load.result.grid.bounds)
-            prepare_tiles(load.result.grid, TerrainStyle(), LocalOrigin.of(local))
-            loads.append(load)
+            crs = crs or load.data.crs
+            for name, value in load.data.values.items():  # the layer is not shown yet
+                setattr(layer, name, value)
+            if local is None and layer.bounds is not None:
+                local = origin_for(layer.bounds)
+            grid = getattr(layer, "grid", None)
+            if layer.provides_ground and grid is not None:
+                under.insert(0, grid)
+            prepare_layer(layer, LocalOrigin.of(local))
+            loads[index] = load
         if not loads:
             raise failures[0]
-        return AddedTerrains(loads, failures)
+        return AddedLayers([loads[i] for i in sorted(loads)], failures)
 
     return job
+

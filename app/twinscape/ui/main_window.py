@@ -13,11 +13,13 @@ from twinscape import __version__
 from twinscape.io.loading import DEMO_SCENE, new_project
 from twinscape.model.layers import Layer
 from twinscape.model.project import Project
+from twinscape.render.scene import Hit
 from twinscape.ui.bookmarks_dock import BookmarksDock
 from twinscape.ui.dialogs import show_error
 from twinscape.ui.drop import FileDropMixin
 from twinscape.ui.file_actions import FileActions
 from twinscape.ui.icons import icon
+from twinscape.ui.inspector_dock import InspectorDock, hit_attributes
 from twinscape.ui.layer_tree import LayerTreeDock
 from twinscape.ui.loader import Loader
 from twinscape.ui.menus import WindowMenus
@@ -30,7 +32,7 @@ from twinscape.ui.viewport import Viewport
 APP_NAME = "Twinscape"
 APP_ICON = DEMO_SCENE.parents[1] / "assets" / "icons" / "twinscape.svg"
 EMPTY_HINT = (
-    "Drop a project or elevation rasters here\nor use File \u203a Add Data\u2026 (Ctrl+Shift+A)"
+    "Drop a project, terrain or buildings here\nor use File \u203a Add Data\u2026 (Ctrl+Shift+A)"
 )
 
 
@@ -70,6 +72,7 @@ class MainWindow(WindowMenus, FileDropMixin, QMainWindow):
         self._project: Project | None = None
         self._dirty = False
         self._closed = False
+        self._selection: Hit | None = None
 
         self.loader = Loader(self)
         self.watcher = ProjectWatcher(self)
@@ -79,10 +82,13 @@ class MainWindow(WindowMenus, FileDropMixin, QMainWindow):
 
         self.layer_dock = LayerTreeDock(self.watcher, self)
         self.styling_dock = LayerStylingDock(self.watcher, self)
+        self.inspector_dock = InspectorDock(self)
         self.bookmarks_dock = BookmarksDock(self.watcher, self.viewport.current_view, self)
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.layer_dock)
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.bookmarks_dock)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.styling_dock)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.inspector_dock)
+        self.splitDockWidget(self.styling_dock, self.inspector_dock, Qt.Orientation.Vertical)
         self.splitDockWidget(self.layer_dock, self.bookmarks_dock, Qt.Orientation.Vertical)
         self.resizeDocks(
             [self.layer_dock, self.styling_dock], [300, 320], Qt.Orientation.Horizontal
@@ -92,7 +98,10 @@ class MainWindow(WindowMenus, FileDropMixin, QMainWindow):
         )
 
         self.status = CoordinateStatus(
-            self.statusBar(), self.viewport.plotter, self.viewport.pick_world
+            self.statusBar(),
+            self.viewport.plotter,
+            self.viewport.pick_world,
+            identify=self.viewport.identify,
         )
         self._build_actions()
         self._build_menus()
@@ -107,6 +116,9 @@ class MainWindow(WindowMenus, FileDropMixin, QMainWindow):
         self.bookmarks_dock.go_requested.connect(self.viewport.apply_view)
         self.loader.busy_changed.connect(self._busy_changed)
         self.watcher.layers_changed.connect(self._update_hint)
+        self.watcher.layers_changed.connect(self._forget_removed_selection)
+        self.watcher.layer_changed.connect(self._reload_if_needed)
+        self.viewport.clicked.connect(self.identify_at)
         self.watcher.layer_changed.connect(
             lambda _layer, field: field == "grid" and self._update_hint()
         )
@@ -178,6 +190,35 @@ class MainWindow(WindowMenus, FileDropMixin, QMainWindow):
             self.recent_menu.menuAction(),
         ):
             action.setEnabled(not busy)
+
+    # -- identify --------------------------------------------------------------------
+    def identify_at(self, x_px: int, y_px: int) -> Hit | None:
+        """Identify what is drawn at VTK display (x, y): highlight it and list its attributes."""
+        hit = self.viewport.identify(x_px, y_px)
+        self._selection = hit
+        if hit is None:
+            self.viewport.set_highlight(None, [])
+            self.inspector_dock.clear()
+            return None
+        rows = [] if hit.row is None else [hit.row]
+        self.viewport.set_highlight(hit.layer, rows)
+        attributes = hit_attributes(self.project, hit)
+        title = hit.layer.name
+        if hit.row is not None:
+            title = f"{hit.layer.name}: {hit.layer.feature_label(hit.row)}"
+        self.inspector_dock.show_attributes(title, attributes)
+        self.inspector_dock.show()
+        return hit
+
+    def _forget_removed_selection(self) -> None:
+        hit = self._selection
+        if hit is not None and hit.layer not in self.project.layers:
+            self._selection = None
+            self.inspector_dock.clear()
+
+    def _reload_if_needed(self, layer: Layer, field: str) -> None:
+        if field in layer.reload_fields and layer.loaded:
+            self.files.reload_layer(layer)
 
     # -- small commands --------------------------------------------------------------
     def _zoom_to_current(self) -> None:

@@ -55,7 +55,7 @@ class WindowMenus:
             f.add_data_dialog,
             "Ctrl+Shift+A",
             "add-data",
-            "Add elevation rasters (DEM) as layers",
+            "Add terrain, buildings and other data files as layers",
         )
         self.screenshot_action = self._action(
             "Scree&nshot\u2026",
@@ -104,6 +104,7 @@ class WindowMenus:
             (self.layer_dock, "Ctrl+1"),
             (self.styling_dock, "Ctrl+2"),
             (self.bookmarks_dock, "Ctrl+3"),
+            (self.inspector_dock, "Ctrl+4"),
         ):
             toggle = dock.toggleViewAction()
             toggle.setShortcut(QKeySequence(key))

@@ -17,8 +17,8 @@ from twinscape.model.bookmarks import Bookmark
 from twinscape.model.layers import Layer
 from twinscape.model.project import Project
 
-#: Layer fields that change the picture.
-_LAYER_RENDER_FIELDS = {"visible", "opacity", "grid", "style"}
+#: Layer fields that change the picture (besides each kind's data fields).
+_LAYER_RENDER_FIELDS = {"visible", "opacity", "style"}
 #: Project fields a user edits (camera ``view`` and ``path`` are not edits).
 _PROJECT_EDIT_FIELDS = {"name", "crs", "origin", "clock"}
 
@@ -146,9 +146,9 @@ class ProjectWatcher(QObject):
             if name == "style":  # a new style object: follow it instead
                 self._follow_layer(layer)
             self.layer_changed.emit(layer, name)
-            if name != "grid":  # a grid arriving is loading, not an edit
+            if name not in layer.data_fields:  # data arriving is loading, not an edit
                 self.modified.emit()
-            if name in _LAYER_RENDER_FIELDS:
+            if name in _LAYER_RENDER_FIELDS or name in layer.data_fields:
                 self.render_needed.emit()
 
         return changed

@@ -13,11 +13,18 @@ from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, QPoint, Qt, QTimer
 from PySide6.QtGui import QFont, QFontDatabase, QMouseEvent
-from PySide6.QtWidgets import QLabel, QMessageBox, QStatusBar, QToolButton, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QLabel,
+    QMessageBox,
+    QStatusBar,
+    QToolButton,
+    QWidget,
+)
 
 from twinscape.geo.crs import LonLatTransformer, crs_label
+from twinscape.geo.ground import ground_grids
 from twinscape.geo.sampling import sample_elevation
-from twinscape.model.layers import TerrainLayer
 from twinscape.model.project import Project
 from twinscape.ui.icons import icon
 
@@ -52,12 +59,12 @@ def format_elevation(z: float | None) -> str:
 
 
 def elevation_at(project: Project, x: float, y: float) -> float | None:
-    """DEM elevation at world (x, y) from the topmost visible loaded terrain that has data there."""
-    for layer in reversed(project.layers):
-        if isinstance(layer, TerrainLayer) and layer.visible and layer.grid is not None:
-            value = float(sample_elevation(layer.grid, x, y))
-            if math.isfinite(value):
-                return value
+    """Ground elevation at world (x, y): the topmost visible ground layer with data there."""
+    shown = [layer for layer in project.layers if layer.visible]
+    for grid in ground_grids(shown):
+        value = float(sample_elevation(grid, x, y))
+        if math.isfinite(value):
+            return value
     return None
 
 
@@ -72,12 +79,17 @@ class CoordinateStatus(QObject):
         The interactor widget whose mouse moves are followed.
     pick
         ``pick(x_px, y_px) -> (x, y, z) | None`` in VTK display coordinates.
+    identify
+        ``identify(x_px, y_px) -> Hit | None``: the feature under the cursor, shown by name.
     """
 
-    def __init__(self, status_bar: QStatusBar, view_widget: QWidget, pick: Any) -> None:
+    def __init__(
+        self, status_bar: QStatusBar, view_widget: QWidget, pick: Any, *, identify: Any = None
+    ) -> None:
         super().__init__(status_bar)
         self._view = view_widget
         self._pick = pick
+        self._identify = identify
         self._project: Project | None = None
         self._lonlat: LonLatTransformer | None = None
         self._pending: tuple[int, int] | None = None
@@ -92,7 +104,13 @@ class CoordinateStatus(QObject):
         )
         self.lonlat_label = self._label("lonlat", mono, "00.0000\u00b0 N, 000.0000\u00b0 E")
         self.elevation_label = self._label("elevation", mono, f"elev {MINUS}0 000.0 m")
-        for label in (self.position_label, self.lonlat_label, self.elevation_label):
+        self.feature_label = self._label("feature", QFont(), "building 1234567890")
+        for label in (
+            self.feature_label,
+            self.position_label,
+            self.lonlat_label,
+            self.elevation_label,
+        ):
             status_bar.addPermanentWidget(label)
         self.crs_button = QToolButton(status_bar)
         self.crs_button.setObjectName("crsButton")
@@ -197,6 +215,15 @@ class CoordinateStatus(QObject):
             self.lonlat_label.setText(DASH)
         assert self._project is not None
         self.elevation_label.setText(format_elevation(elevation_at(self._project, wx, wy)))
+        hit = self._identify(x, y) if self._identify is not None and not self._buttons() else None
+        if hit is not None and hit.row is not None:
+            self.feature_label.setText(hit.layer.feature_label(hit.row))
+        else:
+            self.feature_label.setText("")
+
+    def _buttons(self) -> bool:
+        """True while a mouse button is held (the view is being dragged: no picking)."""
+        return QApplication.mouseButtons() != Qt.MouseButton.NoButton
 
     def readout(self) -> str:
         """The three readouts as one line (``position | lon/lat | elevation``)."""
@@ -208,6 +235,7 @@ class CoordinateStatus(QObject):
         self.position_label.setText(f"E {DASH}  N {DASH}")
         self.lonlat_label.setText(DASH)
         self.elevation_label.setText(f"elev {DASH}")
+        self.feature_label.setText("")
 
     def stop(self) -> None:
         """Stop following the mouse (the window is closing)."""

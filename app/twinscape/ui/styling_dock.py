@@ -1,36 +1,18 @@
 """The "Layer Styling" dock: the controls panel of the selected layer.
 
-Panels are found by layer type through :data:`LAYER_TO_CONTROLS` (walking the
-MRO, as napari does), so a new layer kind adds one entry here and one module.
+Panels are found by layer type through ui/kinds (walking the MRO, as napari
+does), so a new layer kind registers its panel there and changes nothing here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDockWidget, QLabel, QScrollArea, QStackedWidget, QVBoxLayout, QWidget
 
-from twinscape.model.layers import Layer, TerrainLayer
+from twinscape.model.layers import Layer
 from twinscape.model.project import Project
+from twinscape.ui.kinds import controls_for
 from twinscape.ui.project_watch import ProjectWatcher
-from twinscape.ui.terrain_controls import TerrainControls
-
-ControlsFactory = Callable[[Layer, ProjectWatcher], QWidget]
-
-#: Layer class -> its styling panel.
-LAYER_TO_CONTROLS: dict[type[Layer], ControlsFactory] = {
-    TerrainLayer: TerrainControls,  # type: ignore[dict-item]
-}
-
-
-def controls_for(layer: Layer, watcher: ProjectWatcher) -> QWidget:
-    """Build the panel for ``layer``; TypeError names the type when none is registered."""
-    for cls in type(layer).__mro__:
-        factory = LAYER_TO_CONTROLS.get(cls)
-        if factory is not None:
-            return factory(layer, watcher)
-    raise TypeError(f"no styling controls for layer of type {type(layer).__name__}")
 
 
 class LayerStylingDock(QDockWidget):

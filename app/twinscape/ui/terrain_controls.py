@@ -30,8 +30,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from twinscape.model.layers import Layer, TerrainLayer
+from twinscape.model.layers import Layer
 from twinscape.model.style import COLORMAPS
+from twinscape.model.terrain import TerrainLayer
 from twinscape.render.colormaps import RAMPS, ramp_lut
 from twinscape.ui.project_watch import ProjectWatcher
 
@@ -66,7 +67,7 @@ def _metres(value: float) -> str:
     return f"{MINUS if value < 0 else ''}{text} m"
 
 
-class _PercentSlider(QWidget):
+class PercentSlider(QWidget):
     """A 0–100 % slider with its value shown beside it.
 
     With ``live=False`` the value is applied when the handle is released, for settings
@@ -144,7 +145,7 @@ class TerrainControls(QWidget):
         self.sun_altitude.setSuffix("\u00b0")
         self.sun_altitude.setKeyboardTracking(False)
         self.sun_altitude.setToolTip("Height of the sun above the horizon")
-        self.strength = _PercentSlider(live=False)  # each step recolours the terrain
+        self.strength = PercentSlider(live=False)  # each step recolours the terrain
         self.strength.setObjectName("hillshadeStrength")
 
         self.exaggeration = QDoubleSpinBox()
@@ -155,7 +156,7 @@ class TerrainControls(QWidget):
         self.exaggeration.setSuffix(" \u00d7")
         self.exaggeration.setKeyboardTracking(False)
         self.exaggeration.setToolTip("Heights are drawn this many times taller (display only)")
-        self.opacity = _PercentSlider()
+        self.opacity = PercentSlider()
         self.opacity.setObjectName("opacity")
 
         colour = QGroupBox("Colour")

@@ -14,8 +14,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QTimer, Signal
-from PySide6.QtGui import QShowEvent
+from PySide6.QtCore import QEvent, QObject, QPoint, Qt, QTimer, Signal
+from PySide6.QtGui import QMouseEvent, QShowEvent
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 from pyvistaqt import QtInteractor
 from vtkmodules.vtkRenderingCore import vtkTextActor
@@ -24,9 +24,12 @@ from twinscape.model.bookmarks import CameraView
 from twinscape.model.layers import Layer
 from twinscape.model.project import Project
 from twinscape.render.offscreen import render_to_array
-from twinscape.render.scene import SceneView
+from twinscape.render.scene import Hit, SceneView
 
 log = logging.getLogger(__name__)
+
+#: A press and release closer than this (logical px) is a click, not a drag.
+CLICK_SLOP_PX = 4
 
 
 class Viewport(QWidget):
@@ -34,6 +37,8 @@ class Viewport(QWidget):
 
     #: Emitted from a worker thread when background work (new colours) awaits a render.
     background_ready = Signal()
+    #: A click (no drag) at VTK display coordinates (device px, origin bottom-left).
+    clicked = Signal(int, int)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -64,6 +69,8 @@ class Viewport(QWidget):
         # colour changes of big terrains are computed here, then rendered (GUI thread)
         self._colour_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="recolour")
         self.background_ready.connect(self.request_render)  # queued across threads
+        self._press: QPoint | None = None
+        self.plotter.installEventFilter(self)
 
     # -- the project -----------------------------------------------------------------
     def set_project(self, project: Project) -> None:
@@ -108,6 +115,35 @@ class Viewport(QWidget):
         if self.scene is None or self._closed:
             return None
         return self.scene.pick_world(x_px, y_px)
+
+    def identify(self, x_px: int, y_px: int) -> Hit | None:
+        """What is drawn at VTK display coordinates (origin bottom-left), or None."""
+        if self.scene is None or self._closed:
+            return None
+        return self.scene.identify(x_px, y_px)
+
+    def set_highlight(self, layer: Layer | None, rows: list[int]) -> None:
+        """Draw ``rows`` of ``layer`` as selected (nothing else)."""
+        if self.scene is not None and not self._closed:
+            self.scene.set_highlight(layer, rows)
+            self.request_render()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        """Turn a left press and release without dragging into :attr:`clicked`."""
+        if watched is self.plotter and isinstance(event, QMouseEvent):
+            left = event.button() == Qt.MouseButton.LeftButton
+            if event.type() == QEvent.Type.MouseButtonPress and left:
+                self._press = event.position().toPoint()
+            elif event.type() == QEvent.Type.MouseButtonRelease and left and self._press:
+                moved = (event.position().toPoint() - self._press).manhattanLength()
+                self._press = None
+                if moved <= CLICK_SLOP_PX:
+                    ratio = self.plotter.devicePixelRatioF()
+                    pos = event.position()
+                    x = int(round(pos.x() * ratio))
+                    y = int(round((self.plotter.height() - pos.y() - 1) * ratio))
+                    self.clicked.emit(x, y)
+        return False
 
     def set_hint(self, text: str | None) -> None:
         """Show ``text`` in the middle of the view (e.g. how to add data); None hides it."""

@@ -1,0 +1,118 @@
+"""The ground other layers stand on: the project's terrain grids, and bases of footprints.
+
+A building stands at the lowest terrain point under its footprint, so no wall
+floats above a slope; where no terrain covers it, it keeps the base its own
+data gives (0 m for plain footprints).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import shapely
+from affine import Affine
+from rasterio.features import rasterize
+from rasterio.windows import Window, from_bounds
+from rasterio.windows import transform as window_transform
+
+from twinscape.geo.sampling import sample_elevation
+from twinscape.model.layers import Layer
+from twinscape.model.raster import RasterGrid
+
+
+def ground_grids(layers: Sequence[Layer]) -> tuple[RasterGrid, ...]:
+    """Grids of the loaded layers that provide ground, topmost (last in the list) first."""
+    grids = []
+    for layer in reversed(list(layers)):
+        grid = getattr(layer, "grid", None)
+        if layer.provides_ground and grid is not None:
+            grids.append(grid)
+    return tuple(grids)
+
+
+def footprint_bases(
+    footprints: np.ndarray, own_base: np.ndarray, grids: Sequence[RasterGrid]
+) -> np.ndarray:
+    """The elevation each footprint stands on: the lowest terrain point under it.
+
+    The terrain is sampled at every footprint vertex (bilinear) and at every grid cell
+    whose centre lies inside the footprint. Where several grids cover a footprint the
+    first (topmost) with data there decides; a footprint partly outside the terrain
+    stands on the part inside; one with no terrain under it keeps ``own_base``.
+
+    Parameters
+    ----------
+    footprints
+        object array (n,) of shapely (Multi)Polygons in the grids' CRS.
+    own_base
+        float64 (n,) fallback bases.
+    grids
+        Elevation grids, topmost first.
+
+    Returns
+    -------
+    float64 (n,)
+    """
+    base = np.asarray(own_base, dtype=np.float64).copy()
+    todo = np.ones(len(footprints), dtype=bool)
+    for grid in grids:
+        if not todo.any():
+            break
+        lowest = _lowest_under(footprints, todo, grid)
+        found = np.isfinite(lowest)
+        base[found] = lowest[found]
+        todo &= ~found
+    return base
+
+
+def _lowest_under(footprints: np.ndarray, todo: np.ndarray, grid: RasterGrid) -> np.ndarray:
+    """Lowest sample of ``grid`` under each footprint in ``todo`` (NaN where none)."""
+    n = len(footprints)
+    lowest = np.full(n, np.inf)
+    index = np.flatnonzero(todo)
+    coords, owner = shapely.get_coordinates(footprints[index], return_index=True)
+    if len(coords):
+        z = np.asarray(sample_elevation(grid, coords[:, 0], coords[:, 1]), dtype=np.float64)
+        ok = np.isfinite(z)
+        np.minimum.at(lowest, index[owner[ok]], z[ok])
+    _lowest_cells(footprints, index, grid, lowest)
+    lowest[~np.isfinite(lowest)] = np.nan
+    return lowest
+
+
+def _lowest_cells(
+    footprints: np.ndarray, index: np.ndarray, grid: RasterGrid, lowest: np.ndarray
+) -> None:
+    """Lower ``lowest`` by the grid cells whose centres lie inside each footprint."""
+    if len(index) == 0:
+        return
+    xmin, ymin, xmax, ymax = shapely.total_bounds(footprints[index])
+    gx0, gy0, gx1, gy1 = grid.bounds
+    xmin, ymin, xmax, ymax = max(xmin, gx0), max(ymin, gy0), min(xmax, gx1), min(ymax, gy1)
+    if xmin >= xmax or ymin >= ymax:
+        return
+    rows, cols = grid.shape
+    window = from_bounds(xmin, ymin, xmax, ymax, transform=_affine(grid))
+    r0 = max(0, int(np.floor(window.row_off)))
+    c0 = max(0, int(np.floor(window.col_off)))
+    r1 = min(rows, int(np.ceil(window.row_off + window.height)) + 1)
+    c1 = min(cols, int(np.ceil(window.col_off + window.width)) + 1)
+    if r1 <= r0 or c1 <= c0:
+        return
+    win = Window(c0, r0, c1 - c0, r1 - r0)
+    ids = rasterize(
+        ((geom, int(i) + 1) for i, geom in zip(index, footprints[index])),
+        out_shape=(r1 - r0, c1 - c0),
+        transform=window_transform(win, _affine(grid)),
+        fill=0,
+        dtype="int32",
+        all_touched=False,
+    )
+    values = grid.values[r0:r1, c0:c1]
+    inside = (ids > 0) & np.isfinite(values)
+    np.minimum.at(lowest, ids[inside] - 1, values[inside].astype(np.float64))
+
+
+def _affine(grid: RasterGrid) -> Affine:
+    return Affine(*grid.transform)

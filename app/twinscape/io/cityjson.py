@@ -1,0 +1,561 @@
+"""Read CityJSON city models (1.0, 1.1, 2.0, and CityJSONSeq) into a buildings mesh.
+
+One table row per ``Building``: its ``BuildingPart``s, ``BuildingInstallation``s and
+``BuildingConstructiveElement``s (found through ``"parents"``/``"children"``) are drawn
+with it and share its row and attributes; a part without a parent building is a row of
+its own. Each building is drawn at the highest LoD present (see
+:func:`twinscape.io.cityjson_geometry.collect_buildings`). Vertices are decompressed
+with ``transform``, reprojected in x, y to the project CRS (z stays metres), and stored
+as heights above the building's lowest point, which becomes its ``own_base``.
+Files are opened only when they are regular files of at most :data:`MAX_FILE_BYTES`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+import re
+import stat
+from collections import Counter
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import numpy as np
+import pandas as pd
+from pyproj import CRS, Transformer
+from pyproj.exceptions import ProjError
+
+from twinscape.geo.crs import (
+    LonLatTransformer,
+    crs_label,
+    horizontal_crs,
+    is_projected_metric,
+    normalize_crs,
+    same_crs,
+    utm_crs_for,
+)
+from twinscape.io.buildings_read import BuildingsRead
+from twinscape.io.cityjson_geometry import (
+    GeometryError,
+    RawBuilding,
+    Templates,
+    collect_buildings,
+    mesh_buildings,
+)
+from twinscape.model.buildings import BUILDING_COLUMNS, BuildingMesh, BuildingsReport
+from twinscape.model.errors import CRSError, LoadCancelled, MissingCRSError, ReaderError
+
+Progress = Callable[[float], None]
+Cancelled = Callable[[], bool]
+
+#: File name endings of CityJSON (``.city.json``) and CityJSONSeq (``.city.jsonl``, ``.jsonl``).
+CITYJSON_EXTENSIONS: tuple[str, ...] = (".city.json", ".city.jsonl", ".jsonl")
+#: CityJSON versions read without a warning (a newer 1.x/2.x is read with one).
+KNOWN_VERSIONS: tuple[str, ...] = ("1.0", "1.1", "2.0")
+#: Larger files are refused (the whole document is held in memory).
+MAX_FILE_BYTES = 2 * 1024**3
+#: A ``measuredHeight`` above this many metres is ignored as nonsense.
+MAX_HEIGHT = 1000.0
+
+log = logging.getLogger(__name__)
+_BLOCK = 1 << 24
+_EPSG = re.compile(r"EPSG(?::[^:,/]*:|/[^/]*/)(\d+)", re.IGNORECASE)
+_SNIFF = re.compile(rb'"type"\s*:\s*"CityJSON(?:Feature)?"')
+_NO_CRS_HINT = (
+    'add metadata.referenceSystem (e.g. "https://www.opengis.net/def/crs/EPSG/0/7415"), or give '
+    'its layer assume_crs = "EPSG:xxxx" in the project file'
+)
+_CORRUPT_HINT = "the file may be truncated or corrupt"
+_STRUCTURE_ERRORS = (TypeError, AttributeError, KeyError, IndexError, ValueError)
+
+
+class _Progress:
+    """Forwards monotonic progress fractions and raises when cancelled."""
+
+    def __init__(self, path: Path, progress: Progress | None, cancelled: Cancelled | None) -> None:
+        self._path, self._progress, self._cancelled = path, progress, cancelled
+        self._last = -1.0
+
+    def check(self) -> None:
+        if self._cancelled is not None and self._cancelled():
+            raise LoadCancelled(f"{self._path}: loading cancelled")
+
+    def report(self, fraction: float) -> None:
+        fraction = min(max(fraction, 0.0), 1.0)
+        if self._progress is not None and fraction > self._last:
+            self._last = fraction
+            self._progress(fraction)
+
+
+def sniff_cityjson(path: str | os.PathLike[str]) -> float:
+    """How sure it is that a file is CityJSON/CityJSONSeq, from its first 4 KB.
+
+    Returns
+    -------
+    float
+        1.0 when ``"type": "CityJSON"`` or ``"CityJSONFeature"`` is there, 0.5 when only
+        ``"CityObjects"`` is (a writer that puts ``"type"`` last), else 0.0 (also for
+        anything that is not a readable regular file; never blocks on a FIFO).
+    """
+    try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return 0.0
+        with open(path, "rb") as handle:
+            head = handle.read(4096)
+    except OSError:
+        return 0.0
+    if _SNIFF.search(head):
+        return 1.0
+    return 0.5 if b'"CityObjects"' in head else 0.0
+
+
+def read_cityjson(
+    path: str | os.PathLike[str],
+    *,
+    target_crs: str | None,
+    assume_crs: str | None = None,
+    progress: Progress | None = None,
+    cancelled: Cancelled | None = None,
+) -> BuildingsRead:
+    """Read the buildings of a CityJSON or CityJSONSeq file.
+
+    Parameters
+    ----------
+    path
+        ``.city.json``/``.json`` (CityJSON 1.0, 1.1, 2.0) or ``.city.jsonl``/``.jsonl``
+        (CityJSONSeq: a CityJSON header line, then one CityJSONFeature a line).
+    target_crs
+        Projected, metric CRS of the result; None picks the UTM zone of the data's centre.
+    assume_crs
+        CRS of a file whose ``metadata.referenceSystem`` is missing.
+    progress
+        Called with a non-decreasing fraction 0..1; ends with 1.0.
+    cancelled
+        Polled while reading; returning True raises :class:`LoadCancelled`.
+
+    Raises
+    ------
+    ReaderError
+        Missing, special, oversized, non-JSON, truncated or non-CityJSON file; an
+        unsupported version; corrupt geometry (naming the CityObject); no buildings.
+    MissingCRSError
+        The file states no CRS and ``assume_crs`` is None.
+    CRSError
+        Unusable CRS, or ``target_crs`` not projected in metres.
+    LoadCancelled
+        ``cancelled()`` returned True.
+    """
+    path = Path(path)
+    reporter = _Progress(path, progress, cancelled)
+    reporter.check()
+    reporter.report(0.0)
+    with _open_regular(path) as handle:
+        data = _read_capped(path, handle, reporter)
+    dropped: Counter[str] = Counter()
+    try:  # the document, then the buildings' surfaces in the file's CRS
+        header, raws = _parse(path, data, reporter, dropped)
+    except (ReaderError, LoadCancelled):
+        raise
+    except RecursionError as err:
+        raise ReaderError(path, "JSON is nested too deeply to be CityJSON") from err
+    except _STRUCTURE_ERRORS as err:  # a shape no check above foresaw
+        log.warning("malformed CityJSON %s", path, exc_info=True)
+        raise ReaderError(path, f"malformed CityJSON ({type(err).__name__}: {err})") from err
+    del data
+    if not raws:
+        found = ", ".join(f"{n} {why}" for why, n in dropped.items()) or "no CityObjects"
+        raise ReaderError(path, f"contains no building with surfaces ({found})")
+    source = _source_crs(path, header, assume_crs)
+    horizontal = horizontal_crs(source)
+    target = _target_crs(path, horizontal, raws, target_crs)
+    xyz = _reproject(path, horizontal, target, raws)
+    reporter.report(0.6)
+    mesh, report = _assemble(path, raws, xyz, dropped, reporter)
+    reporter.report(1.0)
+    return BuildingsRead(mesh=mesh, report=report, source_crs=source, target_crs=target)
+
+
+def _open_regular(path: Path) -> BinaryIO:
+    """Open a regular, non-empty file of at most MAX_FILE_BYTES without blocking."""
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        raise ReaderError(path, "file does not exist") from None
+    except OSError as err:
+        raise ReaderError(path, f"cannot be read: {err.strerror or err}") from err
+    _check_stat(path, info)
+    try:  # O_NONBLOCK: a FIFO swapped in after the stat must not block the open
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError as err:
+        raise ReaderError(path, f"cannot be read: {err.strerror or err}") from err
+    try:
+        _check_stat(path, os.fstat(fd))
+        os.set_blocking(fd, True)
+    except BaseException:
+        os.close(fd)
+        raise
+    return os.fdopen(fd, "rb")
+
+
+def _check_stat(path: Path, info: os.stat_result) -> None:
+    if stat.S_ISDIR(info.st_mode):
+        raise ReaderError(path, "is a directory, not a CityJSON file")
+    if not stat.S_ISREG(info.st_mode):
+        raise ReaderError(path, "is not a regular file (a pipe, socket or device)",
+                          hint="save the data to a file first")
+    if info.st_size == 0:
+        raise ReaderError(path, "file is empty")
+    if info.st_size > MAX_FILE_BYTES:
+        raise ReaderError(path, f"is {_size(info.st_size)}, over the {_size(MAX_FILE_BYTES)} "
+                          "limit for CityJSON files", hint="split it into tiles")
+
+
+def _size(count: int) -> str:
+    return f"{count / 1e9:.1f} GB" if count >= 1e8 else f"{count / 1e6:.1f} MB"
+
+
+def _read_capped(path: Path, handle: BinaryIO, reporter: _Progress) -> bytes:
+    """All the bytes of the file, in blocks (progress 0..0.2), refusing more than the cap."""
+    size = max(os.fstat(handle.fileno()).st_size, 1)
+    blocks, total = [], 0
+    while block := handle.read(_BLOCK):
+        reporter.check()
+        total += len(block)
+        if total > MAX_FILE_BYTES:
+            raise ReaderError(path, f"grew past {_size(MAX_FILE_BYTES)} while being read")
+        blocks.append(block)
+        reporter.report(0.2 * min(total / size, 1.0))
+    return b"".join(blocks)
+
+
+def _loads(path: Path, text: bytes, line: int | None = None) -> Any:
+    """``json.loads`` with a one-line error saying where the JSON breaks."""
+    try:
+        return json.loads(text)
+    except UnicodeDecodeError as err:
+        where = f"line {line}, " if line else ""
+        raise ReaderError(path, f"is not JSON text ({where}byte {err.start} is not "
+                          f"{err.encoding.upper()})", hint=_CORRUPT_HINT) from err
+    except json.JSONDecodeError as err:
+        row = line if line is not None else err.lineno
+        raise ReaderError(path, f"is not valid JSON at line {row}, column {err.colno}: "
+                          f"{err.msg}", hint=_CORRUPT_HINT) from err
+
+
+def _parse(
+    path: Path, data: bytes, reporter: _Progress, dropped: Counter[str]
+) -> tuple[dict[str, Any], list[RawBuilding]]:
+    """The header document and the buildings of a CityJSON or CityJSONSeq file."""
+    lines = _lines(data)
+    if not path.name.lower().endswith(".jsonl"):
+        try:
+            doc = json.loads(data)
+        except (json.JSONDecodeError, UnicodeDecodeError) as err:
+            first = next(lines, None)  # CityJSONSeq under a .json name?
+            if not (isinstance(err, json.JSONDecodeError) and err.msg == "Extra data"
+                    and first is not None and err.lineno > first[0]):
+                _loads(path, data)  # raises with the position
+            lines = _lines(data)
+        else:
+            reporter.report(0.3)
+            _check_document(path, doc)
+            templates = _templates(path, doc)
+            objects = _objects(path, doc, "")
+            vertices = _vertices(path, doc, _transform(path, doc), "")
+            return doc, _collect(path, objects, vertices, templates, dropped, reporter, "")
+    first = next(lines, None)
+    if first is None:
+        raise ReaderError(path, "has no CityJSON header line")
+    header = _loads(path, first[1], first[0])
+    reporter.report(0.25)
+    _check_document(path, header)
+    transform, templates = _transform(path, header), _templates(path, header)
+    raws = _collect(path, _objects(path, header, "line 1: "),
+                    _vertices(path, header, transform, "line 1: "), templates, dropped,
+                    reporter, "line 1: ")
+    for number, text, end in lines:
+        where = f"line {number}: "
+        feature = _loads(path, text, number)
+        if not isinstance(feature, dict) or feature.get("type") != "CityJSONFeature":
+            kind = feature.get("type") if isinstance(feature, dict) else type(feature).__name__
+            raise ReaderError(path, f"{where}is {kind!r}, not a CityJSONFeature")
+        vertices = _vertices(path, feature, transform, where)
+        objects = _objects(path, feature, where)
+        raws += _collect(path, objects, vertices, templates, dropped, reporter, where)
+        reporter.report(0.2 + 0.35 * end / len(data))
+    return header, raws
+
+
+def _lines(data: bytes) -> Iterator[tuple[int, bytes, int]]:
+    """(1-based number, text, end offset) of each non-blank line, one line copied at a time."""
+    start, number = 0, 0
+    while start < len(data):
+        end = data.find(b"\n", start)
+        end = len(data) if end < 0 else end
+        number += 1
+        text = data[start:end]
+        start = end + 1
+        if text.strip():
+            yield number, text, end
+
+
+def _check_document(path: Path, doc: Any) -> None:
+    """Raise unless ``doc`` is a CityJSON object of a version this reader can read."""
+    if not isinstance(doc, dict):
+        raise ReaderError(path, f"is JSON but not CityJSON (the top level is a "
+                          f"{type(doc).__name__}, not an object)")
+    kind = doc.get("type")
+    if kind == "CityJSONFeature":
+        raise ReaderError(path, "is a CityJSONFeature without its CityJSON header line")
+    if kind != "CityJSON":
+        raise ReaderError(path, f'is JSON but not CityJSON ("type" is {kind!r})',
+                          hint="footprints (GeoJSON, GeoPackage) have their own reader")
+    version = doc.get("version")
+    text = str(version) if isinstance(version, (str, int, float)) else None
+    if text is None:
+        raise ReaderError(path, "states no CityJSON version")
+    if text in KNOWN_VERSIONS or text[:3] in KNOWN_VERSIONS and text[3:4] == ".":
+        return
+    if re.fullmatch(r"[12]\.\d+(\.\d+)?", text):
+        log.warning("%s: CityJSON version %s is not one this reader knows (%s); reading it "
+                    "as the nearest one", path, text, ", ".join(KNOWN_VERSIONS))
+        return
+    raise ReaderError(path, f"CityJSON version {text!r} is not supported (only "
+                      f"{', '.join(KNOWN_VERSIONS)})", hint="convert it with cjio upgrade")
+
+
+def _transform(path: Path, doc: dict[str, Any]) -> tuple[np.ndarray, np.ndarray] | None:
+    """``(scale, translate)`` of compressed vertices, or None (1.0 files may have none)."""
+    transform = doc.get("transform")
+    if transform is None:
+        return None
+    try:
+        scale = np.asarray(transform["scale"], dtype=np.float64)
+        translate = np.asarray(transform["translate"], dtype=np.float64)
+    except (TypeError, KeyError, ValueError) as err:
+        raise ReaderError(path, "has a malformed transform (needs scale and translate)") from err
+    if scale.shape != (3,) or translate.shape != (3,) or not (
+        np.isfinite(scale).all() and np.isfinite(translate).all() and (scale != 0).all()
+    ):
+        raise ReaderError(path, "has a malformed transform (3 finite numbers each, scale not 0)")
+    return scale, translate
+
+
+def _templates(path: Path, doc: dict[str, Any]) -> Templates | None:
+    block = doc.get("geometry-templates")
+    if not isinstance(block, dict):
+        return None
+    geometries = block.get("templates")
+    vertices = _vertex_array(path, block.get("vertices-templates", []), "geometry-templates: ")
+    return Templates(geometries if isinstance(geometries, list) else [], vertices)
+
+
+def _objects(path: Path, doc: dict[str, Any], where: str) -> dict[str, Any]:
+    objects = doc.get("CityObjects", {})
+    if not isinstance(objects, dict):
+        raise ReaderError(path, f"{where}CityObjects is not a JSON object")
+    return objects
+
+
+def _vertices(
+    path: Path, doc: dict[str, Any], transform: tuple[np.ndarray, np.ndarray] | None, where: str
+) -> np.ndarray:
+    """float64 (n, 3) real coordinates of ``doc["vertices"]``."""
+    vertices = _vertex_array(path, doc.get("vertices", []), where)
+    if transform is not None:
+        vertices = vertices * transform[0] + transform[1]
+    return vertices
+
+
+def _vertex_array(path: Path, values: Any, where: str) -> np.ndarray:
+    try:
+        vertices = np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError) as err:
+        raise ReaderError(path, f"{where}vertices are not a list of [x, y, z] numbers") from err
+    if vertices.size == 0:
+        return np.zeros((0, 3))
+    if vertices.ndim != 2 or vertices.shape[1] != 3:
+        raise ReaderError(path, f"{where}vertices are not a list of [x, y, z] numbers")
+    if not np.isfinite(vertices).all():
+        raise ReaderError(path, f"{where}vertices include NaN or infinite values")
+    return vertices
+
+
+def _collect(
+    path: Path,
+    objects: dict[str, Any],
+    vertices: np.ndarray,
+    templates: Templates | None,
+    dropped: Counter[str],
+    reporter: _Progress,
+    where: str,
+) -> list[RawBuilding]:
+    try:
+        return collect_buildings(objects, vertices, templates, dropped, reporter.check)
+    except GeometryError as err:
+        raise ReaderError(path, f"{where}{err}", hint=_CORRUPT_HINT) from err
+
+
+def _source_crs(path: Path, header: dict[str, Any], assume_crs: str | None) -> str:
+    """The file's CRS (the EPSG code(s) of ``metadata.referenceSystem``), else ``assume_crs``."""
+    metadata = header.get("metadata")
+    reference = metadata.get("referenceSystem") if isinstance(metadata, dict) else None
+    if reference in (None, ""):
+        if not assume_crs:
+            raise MissingCRSError(path, "states no CRS (no metadata.referenceSystem)",
+                                  hint=_NO_CRS_HINT)
+        candidate, what = assume_crs, "assume_crs"
+    else:
+        codes = _EPSG.findall(str(reference))
+        candidate = f"EPSG:{'+'.join(codes[:2])}" if codes else str(reference)
+        what = f"metadata.referenceSystem {str(reference)[:80]!r}"
+    try:
+        return normalize_crs(candidate)
+    except ValueError as err:
+        raise CRSError(path, f"{what} is not a usable CRS: {err}") from err
+
+
+def _target_crs(
+    path: Path, horizontal: CRS, raws: list[RawBuilding], target_crs: str | None
+) -> str:
+    """``target_crs`` checked to be projected in metres, or the UTM zone of the centre."""
+    if target_crs is None:
+        lo = np.min([r.vertices[:, :2].min(axis=0) for r in raws], axis=0)
+        hi = np.max([r.vertices[:, :2].max(axis=0) for r in raws], axis=0)
+        try:
+            lon, lat = LonLatTransformer(horizontal).to_lonlat(*((lo + hi) / 2).tolist())
+            return utm_crs_for(lon, lat)
+        except ValueError as err:
+            raise CRSError(path, f"cannot place its centre on Earth in "
+                           f"{crs_label(horizontal)}: {err}") from err
+    try:
+        target = normalize_crs(target_crs)
+    except ValueError as err:
+        raise CRSError(path, f"target CRS: {err}") from err
+    if not is_projected_metric(target):
+        raise CRSError(path, f"cannot use {crs_label(target)} as the target CRS: it is not "
+                       "projected in metres", hint="use a UTM zone, e.g. EPSG:32636")
+    return target
+
+
+def _reproject(path: Path, horizontal: CRS, target: str, raws: list[RawBuilding]) -> np.ndarray:
+    """All buildings' vertices with x, y in ``target`` (z unchanged)."""
+    xyz = np.concatenate([r.vertices for r in raws])
+    if same_crs(horizontal, target):
+        return xyz
+    try:
+        transformer = Transformer.from_crs(horizontal, target, always_xy=True)
+        x, y = transformer.transform(xyz[:, 0], xyz[:, 1])
+    except ProjError as err:
+        raise CRSError(path, f"cannot reproject from {crs_label(horizontal)} to "
+                       f"{crs_label(target)}: {err}") from err
+    xyz = np.column_stack((x, y, xyz[:, 2]))
+    if not np.isfinite(xyz).all():
+        raise CRSError(path, f"its coordinates do not fit in {crs_label(target)}")
+    return xyz
+
+
+def _assemble(
+    path: Path,
+    raws: list[RawBuilding],
+    xyz: np.ndarray,
+    dropped: Counter[str],
+    reporter: _Progress,
+) -> tuple[BuildingMesh, BuildingsReport]:
+    """Triangulate every building and build the mesh, table and report."""
+    vertices, triangles, owners, classes, footprints, bases, rows = [], [], [], [], [], [], []
+    sources: Counter[str] = Counter()
+    rejected: Counter[str] = Counter()
+    count = repaired = 0
+    for raw, meshed in zip(raws, mesh_buildings(raws, xyz, reporter.check)):
+        if meshed is None:
+            dropped["no surface with any area"] += 1
+            continue
+        triangles.append(meshed.triangles + count)
+        count += len(meshed.vertices)
+        vertices.append(meshed.vertices)
+        owners.append(np.full(len(meshed.triangles), len(rows), dtype=np.int32))
+        classes.append(meshed.classes)
+        footprints.append(meshed.footprint)
+        bases.append(meshed.base)
+        repaired += int(meshed.repaired)
+        rows.append(_row(raw, meshed.vertices, meshed.footprint.area, sources, rejected))
+    if not rows:
+        why = ", ".join(f"{n} {reason}" for reason, n in dropped.items())
+        raise ReaderError(path, f"no building has usable geometry ({why})")
+    footprint_array = np.empty(len(footprints), dtype=object)
+    footprint_array[:] = footprints
+    mesh = BuildingMesh(
+        vertices=np.concatenate(vertices),
+        triangles=np.concatenate(triangles).astype(np.int32),
+        triangle_building=np.concatenate(owners),
+        triangle_surface=np.concatenate(classes).astype(np.uint8),
+        footprints=footprint_array,
+        own_base=np.asarray(bases, dtype=np.float64),
+        table=_table(rows),
+    )
+    report = BuildingsReport(height_sources=dict(sources), repaired=repaired,
+                             dropped=dict(dropped), rejected_heights=dict(rejected))
+    return mesh, report
+
+
+def _row(
+    raw: RawBuilding,
+    vertices: np.ndarray,
+    area: float,
+    sources: Counter[str],
+    rejected: Counter[str],
+) -> dict[str, Any]:
+    """The table row of one building: BUILDING_COLUMNS then its flattened attributes."""
+    height, why = _attribute_height(raw.attributes.get("measuredHeight"))
+    if why is not None:
+        rejected[f"measuredHeight {why}"] += 1
+    source = "attribute" if height is not None else "geometry"
+    if height is None:
+        height = float(vertices[:, 2].max())
+    sources[source] += 1
+    row: dict[str, Any] = dict(zip(BUILDING_COLUMNS, (raw.building_id, height, source, area)))
+    for name, value in raw.attributes.items():
+        key = f"attr_{name}" if name in BUILDING_COLUMNS else str(name)
+        row[key] = json.dumps(value, ensure_ascii=False) if isinstance(value, (dict, list)) \
+            else value
+    return row
+
+
+def _attribute_height(value: Any) -> tuple[float | None, str | None]:
+    """(height, None), (None, why it was rejected), or (None, None) when absent."""
+    if value is None:
+        return None, None
+    if isinstance(value, dict) and "value" in value:  # {"value": 12.5, "uom": "m"}
+        value = value["value"]
+    if isinstance(value, str):
+        value = value.strip().lower().removesuffix("m").strip()
+    try:
+        height = float(value) if not isinstance(value, bool) else math.nan
+    except (TypeError, ValueError):
+        height = math.nan
+    if not math.isfinite(height):
+        return None, "not a number"
+    if height <= 0:
+        return None, "not positive"
+    if height > MAX_HEIGHT:
+        return None, f"over {MAX_HEIGHT:.0f} m"
+    return height, None
+
+
+def _table(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    columns = list(BUILDING_COLUMNS)
+    seen = set(columns)
+    for row in rows:
+        for key in row:
+            if key not in seen:
+                seen.add(key)
+                columns.append(key)
+    table = pd.DataFrame.from_records(rows, columns=columns)
+    table["height"] = table["height"].astype(np.float64)
+    table["footprint_area"] = table["footprint_area"].astype(np.float64)
+    return table
+

@@ -1,0 +1,163 @@
+"""The terrain kind: DEM rasters (anything GDAL reads) drawn as a tiled 3D surface."""
+
+from __future__ import annotations
+
+from dataclasses import fields
+from pathlib import Path
+from typing import Any
+
+from twinscape.io.dem import read_dem
+from twinscape.io.kinds import LayerData, LayerKind, LoadContext, has_suffix, register_kind
+from twinscape.io.layer_sources import assumed_crs, layer_name, relative_path, source_path
+from twinscape.io.toml_schema import TableReader
+from twinscape.model.layers import Layer
+from twinscape.model.style import TerrainStyle
+from twinscape.model.terrain import TerrainLayer
+
+#: Elevation raster suffixes (lower case) that GDAL, as shipped with rasterio, reads.
+DEM_EXTENSIONS: tuple[str, ...] = (
+    ".tif",  # GeoTIFF / COG
+    ".tiff",
+    ".vrt",  # GDAL virtual raster (mosaics of tiles)
+    ".hgt",  # SRTM
+    ".hgt.zip",  # SRTM tiles as downloaded
+    ".asc",  # ESRI ASCII grid
+    ".img",  # ERDAS Imagine
+    ".dt0",  # DTED levels 0-2
+    ".dt1",
+    ".dt2",
+    ".dem",  # USGS DEM
+    ".bil",  # ESRI BIL / EHdr (needs the .hdr beside it)
+    ".flt",
+    ".sdat",  # SAGA grid
+    ".nc",  # netCDF (e.g. GEBCO bathymetry)
+)
+
+#: The most cells a terrain is drawn from (5000 x 5000, ~0.9 GB peak with its tiles);
+#: a larger DEM is read averaged to this size, with a warning.
+MAX_TERRAIN_CELLS = 25_000_000
+
+_STYLE_KEYS = tuple(f.name for f in fields(TerrainStyle))
+
+
+def sniff_dem(path: Path) -> float:
+    """Confidence that ``path`` is an elevation raster (by its suffix)."""
+    return 0.8 if has_suffix(path, DEM_EXTENSIONS) else 0.0
+
+
+def new_terrain(path: Path, assume_crs: str | None) -> TerrainLayer:
+    """An unloaded terrain layer for ``path``."""
+    return TerrainLayer(name=layer_name(path), source=path, assume_crs=assume_crs)
+
+
+
+
+def read_terrain(layer: Layer, context: LoadContext) -> LayerData:
+    """Read the DEM of ``layer`` for the project (averaged down past :data:`MAX_TERRAIN_CELLS`).
+
+    Raises
+    ------
+    ReaderError, CRSError, LoadCancelled
+        As :func:`twinscape.io.dem.read_dem`.
+    """
+    assert isinstance(layer, TerrainLayer)
+    result = read_dem(
+        layer.source,
+        target_crs=context.project_crs,
+        assume_crs=layer.assume_crs,
+        progress=context.progress,
+        cancelled=context.cancelled,
+        max_cells=MAX_TERRAIN_CELLS,
+    )
+    warnings: tuple[str, ...] = ()
+    rows, cols = result.source_shape
+    if rows * cols > MAX_TERRAIN_CELLS:
+        shown_rows, shown_cols = result.grid.shape
+        res = result.grid.resolution[0]
+        warnings = (
+            f"{layer.source}: {rows} x {cols} cells is more than Twinscape draws at once; "
+            f"read averaged to {shown_rows} x {shown_cols} cells of {res:g} m",
+        )
+    return LayerData(
+        crs=result.target_crs,
+        values={"grid": result.grid, "source_crs": result.source_crs},
+        warnings=warnings,
+    )
+
+
+
+
+
+
+def terrain_from_table(table: TableReader, folder: Path, common: dict[str, Any]) -> TerrainLayer:
+    """A terrain layer from its project-file table."""
+    source = source_path(table, folder)
+    return TerrainLayer(
+        **{"name": source.stem, **common},
+        source=source,
+        style=_style_from(table.sub("style")),
+        assume_crs=assumed_crs(table),
+    )
+
+
+def _style_from(table: TableReader | None) -> TerrainStyle:
+    if table is None:
+        return TerrainStyle()
+    table.warn_unknown(_STYLE_KEYS)
+    default = TerrainStyle()
+    values: dict[str, Any] = {
+        "colormap": table.string("colormap", default.colormap),
+        "elevation_range": table.vector("elevation_range", 2, None),
+        "sea_ramp": table.boolean("sea_ramp", default.sea_ramp),
+        "hillshade": table.boolean("hillshade", default.hillshade),
+    }
+    numbers = (
+        "sea_level",
+        "sun_azimuth",
+        "sun_altitude",
+        "hillshade_strength",
+        "vertical_exaggeration",
+    )
+    for name in numbers:
+        values[name] = table.number(name, getattr(default, name))
+    try:
+        return TerrainStyle(**values)
+    except ValueError as err:
+        key, _, problem = str(err).partition(": ")
+        raise table.fail(key, problem or str(err)) from err
+
+
+def terrain_to_table(layer: Layer, folder: Path) -> dict[str, Any]:
+    """The terrain keys of a project-file table."""
+    assert isinstance(layer, TerrainLayer)
+    style = {name: getattr(layer.style, name) for name in _STYLE_KEYS}
+    if style["elevation_range"] is None:
+        del style["elevation_range"]
+    else:
+        style["elevation_range"] = list(style["elevation_range"])
+    table: dict[str, Any] = {"source": relative_path(layer.source, folder)}
+    if layer.assume_crs:
+        table["assume_crs"] = layer.assume_crs
+    table["style"] = style
+    return table
+
+
+
+
+TERRAIN = register_kind(
+    LayerKind(
+        name="terrain",
+        layer_type=TerrainLayer,
+        title="Terrain",
+        file_types="Elevation rasters",
+        extensions=DEM_EXTENSIONS,
+        sniff=sniff_dem,
+        new_layer=new_terrain,
+        read=read_terrain,
+        table_keys=("source", "assume_crs", "style"),
+        from_table=terrain_from_table,
+        to_table=terrain_to_table,
+        icon="terrain",
+        order=0,
+    )
+)

@@ -1,0 +1,42 @@
+"""Helpers for kinds whose layers come from a file: names, paths and assumed CRSs."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from twinscape.geo.crs import normalize_crs
+from twinscape.io.toml_schema import TableReader
+
+
+def layer_name(path: Path) -> str:
+    """The file name without its suffixes (``n31e035.hgt.zip`` -> ``n31e035``)."""
+    name = path.name
+    for suffix in reversed(path.suffixes):
+        name = name[: -len(suffix)] if name.endswith(suffix) else name
+    return name or path.name
+
+
+def source_path(table: TableReader, folder: Path) -> Path:
+    """The ``source`` key of a layer table as an absolute path."""
+    source = Path(table.string("source"))
+    return source if source.is_absolute() else (folder / source).resolve()
+
+
+def relative_path(source: Path, folder: Path) -> str:
+    """``source`` relative to ``folder`` with forward slashes (absolute on another drive)."""
+    try:
+        return Path(os.path.relpath(source, folder)).as_posix()
+    except ValueError:  # another drive on Windows
+        return Path(source).as_posix()
+
+
+def assumed_crs(table: TableReader) -> str | None:
+    """The ``assume_crs`` key of a layer table, checked (None when absent)."""
+    crs = table.string("assume_crs", None)
+    if crs is not None:
+        try:
+            normalize_crs(crs)
+        except ValueError as err:
+            raise table.fail("assume_crs", str(err)) from err
+    return crs

@@ -1,0 +1,57 @@
+"""What SceneView expects of a layer's visual (every kind's visual implements it)."""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+import numpy as np
+
+from twinscape.geo.origin import LocalOrigin
+from twinscape.model.layers import Layer
+
+
+class LayerVisual(Protocol):
+    """The interface of a visual: one or a few VTK actors drawing one layer.
+
+    A visual is created as ``Visual(layer, renderer, origin, colour_executor=...,
+    on_update=...)`` on the GUI thread, follows its layer's events itself, and is
+    dropped with :meth:`close`.
+    """
+
+    layer: Layer
+    actors: list[Any]
+
+    @property
+    def ve(self) -> float:
+        """Vertical exaggeration the visual is drawn with."""
+
+    @property
+    def triangles(self) -> int:
+        """Triangles drawn in the last frame."""
+
+    def restack(self) -> None:
+        """Re-add the actors (drawing order follows the layer order)."""
+
+    def set_origin(self, origin: LocalOrigin) -> None:
+        """Re-place everything for a new project origin."""
+
+    def set_exaggeration(self, ve: float) -> None:
+        """Follow the exaggeration of the ground (visuals of ground layers ignore it)."""
+
+    def update_lod(self, camera: Any, viewport_h_px: float, tolerance_px: float) -> Any:
+        """Choose levels of detail for the camera (before every render)."""
+
+    def apply_pending_colours(self, *, wait: bool = False) -> Any:
+        """Show colours computed in the background (``wait``: for a screenshot)."""
+
+    def bounds_render(self) -> np.ndarray | tuple | None:
+        """[xmin, xmax, ymin, ymax, zmin, zmax] in render coordinates, or None."""
+
+    def row_of_cell(self, actor: Any, cell_id: int) -> int | None:
+        """The feature row a picked cell of one of this visual's actors belongs to."""
+
+    def set_highlight(self, rows: list[int]) -> None:
+        """Draw these feature rows as selected."""
+
+    def close(self) -> None:
+        """Remove the actors and disconnect from the layer."""
