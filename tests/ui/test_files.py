@@ -13,12 +13,11 @@ from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QDialog, QFileDialog, QInputDialog
 
-from twinscape.model.style import TerrainStyle
-
 from ui_helpers import (
     DEMO_DEM,
     WGS84_DEM,
     is_warm,
+    near_background,
     process_events,
     settle,
     wait_for_task,
@@ -27,7 +26,6 @@ from ui_helpers import (
 
 pytestmark = pytest.mark.gui
 
-STYLE_FIELDS = tuple(f.name for f in dataclasses.fields(TerrainStyle))
 
 
 def snapshot(project) -> dict:  # noqa: ANN001
@@ -43,7 +41,7 @@ def snapshot(project) -> dict:  # noqa: ANN001
                 layer.visible,
                 round(layer.opacity, 6),
                 layer.source,
-                tuple(getattr(layer.style, f) for f in STYLE_FIELDS),
+                tuple(getattr(layer.style, f.name) for f in dataclasses.fields(layer.style)),
             )
             for layer in project.layers
         ],
@@ -92,6 +90,7 @@ def test_save_as_then_reopen_keeps_layers_style_bookmarks_and_camera(
     assert np.allclose(view.focal_point, camera.focal_point, atol=1e-3)
     assert np.allclose(view.view_up, camera.view_up, atol=1e-6)
     assert view.view_angle == pytest.approx(camera.view_angle)
+    reopened.layer_dock.select_layer(again.layers[0])  # the terrain (buildings are on top)
     controls = reopened.styling_dock.controls
     assert controls is not None and controls.colormap.currentData() == "mountain"
     assert controls.exaggeration.value() == pytest.approx(3.0)
@@ -138,30 +137,32 @@ def test_add_data_adds_a_second_layer_on_top(main_window, monkeypatch: pytest.Mo
     window.add_data_action.trigger()
     task = window.loader.tasks[0]
     assert wait_for_task(task) == "finished", task.error
-    assert len(project.layers) == 2 and project.layers[0] is first
-    added = project.layers[1]
+    assert len(project.layers) == 3 and project.layers[0] is first
+    added = project.layers[-1]
     assert added.grid is not None and added.grid.crs == project.crs == "EPSG:32636"
     assert added.source == WGS84_DEM.resolve()
     tree = window.layer_dock.tree
-    assert tree.topLevelItemCount() == 2
+    assert tree.topLevelItemCount() == 3
     assert tree.topLevelItem(0).text(0) == added.name  # topmost row = drawn last
     assert window.layer_dock.current_layer() is added
     assert window.styling_dock.layer is added
     assert window.is_dirty
     image = settle(window)
-    assert is_warm(image[image.shape[0] // 3 :]).mean() > 0.2
+    h, w, _ = image.shape  # the added DEM, drawn on top with its default style (sea level 0 m)
+    assert not near_background(window, image[h * 2 // 3, w // 2])
 
     # reorder and remove from the tree, and the model follows
+    town = project.layers[1]  # the demo's buildings, between the two terrains
     window.layer_dock.down_action.trigger()
-    assert list(project.layers) == [added, first]
-    assert tree.topLevelItem(0).text(0) == first.name
+    assert list(project.layers) == [first, added, town]
+    assert tree.topLevelItem(0).text(0) == town.name
     window.layer_dock.up_action.trigger()
-    assert list(project.layers) == [first, added]
-    tree.reorder_requested.emit(added.id, 1)  # what dragging the top row to the bottom does
-    assert list(project.layers) == [added, first]
-    assert [tree.topLevelItem(i).text(0) for i in range(2)] == [first.name, added.name]
+    assert list(project.layers) == [first, town, added]
+    tree.reorder_requested.emit(added.id, 2)  # what dragging the top row to the bottom does
+    assert list(project.layers) == [added, first, town]
+    assert [tree.topLevelItem(i).text(0) for i in range(3)] == [town.name, first.name, added.name]
     tree.reorder_requested.emit(added.id, 0)
-    assert list(project.layers) == [first, added]
+    assert list(project.layers) == [first, town, added]
 
     # Del on the focused tree removes the selected layer
     window.activateWindow()
@@ -169,8 +170,8 @@ def test_add_data_adds_a_second_layer_on_top(main_window, monkeypatch: pytest.Mo
     tree.setFocus()
     wait_until(lambda: tree.hasFocus(), 5, "focus on the layer tree")
     QTest.keyClick(tree, Qt.Key.Key_Delete)
-    assert list(project.layers) == [first]
-    assert tree.topLevelItemCount() == 1
+    assert list(project.layers) == [first, town]
+    assert tree.topLevelItemCount() == 2
     assert window.styling_dock.layer is not added
 
 
@@ -259,19 +260,19 @@ def test_drag_and_drop_adds_dems_opens_projects_and_rejects_others(
     window = main_window
     project = window.project
     _drop(window, [DEMO_DEM])
-    wait_until(lambda: len(project.layers) == 2 and not window.loader.busy, what="the drop")
-    assert project.layers[1].source == DEMO_DEM.resolve()
+    wait_until(lambda: len(project.layers) == 3 and not window.loader.busy, what="the drop")
+    assert project.layers[-1].source == DEMO_DEM.resolve()
 
     # onto the layer tree too, as in QGIS
     _drop(window.layer_dock.tree.viewport(), [WGS84_DEM])
-    wait_until(lambda: len(project.layers) == 3 and not window.loader.busy, what="the tree drop")
-    assert project.layers[2].source == WGS84_DEM.resolve()
+    wait_until(lambda: len(project.layers) == 4 and not window.loader.busy, what="the tree drop")
+    assert project.layers[-1].source == WGS84_DEM.resolve()
 
     notes = tmp_path / "notes.docx"
     notes.write_text("not data")
     _drop(window, [notes])
     assert len(critical_messages) == 1 and str(notes) in critical_messages[0][1]
-    assert len(project.layers) == 3
+    assert len(project.layers) == 4
 
     # a dropped project replaces the scene (after "save your changes?")
     import twinscape.ui.file_actions as file_actions
@@ -295,7 +296,7 @@ def test_drag_and_drop_adds_dems_opens_projects_and_rejects_others(
     finally:
         file_actions.ask_save_changes = original
     assert asked == [project.name]
-    assert len(window.project.layers) == 1 and window.project.path == DEMO_SCENE.resolve()
+    assert len(window.project.layers) == 2 and window.project.path == DEMO_SCENE.resolve()
 
 
 def test_unsaved_changes_are_asked_about(main_window, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -356,14 +357,14 @@ def test_a_project_with_a_moved_dem_opens_with_that_layer_unloaded(
     text = demo.read_text() + (
         '\n[[layers]]\nkind = "terrain"\nname = "Survey (moved)"\nsource = "gone/survey.tif"\n'
     )
-    text = text.replace("../assets/dem/", str(DEMO_DEM.parent) + "/")
+    text = text.replace("../assets/", str(DEMO_DEM.parent.parent) + "/")
     path = tmp_path / "moved.toml"
     path.write_text(text)
     window = make_main_window(path)
     project = window.project
     assert project.path == path
-    loaded, moved = project.layers
-    assert loaded.grid is not None and moved.grid is None
+    loaded, buildings, moved = project.layers
+    assert loaded.grid is not None and buildings.loaded and moved.grid is None
     assert shown and "'Survey (moved)' is not loaded" in shown[0][0]
     assert "gone/survey.tif: file does not exist" in shown[0][0]
     # the layer keeps its place in the tree and survives a save
@@ -399,9 +400,9 @@ def test_a_dem_without_crs_asks_which_crs_it_is_in(
     task = window.files.add_paths([bare])
     assert wait_for_task(task) == "failed"
     assert asked and "survey_no_crs.tif" in asked[0] and not critical_messages
-    wait_until(lambda: len(project.layers) == 2, 30, "the DEM added with the assumed CRS")
+    wait_until(lambda: len(project.layers) == 3, 30, "the DEM added with the assumed CRS")
     wait_until(lambda: not window.loader.busy, 30, "the loader to finish")
-    added = project.layers[1]
+    added = project.layers[-1]
     assert added.assume_crs == "EPSG:32636" and added.grid is not None
     assert added.grid.bounds == pytest.approx(
         (transform.c, transform.f - 150 * 90, transform.c + 200 * 90, transform.f)
@@ -412,5 +413,5 @@ def test_a_dem_without_crs_asks_which_crs_it_is_in(
     task = window.files.add_paths([bare])
     assert wait_for_task(task) == "failed"
     process_events(0.2)
-    assert len(project.layers) == 2 and not critical_messages
+    assert len(project.layers) == 3 and not critical_messages
     assert not window.loader.busy

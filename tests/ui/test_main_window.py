@@ -20,7 +20,8 @@ def test_demo_scene_opens_with_terrain_in_the_view(demo_window) -> None:
     window = demo_window
     project = window.project
     assert project.name and project.crs == "EPSG:32636"
-    assert len(project.layers) == 1 and project.layers[0].grid is not None
+    assert len(project.layers) == 2 and project.layers[0].grid is not None
+    assert project.layers[1].loaded and project.layers[1].mesh.count == 350
     assert window.windowTitle() == f"{project.name} \u2014 Twinscape"
     assert not window.is_dirty
 
@@ -46,7 +47,8 @@ def test_unchecking_the_layer_hides_the_terrain(demo_window) -> None:
         assert layer.visible is False
         image = settle(window)
         h, w, _ = image.shape
-        assert near_background(window, image[h // 2, w // 2])
+        assert near_background(window, image[h // 5, w // 10])  # mountains gone: sky
+        assert near_background(window, image[h - 3, 2])  # the valley floor too
         assert is_warm(image).mean() < 0.01
     finally:
         item.setCheckState(0, Qt.CheckState.Checked)

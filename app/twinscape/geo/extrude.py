@@ -1,5 +1,8 @@
 """Extrude 2-D footprints into LoD1 block buildings: walls and a flat roof, one mesh for all.
 
+:func:`repair_footprints` first makes them valid polygons with area (counting what it
+drops and why); :func:`extrude_footprints` then triangulates them.
+
 Walls are built for every ring (outer rings and courtyards) in numpy, all buildings at
 once; roofs of strictly convex footprints without holes (most buildings) are fans, also
 in numpy, and every other roof goes through earcut
@@ -18,6 +21,8 @@ from twinscape.model.buildings import SURFACE_ROOF, SURFACE_WALL
 
 #: Polygons triangulated between two calls of the ``progress`` callback.
 _PROGRESS_EVERY = 2000
+
+_POINTS_OR_LINES = "points or lines, not polygons"
 
 Extruded = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 
@@ -86,6 +91,89 @@ def extrude_footprints(
     if progress is not None:
         progress(1.0)
     return vertices, triangles[order], owner[order], surface[order]
+
+
+def repair_footprints(
+    footprints: np.ndarray, *, min_width: float = 0.0
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Valid 2-D (Multi)Polygons with area, ready for :func:`extrude_footprints`.
+
+    Invalid polygons go through ``shapely.make_valid`` (structure method, polygonal parts
+    kept), collections keep their polygons, parts thinner than ``min_width`` on average
+    (2 x area / perimeter: slivers left by clipped or self-intersecting outlines) are
+    removed, and anything without polygon area is dropped with a reason.
+
+    Parameters
+    ----------
+    footprints
+        Object array (n,) of shapely geometries or None.
+    min_width
+        Mean width (CRS units) under which a polygon part is a sliver; 0 keeps every part.
+
+    Returns
+    -------
+    geometries
+        Object array (n,): the repaired footprint, or None where dropped.
+    reasons
+        Object array (n,): why a footprint was dropped, None where kept (and for None input).
+    repaired
+        bool (n,): footprints changed by the repair (kept or not).
+    """
+    geoms = np.array(footprints, dtype=object).reshape(-1)
+    reasons = np.full(len(geoms), None, dtype=object)
+    present = ~shapely.is_missing(geoms)
+    reasons[present & shapely.is_empty(geoms)] = "empty geometry"
+    kind = shapely.get_type_id(geoms)
+    reasons[present & np.isin(kind, (0, 1, 2, 4, 5))] = _POINTS_OR_LINES
+    geoms[reasons.astype(bool)] = None
+    present = ~shapely.is_missing(geoms)
+    repaired = present & ~shapely.is_valid(geoms)
+    if repaired.any():
+        geoms[repaired] = shapely.make_valid(
+            geoms[repaired], method="structure", keep_collapsed=False
+        )
+    mixed = present & (shapely.get_type_id(geoms) == 7)
+    if mixed.any():
+        parts, owner = shapely.get_parts(geoms[mixed], return_index=True)
+        keep = (shapely.get_type_id(parts) == 3) & ~shapely.is_empty(parts)
+        geoms[mixed] = _multipolygons(parts[keep], owner[keep], int(mixed.sum()))
+    no_area = present & ~(shapely.area(geoms) > 0)
+    reasons[no_area & repaired] = "collapsed polygon (no area once repaired)"
+    reasons[no_area & ~repaired & mixed] = _POINTS_OR_LINES
+    reasons[no_area & ~repaired & ~mixed] = "no polygon area"
+    geoms[no_area] = None
+    if min_width > 0:
+        _drop_slivers(geoms, reasons, repaired, min_width)
+    return geoms, reasons, repaired
+
+
+def _drop_slivers(
+    geoms: np.ndarray, reasons: np.ndarray, repaired: np.ndarray, min_width: float
+) -> None:
+    """Remove parts thinner than ``min_width`` on average, in place."""
+    parts, owner = shapely.get_parts(geoms, return_index=True)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        thin = 2 * shapely.area(parts) / shapely.length(parts) < min_width
+    if not thin.any():
+        return
+    touched = np.unique(owner[thin])
+    kept = ~thin & np.isin(owner, touched)
+    geoms[touched] = _multipolygons(
+        parts[kept], np.searchsorted(touched, owner[kept]), len(touched)
+    )
+    gone = touched[shapely.is_empty(geoms[touched])]
+    repaired[touched] = True
+    reasons[gone] = f"sliver (under {min_width:g} m wide)"
+    geoms[gone] = None
+
+
+def _multipolygons(polygons: np.ndarray, owner: np.ndarray, count: int) -> np.ndarray:
+    """``count`` MultiPolygons, number ``i`` made of the polygons whose owner is ``i``."""
+    out = np.array([shapely.MultiPolygon()] * count, dtype=object)
+    if len(polygons):
+        owners, compact = np.unique(owner, return_inverse=True)
+        out[owners] = shapely.multipolygons(polygons, indices=compact)
+    return out
 
 
 class _Rings:

@@ -45,6 +45,7 @@ from twinscape.io.cityjson_geometry import (
     collect_buildings,
     mesh_buildings,
 )
+from twinscape.io.heights import parse_height
 from twinscape.model.buildings import BUILDING_COLUMNS, BuildingMesh, BuildingsReport
 from twinscape.model.errors import CRSError, LoadCancelled, MissingCRSError, ReaderError
 
@@ -57,8 +58,6 @@ CITYJSON_EXTENSIONS: tuple[str, ...] = (".city.json", ".city.jsonl", ".jsonl")
 KNOWN_VERSIONS: tuple[str, ...] = ("1.0", "1.1", "2.0")
 #: Larger files are refused (the whole document is held in memory).
 MAX_FILE_BYTES = 2 * 1024**3
-#: A ``measuredHeight`` above this many metres is ignored as nonsense.
-MAX_HEIGHT = 1000.0
 
 log = logging.getLogger(__name__)
 _BLOCK = 1 << 24
@@ -89,27 +88,43 @@ class _Progress:
             self._last = fraction
             self._progress(fraction)
 
+    def span(self, start: float, stop: float) -> Callable[[float], None]:
+        """A callback mapping 0..1 onto ``start..stop``, raising when cancelled."""
+
+        def step(fraction: float) -> None:
+            self.check()
+            self.report(start + (stop - start) * fraction)
+
+        return step
+
 
 def sniff_cityjson(path: str | os.PathLike[str]) -> float:
-    """How sure it is that a file is CityJSON/CityJSONSeq, from its first 4 KB.
+    """How sure it is that a file is CityJSON/CityJSONSeq, from its name and first 4 KB.
 
     Returns
     -------
     float
-        1.0 when ``"type": "CityJSON"`` or ``"CityJSONFeature"`` is there, 0.5 when only
-        ``"CityObjects"`` is (a writer that puts ``"type"`` last), else 0.0 (also for
-        anything that is not a readable regular file; never blocks on a FIFO).
+        1.0 when ``"type": "CityJSON"`` or ``"CityJSONFeature"`` is in the first 4 KB;
+        else 0.9 for a ``.city.json``/``.city.jsonl`` name and 0.5 for ``.jsonl`` or for
+        ``"CityObjects"`` in the head (so that :func:`read_cityjson` explains what is wrong
+        with such a file); else 0.0. Only regular files are opened (a FIFO never blocks).
     """
+    name = Path(path).name.lower()
+    by_name = 0.9 if name.endswith((".city.json", ".city.jsonl")) else (
+        0.5 if name.endswith(".jsonl") else 0.0)
     try:
         if not stat.S_ISREG(os.stat(path).st_mode):
-            return 0.0
-        with open(path, "rb") as handle:
+            return by_name
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(fd, "rb") as handle:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                return by_name
             head = handle.read(4096)
     except OSError:
-        return 0.0
+        return by_name
     if _SNIFF.search(head):
         return 1.0
-    return 0.5 if b'"CityObjects"' in head else 0.0
+    return max(by_name, 0.5 if b'"CityObjects"' in head else 0.0)
 
 
 def read_cityjson(
@@ -163,7 +178,8 @@ def read_cityjson(
         raise ReaderError(path, "JSON is nested too deeply to be CityJSON") from err
     except _STRUCTURE_ERRORS as err:  # a shape no check above foresaw
         log.warning("malformed CityJSON %s", path, exc_info=True)
-        raise ReaderError(path, f"malformed CityJSON ({type(err).__name__}: {err})") from err
+        problem = " ".join(str(err).split())[:200]
+        raise ReaderError(path, f"malformed CityJSON ({type(err).__name__}: {problem})") from err
     del data
     if not raws:
         found = ", ".join(f"{n} {why}" for why, n in dropped.items()) or "no CityObjects"
@@ -265,7 +281,8 @@ def _parse(
             templates = _templates(path, doc)
             objects = _objects(path, doc, "")
             vertices = _vertices(path, doc, _transform(path, doc), "")
-            return doc, _collect(path, objects, vertices, templates, dropped, reporter, "")
+            step = reporter.span(0.3, 0.6)
+            return doc, _collect(path, objects, vertices, templates, dropped, step, "")
     first = next(lines, None)
     if first is None:
         raise ReaderError(path, "has no CityJSON header line")
@@ -273,9 +290,10 @@ def _parse(
     reporter.report(0.25)
     _check_document(path, header)
     transform, templates = _transform(path, header), _templates(path, header)
-    raws = _collect(path, _objects(path, header, "line 1: "),
-                    _vertices(path, header, transform, "line 1: "), templates, dropped,
-                    reporter, "line 1: ")
+    step = reporter.span(0.0, 0.0)  # progress follows the lines
+    where = f"line {first[0]}: "
+    raws = _collect(path, _objects(path, header, where), _vertices(path, header, transform,
+                    where), templates, dropped, step, where)
     for number, text, end in lines:
         where = f"line {number}: "
         feature = _loads(path, text, number)
@@ -284,8 +302,8 @@ def _parse(
             raise ReaderError(path, f"{where}is {kind!r}, not a CityJSONFeature")
         vertices = _vertices(path, feature, transform, where)
         objects = _objects(path, feature, where)
-        raws += _collect(path, objects, vertices, templates, dropped, reporter, where)
-        reporter.report(0.2 + 0.35 * end / len(data))
+        raws += _collect(path, objects, vertices, templates, dropped, step, where)
+        reporter.report(0.2 + 0.4 * end / len(data))
     return header, raws
 
 
@@ -390,11 +408,11 @@ def _collect(
     vertices: np.ndarray,
     templates: Templates | None,
     dropped: Counter[str],
-    reporter: _Progress,
+    step: Callable[[float], None],
     where: str,
 ) -> list[RawBuilding]:
     try:
-        return collect_buildings(objects, vertices, templates, dropped, reporter.check)
+        return collect_buildings(objects, vertices, templates, dropped, step)
     except GeometryError as err:
         raise ReaderError(path, f"{where}{err}", hint=_CORRUPT_HINT) from err
 
@@ -470,7 +488,7 @@ def _assemble(
     sources: Counter[str] = Counter()
     rejected: Counter[str] = Counter()
     count = repaired = 0
-    for raw, meshed in zip(raws, mesh_buildings(raws, xyz, reporter.check)):
+    for raw, meshed in zip(raws, mesh_buildings(raws, xyz, reporter.span(0.6, 0.99))):
         if meshed is None:
             dropped["no surface with any area"] += 1
             continue
@@ -510,11 +528,11 @@ def _row(
     rejected: Counter[str],
 ) -> dict[str, Any]:
     """The table row of one building: BUILDING_COLUMNS then its flattened attributes."""
-    height, why = _attribute_height(raw.attributes.get("measuredHeight"))
+    height, why = parse_height(raw.attributes.get("measuredHeight"))
     if why is not None:
-        rejected[f"measuredHeight {why}"] += 1
-    source = "attribute" if height is not None else "geometry"
-    if height is None:
+        rejected[f"measuredHeight: {why}"] += 1
+    source = "attribute" if math.isfinite(height) else "geometry"
+    if source == "geometry":
         height = float(vertices[:, 2].max())
     sources[source] += 1
     row: dict[str, Any] = dict(zip(BUILDING_COLUMNS, (raw.building_id, height, source, area)))
@@ -523,27 +541,6 @@ def _row(
         row[key] = json.dumps(value, ensure_ascii=False) if isinstance(value, (dict, list)) \
             else value
     return row
-
-
-def _attribute_height(value: Any) -> tuple[float | None, str | None]:
-    """(height, None), (None, why it was rejected), or (None, None) when absent."""
-    if value is None:
-        return None, None
-    if isinstance(value, dict) and "value" in value:  # {"value": 12.5, "uom": "m"}
-        value = value["value"]
-    if isinstance(value, str):
-        value = value.strip().lower().removesuffix("m").strip()
-    try:
-        height = float(value) if not isinstance(value, bool) else math.nan
-    except (TypeError, ValueError):
-        height = math.nan
-    if not math.isfinite(height):
-        return None, "not a number"
-    if height <= 0:
-        return None, "not positive"
-    if height > MAX_HEIGHT:
-        return None, f"over {MAX_HEIGHT:.0f} m"
-    return height, None
 
 
 def _table(rows: list[dict[str, Any]]) -> pd.DataFrame:

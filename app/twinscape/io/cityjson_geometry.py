@@ -90,13 +90,14 @@ def collect_buildings(
     vertices: np.ndarray,
     templates: Templates | None,
     dropped: Counter[str],
-    check: Callable[[], None],
+    step: Callable[[float], None],
 ) -> list[RawBuilding]:
     """Group building objects under their root Building and gather their surfaces.
 
     Each group is drawn at the highest whole LoD any member has (LoD2 over LoD1); each
     member contributes its highest geometry of that LoD. A root's lower-LoD geometry
     is skipped (it generalises its parts); a part's is counted in ``dropped``.
+    ``step(fraction)`` is called now and then (it raises to cancel).
 
     Raises
     ------
@@ -123,11 +124,12 @@ def collect_buildings(
             dropped[f"inside a building, not drawn ({kind})"] += 1
         else:
             dropped[f"not a building ({kind})"] += 1
+    position = {oid: i for i, oid in enumerate(objects)}
     out: list[RawBuilding] = []
-    for number, (root, members) in enumerate(groups.items()):
+    for number, root in enumerate(sorted(groups, key=position.__getitem__)):  # file order
         if number % 64 == 0:
-            check()
-        members = sorted(members, key=lambda oid: oid != root)  # the root first
+            step(number / len(groups))
+        members = sorted(groups[root], key=lambda oid: oid != root)  # the root first
         raw = _collect_group(root, members, objects, vertices, templates, dropped)
         if raw is not None:
             out.append(raw)
@@ -173,7 +175,10 @@ def _collect_group(
         elif choices[oid] and oid != root:
             dropped[f"part with a lower LoD than LoD{level} of its building"] += 1
     attributes = objects[root].get("attributes")
-    return builder.finish(root, attributes if isinstance(attributes, dict) else {}, vertices)
+    raw = builder.finish(root, attributes if isinstance(attributes, dict) else {}, vertices)
+    if raw is None:
+        dropped["no surfaces in its geometry"] += 1
+    return raw
 
 
 def _surface_geometries(
@@ -221,8 +226,11 @@ class _Builder:
             template = _template(oid, geom, templates)
             assert templates is not None
             anchor = _indices(oid, geom.get("boundaries"), self.n_file)
-            matrix = np.asarray(geom.get("transformationMatrix", np.eye(4).ravel()), dtype=float)
-            if len(anchor) != 1 or matrix.shape != (16,):
+            try:
+                matrix = np.asarray(geom.get("transformationMatrix", np.eye(4).ravel()), float)
+            except (TypeError, ValueError):
+                matrix = np.zeros(0)
+            if len(anchor) != 1 or matrix.shape != (16,) or not np.isfinite(matrix).all():
                 raise GeometryError(f"CityObject {oid!r}: malformed GeometryInstance")
             local = templates.vertices
             placed = local @ matrix.reshape(4, 4)[:3, :3].T + matrix.reshape(4, 4)[:3, 3]
@@ -309,13 +317,13 @@ def _indices(oid: str, ring: Any, limit: int) -> np.ndarray:
 
 
 def mesh_buildings(
-    raws: list[RawBuilding], xyz: np.ndarray, check: Callable[[], None]
+    raws: list[RawBuilding], xyz: np.ndarray, step: Callable[[float], None]
 ) -> list[MeshedBuilding | None]:
     """Triangulate the buildings (``xyz``: all their vertices in the project CRS, in order).
 
     Hole-free triangles and quads split well by a diagonal are done at once with numpy;
     every other surface goes through :func:`triangulate_planar`. A building with no
-    surface of any area gives None.
+    surface of any area gives None. ``step(fraction)`` is called now and then.
     """
     starts = np.cumsum([0] + [len(r.vertices) for r in raws])
     surfaces = [[ring + start for ring in s] for raw, start in zip(raws, starts)
@@ -326,9 +334,10 @@ def mesh_buildings(
     normal[done] = done_normals
     quick = np.zeros(len(surfaces), dtype=bool)
     quick[done] = True
-    for number in np.flatnonzero(~quick):
-        if number % 256 == 0:
-            check()
+    slow = np.flatnonzero(~quick)
+    for count, number in enumerate(slow):
+        if count % 256 == 0:
+            step(0.5 * count / len(slow))
         rings = surfaces[number]
         origin = xyz[rings[0][0]] if len(rings[0]) else np.zeros(3)
         kept = [_clean(ring, xyz[ring] - origin) for ring in rings]
@@ -353,7 +362,7 @@ def mesh_buildings(
     out: list[MeshedBuilding | None] = []
     for b in range(len(raws)):
         if b % 64 == 0:
-            check()
+            step(0.5 + 0.5 * b / len(raws))
         first, last = bounds[b], bounds[b + 1]
         if first == last:
             out.append(None)
@@ -449,7 +458,10 @@ def _footprint(polygons: list[list[np.ndarray]], points: np.ndarray) -> tuple[An
     """Union of the 2-D polygons (valid), else the convex hull of the points; None if no area."""
     parts, repaired = [], False
     for rings in polygons:
-        polygon = shapely.Polygon(rings[0], rings[1:])
+        try:
+            polygon = shapely.Polygon(rings[0], rings[1:])
+        except (ValueError, shapely.errors.GEOSException):  # a ring of under 3 points
+            continue
         if not polygon.is_valid:
             polygon, repaired = shapely.make_valid(polygon), True
         parts.extend(_polygonal(polygon))

@@ -36,7 +36,7 @@ from twinscape.geo.crs import (
     same_crs,
     utm_crs_for,
 )
-from twinscape.geo.extrude import extrude_footprints
+from twinscape.geo.extrude import extrude_footprints, repair_footprints
 from twinscape.io.buildings_read import BuildingsRead
 from twinscape.io.heights import MissingAttributeError, building_heights
 from twinscape.model.buildings import (
@@ -57,6 +57,8 @@ FOOTPRINT_EXTENSIONS: tuple[str, ...] = (
 )  # fmt: skip
 #: Attributes identifying a feature; the GDAL feature id is used where they are empty.
 ID_COLUMNS: tuple[str, ...] = ("id", "osm_id", "gml_id", "building_id", "objectid", "uuid")
+#: Polygon parts thinner than this on average (metres) are slivers and removed.
+MIN_WIDTH_M = 0.05
 #: More features than this are refused (a country-size file; clip it first).
 MAX_FEATURES = 3_000_000
 
@@ -69,7 +71,6 @@ _GDAL_ERRORS = (
     pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, shapely.errors.GEOSException,
 )  # fmt: skip
 _CORRUPT_HINT = "it may be truncated or corrupt: check it with ogrinfo, or export it again"
-_POINTS_OR_LINES = "points or lines, not polygons"
 _OSM_BUILDINGS = "building IS NOT NULL AND building <> 'no'"
 _GEOJSON_TYPE = re.compile(rb'"type"\s*:\s*"(FeatureCollection|Feature)"')
 
@@ -99,8 +100,11 @@ def sniff_footprints(path: str | os.PathLike[str]) -> float:
         guess = 0.5 if name.endswith(".geojson") else 0.1
         if not regular:
             return guess
-        with open(path, "rb") as f:
-            head = f.read(4096)
+        try:
+            with open(path, "rb") as f:
+                head = f.read(4096)
+        except OSError:
+            return guess
         if b"CityJSON" in head:
             return 0.0
         return 0.9 if _GEOJSON_TYPE.search(head) else guess
@@ -179,11 +183,13 @@ def read_footprints(
     step.report(0.35)
     source = _source_crs(path, meta.get("crs"), assume_crs)
     geoms, reasons = _decode(wkb)
+    repaired = np.zeros(len(geoms), dtype=bool)
+    geoms = _repair(geoms, reasons, repaired)  # in the source CRS: no slivers from reprojection
     _require_polygons(path, reasons)
     target = _target_crs(path, source, target_crs, geoms)
     step.check()
     geoms = _reproject(path, geoms, reasons, source, target)
-    geoms, repaired = _repair(geoms, reasons)
+    geoms = _repair(geoms, reasons, repaired, MIN_WIDTH_M)
     step.report(0.5)
     keep = _require_polygons(path, reasons)
     dropped = _count(reasons[~keep])
@@ -221,7 +227,7 @@ def read_footprints(
     found = _count(sources)
     report = BuildingsReport(
         height_sources={key: found[key] for key in HEIGHT_SOURCES if key in found},
-        repaired=repaired,
+        repaired=int(repaired[keep].sum()),
         dropped=dropped,
         rejected_heights=rejected,
     )
@@ -366,18 +372,24 @@ def _target_crs(path: Path, source: str, target_crs: str | None, geoms: np.ndarr
 
 
 def _decode(wkb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """2-D geometries (None where dropped) and per-feature drop reasons (None = kept)."""
+    """2-D geometries (None where unreadable) and per-feature drop reasons (None = kept)."""
     missing = np.array([w is None for w in wkb], dtype=bool)
     geoms = shapely.force_2d(shapely.from_wkb(wkb, on_invalid="ignore"))
     reasons = np.full(len(wkb), None, dtype=object)
     reasons[missing] = "no geometry"
     reasons[~missing & shapely.is_missing(geoms)] = "unreadable geometry (e.g. a ring of 2 points)"
-    present = ~shapely.is_missing(geoms)
-    reasons[present & shapely.is_empty(geoms)] = "empty geometry"
-    kind = shapely.get_type_id(geoms)
-    reasons[present & np.isin(kind, (0, 1, 2, 4, 5))] = _POINTS_OR_LINES
-    geoms[reasons.astype(bool)] = None
     return geoms, reasons
+
+
+def _repair(
+    geoms: np.ndarray, reasons: np.ndarray, repaired: np.ndarray, min_width: float = 0.0
+) -> np.ndarray:
+    """:func:`repair_footprints`, merging its reasons and repairs into the running ones."""
+    geoms, why, fixed = repair_footprints(geoms, min_width=min_width)
+    first = ~reasons.astype(bool)
+    reasons[first] = why[first]
+    repaired |= fixed
+    return geoms
 
 
 def _reproject(
@@ -402,36 +414,6 @@ def _reproject(
     bad = np.unique(owner[~np.isfinite(coords).all(axis=1)])
     reasons[bad] = f"outside the area of {crs_label(target)}"
     out[bad] = None
-    return out
-
-
-def _repair(geoms: np.ndarray, reasons: np.ndarray) -> tuple[np.ndarray, int]:
-    """Valid (Multi)Polygons: invalid ones through ``make_valid``, collections' polygons kept."""
-    present = ~shapely.is_missing(geoms)
-    invalid = present & ~shapely.is_valid(geoms)
-    if invalid.any():
-        geoms[invalid] = shapely.make_valid(
-            geoms[invalid], method="structure", keep_collapsed=False
-        )
-    mixed = present & (shapely.get_type_id(geoms) == 7)
-    if mixed.any():
-        geoms[mixed] = _polygonal(geoms[mixed])
-    no_area = present & ~(shapely.area(geoms) > 0)
-    reasons[no_area & invalid] = "collapsed polygon (no area once repaired)"
-    reasons[no_area & ~invalid & mixed] = _POINTS_OR_LINES
-    reasons[no_area & ~invalid & ~mixed] = "no polygon area"
-    geoms[no_area] = None
-    return geoms, int((invalid & ~no_area).sum())
-
-
-def _polygonal(geoms: np.ndarray) -> np.ndarray:
-    """The polygons of each geometry as a MultiPolygon (empty when it has none)."""
-    parts, owner = shapely.get_parts(geoms, return_index=True)
-    keep = (shapely.get_type_id(parts) == 3) & ~shapely.is_empty(parts)
-    out = np.array([shapely.MultiPolygon()] * len(geoms), dtype=object)
-    if keep.any():
-        owners, compact = np.unique(owner[keep], return_inverse=True)
-        out[owners] = shapely.multipolygons(parts[keep], indices=compact)
     return out
 
 

@@ -5,6 +5,8 @@ Values come as numbers or text: ``12``, ``"12 m"``, ``"12.5m"``, ``"40 ft"``, ``
 one wins). Nonsense is rejected with a short reason (``"negative"``, ``"not a number"``...)
 so a reader can count it instead of drawing a 1e9 m tower. Parsing works on the distinct
 values of a column, so a column of 100,000 rows with a few hundred distinct texts is cheap.
+:func:`building_heights` picks the columns (or OSM tags in ``other_tags``) of a building
+table and decides each height: attribute, else levels x storey height, else type default.
 """
 
 from __future__ import annotations
