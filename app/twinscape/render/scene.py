@@ -431,12 +431,15 @@ class SceneView:
                 break
         return self.origin.point_to_world((px, py, pz / ve))
 
-    def identify(self, x_px: float, y_px: float) -> Hit | None:
+    def identify(self, x_px: float, y_px: float, *, refresh: bool = True) -> Hit | None:
         """The layer, feature row and world point under display pixel (x, y), or None.
 
         The topmost drawn surface decides: a building in front of the terrain is the
-        building. Terrain hits have no row.
+        building. Terrain hits have no row. ``refresh`` renders first so the depth buffer
+        is the frame on screen (a click); hovering reads the last frame as it is.
         """
+        if refresh:
+            self.renderer.GetRenderWindow().Render()
         point = self.pick_world(x_px, y_px)
         if point is None:
             return None

@@ -80,7 +80,7 @@ class CoordinateStatus(QObject):
     pick
         ``pick(x_px, y_px) -> (x, y, z) | None`` in VTK display coordinates.
     identify
-        ``identify(x_px, y_px) -> Hit | None``: the feature under the cursor, shown by name.
+        ``identify(x_px, y_px, refresh=False) -> Hit | None``: the feature under the cursor.
     """
 
     def __init__(
@@ -215,7 +215,8 @@ class CoordinateStatus(QObject):
             self.lonlat_label.setText(DASH)
         assert self._project is not None
         self.elevation_label.setText(format_elevation(elevation_at(self._project, wx, wy)))
-        hit = self._identify(x, y) if self._identify is not None and not self._buttons() else None
+        hovering = self._identify is not None and not self._buttons()
+        hit = self._identify(x, y, refresh=False) if hovering else None
         if hit is not None and hit.row is not None:
             self.feature_label.setText(hit.layer.feature_label(hit.row))
         else:

@@ -116,11 +116,14 @@ class Viewport(QWidget):
             return None
         return self.scene.pick_world(x_px, y_px)
 
-    def identify(self, x_px: int, y_px: int) -> Hit | None:
-        """What is drawn at VTK display coordinates (origin bottom-left), or None."""
+    def identify(self, x_px: int, y_px: int, *, refresh: bool = True) -> Hit | None:
+        """What is drawn at VTK display coordinates (origin bottom-left), or None.
+
+        ``refresh=False`` (hovering) reads the last frame instead of rendering one.
+        """
         if self.scene is None or self._closed:
             return None
-        return self.scene.identify(x_px, y_px)
+        return self.scene.identify(x_px, y_px, refresh=refresh)
 
     def set_highlight(self, layer: Layer | None, rows: list[int]) -> None:
         """Draw ``rows`` of ``layer`` as selected (nothing else)."""
@@ -132,7 +135,8 @@ class Viewport(QWidget):
         """Turn a left press and release without dragging into :attr:`clicked`."""
         if watched is self.plotter and isinstance(event, QMouseEvent):
             left = event.button() == Qt.MouseButton.LeftButton
-            if event.type() == QEvent.Type.MouseButtonPress and left:
+            pressed = (QEvent.Type.MouseButtonPress, QEvent.Type.MouseButtonDblClick)
+            if event.type() in pressed and left:
                 self._press = event.position().toPoint()
             elif event.type() == QEvent.Type.MouseButtonRelease and left and self._press:
                 moved = (event.position().toPoint() - self._press).manhattanLength()
