@@ -158,3 +158,14 @@ def test_a_broken_buildings_file_changes_nothing(
     assert list(window.project.layers) == layers
     [(title, text)] = critical_messages
     assert str(broken) in text and "\n" not in text
+
+
+def test_removing_the_terrain_stands_the_buildings_on_their_own_base(main_window) -> None:
+    window = main_window
+    terrain, layer = window.project.layers
+    assert layer.base.min() < -250  # on the Jordan valley floor
+    window.layer_dock.select_layer(terrain)
+    window.layer_dock.remove_current()
+    process_events(0.1)
+    assert list(window.project.layers) == [layer]
+    assert np.all(layer.base == 0.0)

@@ -27,6 +27,7 @@ from twinscape.model.buildings import (
 from twinscape.model.errors import CRSError, LoadCancelled, MissingCRSError, ReaderError
 
 HELSINKI = Path(__file__).resolve().parents[1] / "data" / "buildings_helsinki_osm.gpkg"
+HELSINKI_PBF = HELSINKI.with_name("helsinki.osm.pbf")
 UTM36 = "EPSG:32636"
 X0, Y0 = 700_000.0, 3_500_000.0  # UTM 36N near the Dead Sea
 
@@ -78,6 +79,18 @@ def check_mesh(mesh: BuildingMesh) -> None:
     assert mesh.triangle_surface.dtype == np.uint8 and mesh.vertices.dtype == np.float64
     assert np.all(np.diff(mesh.triangle_building) >= 0)
     np.testing.assert_array_equal(mesh.own_base, np.zeros(n))
+
+
+def test_an_osm_pbf_extract_reads_like_the_geopackage_made_from_it() -> None:
+    """The real .osm.pbf through GDAL's OSM driver gives the same buildings as its GeoPackage."""
+    pbf = read_footprints(HELSINKI_PBF, target_crs="EPSG:32635")
+    gpkg = read_footprints(HELSINKI, target_crs="EPSG:32635")
+    assert pbf.mesh.count == gpkg.mesh.count == 479
+    assert pbf.report.height_sources == gpkg.report.height_sources
+    assert set(pbf.mesh.table["building_id"]) == set(gpkg.mesh.table["building_id"])
+    assert pbf.mesh.table["footprint_area"].sum() == pytest.approx(
+        gpkg.mesh.table["footprint_area"].sum(), rel=1e-6
+    )
 
 
 def test_helsinki_osm_geopackage() -> None:

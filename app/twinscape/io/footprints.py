@@ -13,6 +13,7 @@ import math
 import os
 import re
 import stat
+import warnings
 import zipfile
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -310,9 +311,11 @@ def _read_layer(path: Path) -> tuple[dict[str, Any], np.ndarray | None, np.ndarr
                 hint="clip it to the area you need, e.g. ogr2ogr -spat xmin ymin xmax ymax",
             )
         where = _OSM_BUILDINGS if info["driver"] == "OSM" else None
-        meta, fids, wkb, fields = pyogrio.raw.read(
-            path, layer=layer, return_fids=True, where=where
-        )
+        with warnings.catch_warnings():  # GDAL's notes on odd rings: counted as drops below
+            warnings.simplefilter("ignore", RuntimeWarning)
+            meta, fids, wkb, fields = pyogrio.raw.read(
+                path, layer=layer, return_fids=True, where=where
+            )
     if len(wkb) == 0:
         what = "no buildings" if where else "no features"
         raise ReaderError(path, f"has {what} (layer {layer!r})", hint=_VECTOR_HINT)

@@ -401,8 +401,14 @@ class SceneView:
             self.plotter.camera_set = True  # keep pyvista from resetting it on first render
 
     def zoom_to_layer(self, layer: Layer) -> None:
-        """Frame the loaded extent of ``layer``."""
-        if layer.bounds is not None:
+        """Frame the loaded extent of ``layer`` (its own heights, not the whole scene's)."""
+        visual = self.visuals.get(id(layer))
+        box = None if visual is None else visual.bounds_render()
+        if box is not None:
+            ox, oy, oz = self.origin.x, self.origin.y, self.origin.z
+            x0, x1, y0, y1, z0, z1 = (float(v) for v in box)
+            self.frame((x0 + ox, y0 + oy, z0 + oz, x1 + ox, y1 + oy, z1 + oz))
+        elif layer.bounds is not None:
             self.frame(layer.bounds)
 
     def pick_world(self, x_px: float, y_px: float) -> tuple[float, float, float] | None:

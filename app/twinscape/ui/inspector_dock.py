@@ -43,8 +43,7 @@ def hit_attributes(project: Project, hit: Hit) -> dict[str, object]:
     info: dict[str, object] = {"layer": hit.layer.name}
     info.update(hit.layer.identify(hit.row, hit.point))
     x, y, _z = hit.point
-    info["x"] = round(x, 2)
-    info["y"] = round(y, 2)
+    info["clicked at (x, y)"] = f"{x:.2f}, {y:.2f}"
     if project.crs:
         try:
             lon, lat = LonLatTransformer(project.crs).to_lonlat(x, y)

@@ -10,7 +10,8 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QMainWindow, QMessageBox, QWidget
 
 from twinscape import __version__
-from twinscape.io.loading import DEMO_SCENE, new_project
+from twinscape.geo.ground import ground_grids
+from twinscape.io.loading import DEMO_SCENE, new_project, restand
 from twinscape.model.layers import Layer
 from twinscape.model.project import Project
 from twinscape.render.scene import Hit
@@ -73,6 +74,7 @@ class MainWindow(WindowMenus, FileDropMixin, QMainWindow):
         self._dirty = False
         self._closed = False
         self._selection: Hit | None = None
+        self._ground: set[int] = set()  # ids of the grids layers stand on
 
         self.loader = Loader(self)
         self.watcher = ProjectWatcher(self)
@@ -117,6 +119,8 @@ class MainWindow(WindowMenus, FileDropMixin, QMainWindow):
         self.loader.busy_changed.connect(self._busy_changed)
         self.watcher.layers_changed.connect(self._update_hint)
         self.watcher.layers_changed.connect(self._forget_removed_selection)
+        self.watcher.layers_changed.connect(self._follow_ground)
+        self.watcher.layer_changed.connect(lambda layer, _field: self._follow_ground())
         self.watcher.layer_changed.connect(self._reload_if_needed)
         self.viewport.clicked.connect(self.identify_at)
         self.watcher.layer_changed.connect(
@@ -149,6 +153,7 @@ class MainWindow(WindowMenus, FileDropMixin, QMainWindow):
         self._project = project
         self.viewport.set_project(project)
         self.status.set_project(project)
+        self._ground = {id(grid) for grid in ground_grids(project.layers)}
         self.watcher.watch(project)  # docks follow through project_replaced
         self._update_hint()
         self.mark_clean()
@@ -215,6 +220,17 @@ class MainWindow(WindowMenus, FileDropMixin, QMainWindow):
         if hit is not None and hit.layer not in self.project.layers:
             self._selection = None
             self.inspector_dock.clear()
+
+    def _follow_ground(self) -> None:
+        """Re-base buildings and models when a grid they stood on is gone (layer removed).
+
+        A ground layer added is handled where it is applied (io.loading.apply_load).
+        """
+        ground = {id(grid) for grid in ground_grids(self.project.layers)}
+        gone = bool(self._ground - ground)
+        self._ground = ground
+        if gone:
+            restand(self.project)
 
     def _reload_if_needed(self, layer: Layer, field: str) -> None:
         if field in layer.reload_fields and layer.loaded:

@@ -17,8 +17,8 @@ from twinscape.model.bookmarks import Bookmark
 from twinscape.model.layers import Layer
 from twinscape.model.project import Project
 
-#: Layer fields that change the picture (besides each kind's data fields).
-_LAYER_RENDER_FIELDS = {"visible", "opacity", "style"}
+#: Layer fields that never change the picture (every other field may).
+_LAYER_QUIET_FIELDS = {"name", "id"}
 #: Project fields a user edits (camera ``view`` and ``path`` are not edits).
 _PROJECT_EDIT_FIELDS = {"name", "crs", "origin", "clock"}
 
@@ -148,7 +148,7 @@ class ProjectWatcher(QObject):
             self.layer_changed.emit(layer, name)
             if name not in layer.data_fields:  # data arriving is loading, not an edit
                 self.modified.emit()
-            if name in _LAYER_RENDER_FIELDS or name in layer.data_fields:
+            if name not in _LAYER_QUIET_FIELDS:
                 self.render_needed.emit()
 
         return changed
