@@ -139,3 +139,38 @@ def test_render_project_with_a_bookmark(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert out.stat().st_size > 10_000
+
+
+def _pale_grey(image: np.ndarray) -> np.ndarray:
+    """Pixels of the planned town's default stone colour: light and unsaturated."""
+    rgb = image.astype(int)
+    return (rgb.min(axis=-1) > 150) & (rgb.max(axis=-1) - rgb.min(axis=-1) < 30)
+
+
+@pytest.mark.render
+def test_render_draws_every_kind_of_the_project(tmp_path: Path) -> None:
+    out = tmp_path / "town.png"
+    result = twinscape(
+        "render", str(DEMO), "--out", str(out), "--size", "640x360", "--camera", "New town plan"
+    )
+    assert result.returncode == 0, result.stderr
+    image = np.asarray(Image.open(out).convert("RGB"))
+    town = _pale_grey(image[150:300, 150:500]).mean()
+    assert town > 0.15, f"only {town:.1%} of the town's area shows buildings"
+    assert _pale_grey(image[:60]).mean() < 0.01  # sky and mountains above it
+
+
+@pytest.mark.render
+def test_render_places_buildings_given_with_a_dem(tmp_path: Path) -> None:
+    town = REPO / "assets" / "buildings" / "deadsea_newtown_plan.gpkg"
+    shots = {}
+    for name, paths in (("bare", [DEM]), ("town", [DEM, town])):
+        out = tmp_path / f"{name}.png"
+        args = [str(p) for p in paths]
+        result = twinscape("render", *args, "--out", str(out), "--size", "960x540")
+        assert result.returncode == 0, result.stderr
+        shots[name] = np.asarray(Image.open(out).convert("RGB")).astype(int)
+    changed = np.abs(shots["town"] - shots["bare"]).max(axis=-1) > 30
+    rows, cols = np.nonzero(changed)
+    assert 0 < len(rows) < 0.01 * changed.size  # a small town in the whole rift
+    assert np.ptp(rows) < 60 and np.ptp(cols) < 60  # in one place, not smeared over the view
