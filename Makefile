@@ -43,6 +43,7 @@ test: setup
 
 bench: setup
 	$(BIN)/python -m benchmarks.terrain
+	$(BIN)/python -m benchmarks.buildings
 
 clean:
 	rm -rf $(VENV) $(OUT) .pytest_cache
