@@ -169,3 +169,36 @@ def test_removing_the_terrain_stands_the_buildings_on_their_own_base(main_window
     process_events(0.1)
     assert list(window.project.layers) == [layer]
     assert np.all(layer.base == 0.0)
+
+
+def test_footprints_without_a_crs_ask_which_crs_they_are_in(
+    main_window, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, critical_messages: list
+) -> None:
+    import geopandas as gpd
+    from PySide6.QtWidgets import QInputDialog
+    from shapely.geometry import box
+
+    window = main_window
+    project = window.project
+    town = project.layers[1]
+    x, y = town.mesh.footprints[0].centroid.coords[0]
+    bare = tmp_path / "plan_no_crs.shp"  # a Shapefile without its .prj, as often shared
+    frame = gpd.GeoDataFrame({"height": ["15 m"]}, geometry=[box(x + 300, y, x + 340, y + 30)])
+    with pytest.warns(UserWarning, match="'crs' was not provided"):
+        frame.to_file(bare, engine="pyogrio")
+    assert not bare.with_suffix(".prj").exists()
+    asked: list[str] = []
+
+    def answer(_parent, _title, label, **kwargs):  # noqa: ANN001, ANN003, ANN202
+        asked.append(label)
+        return (kwargs.get("text") or "", True)  # the suggestion: the project CRS
+
+    monkeypatch.setattr(QInputDialog, "getText", staticmethod(answer))
+    task = window.files.add_paths([bare])
+    assert wait_for_task(task) == "failed"
+    assert asked and "plan_no_crs.shp" in asked[0] and not critical_messages
+    wait_until(lambda: len(project.layers) == 3 and not window.loader.busy, 30, "the retry")
+    added = project.layers[-1]
+    assert isinstance(added, BuildingsLayer) and added.assume_crs == "EPSG:32636"
+    assert added.mesh.count == 1 and added.mesh.table["height"].iloc[0] == pytest.approx(15.0)
+    assert -300 < added.base[0] < -200  # on the valley floor, beside the town
