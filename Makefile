@@ -9,7 +9,7 @@ OUT ?= out
 SYSTEM_PACKAGES := xvfb xauth gdal-bin libgl1 libglx-mesa0 libegl1 libegl-mesa0 libosmesa6 \
 	libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 \
 	libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1 \
-	libdbus-1-3 libfontconfig1
+	libdbus-1-3 libfontconfig1 mosquitto
 XVFB := xvfb-run -a -s "-screen 0 1920x1080x24"
 PYTEST_ARGS ?=
 

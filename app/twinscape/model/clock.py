@@ -7,6 +7,21 @@ from datetime import datetime, timedelta, timezone
 
 from psygnal import evented
 
+#: Nanoseconds per second: times in data arrays are int64 ns since the epoch, UTC.
+NS = 1_000_000_000
+
+
+def to_ns(value: datetime) -> int:
+    """A timezone-aware datetime as int64 nanoseconds since the epoch (UTC)."""
+    if value.tzinfo is None:
+        raise ValueError(f"{value.isoformat()} has no timezone")
+    return int(round(value.timestamp() * 1e6)) * 1000
+
+
+def from_ns(value: int) -> datetime:
+    """int64 nanoseconds since the epoch -> an aware UTC datetime."""
+    return datetime.fromtimestamp(int(value) / NS, tz=timezone.utc)
+
 
 def _utc_now_hour() -> datetime:
     return datetime.now(timezone.utc).replace(minute=0, second=0, microsecond=0)

@@ -22,6 +22,7 @@ from vtkmodules.vtkRenderingCore import vtkRenderer
 
 from twinscape.geo.origin import LocalOrigin
 from twinscape.model.bookmarks import CameraView
+from twinscape.model.clock import to_ns
 from twinscape.model.layers import Layer
 from twinscape.model.project import Project
 from twinscape.render.kinds import LAYER_TO_VISUAL, visual_class
@@ -114,6 +115,9 @@ class SceneView:
         self._connect(layers.moved, self._restack)
         self._connect(layers.reordered, self._restack)
         self._connect(project.events.origin, self._on_origin)
+        self._connect(project.events.clock, self._on_clock_replaced)
+        self._clock = project.clock
+        self._clock.events.current.connect(self._on_time)
         self._observe(self.renderer, "StartEvent", self._before_render)
         iren = self.renderer.GetRenderWindow().GetInteractor()
         if iren is not None:
@@ -168,6 +172,24 @@ class SceneView:
                 self._ensure_visual(layer)
         self._follow_ground()
 
+    def time_ns(self) -> int:
+        """The project clock's time, int64 nanoseconds since the epoch (UTC)."""
+        return to_ns(self.project.clock.current)
+
+    def _on_clock_replaced(self, *_: Any) -> None:
+        self._clock.events.current.disconnect(self._on_time)
+        self._clock = self.project.clock
+        self._clock.events.current.connect(self._on_time)
+        self._on_time()
+
+    def _on_time(self, *_: Any) -> None:
+        """Time-aware visuals (sensors, sun) follow the one project clock."""
+        now = self.time_ns()
+        for visual in self.visuals.values():
+            set_time = getattr(visual, "set_time", None)
+            if set_time is not None:
+                set_time(now)
+
     def ground_exaggeration(self) -> float:
         """Vertical exaggeration of the topmost visible ground layer (1 without one)."""
         for layer in reversed(self.project.layers):
@@ -196,6 +218,9 @@ class SceneView:
         self.visuals[id(layer)] = visual
         if not layer.provides_ground:
             visual.set_exaggeration(self.ground_exaggeration())
+        set_time = getattr(visual, "set_time", None)
+        if set_time is not None:
+            set_time(self.time_ns())
         self._restack()
         if first and not self._camera_chosen():
             self._auto_frame()
@@ -472,6 +497,7 @@ class SceneView:
             for relay in relays.values():
                 relay.disconnect(self._layer_changed)
             relays.clear()
+        self._clock.events.current.disconnect(self._on_time)
         for obj, tag in self._observers:
             obj.RemoveObserver(tag)
         self._observers.clear()

@@ -55,3 +55,7 @@ class LayerVisual(Protocol):
 
     def close(self) -> None:
         """Remove the actors and disconnect from the layer."""
+
+    # Optional: a visual that shows data in time defines
+    #     def set_time(self, time_ns: int) -> None
+    # and SceneView calls it whenever the project clock moves (and once when created).
