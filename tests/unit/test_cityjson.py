@@ -21,6 +21,7 @@ from pyproj import Transformer
 import twinscape.io.cityjson as cityjson_module
 from twinscape.io.buildings_read import BuildingsRead
 from twinscape.io.cityjson import CITYJSON_EXTENSIONS, read_cityjson, sniff_cityjson
+from twinscape.io.cityjson_crs import reference_system_crs
 from twinscape.model.buildings import (
     BUILDING_COLUMNS,
     SURFACE_GROUND,
@@ -673,7 +674,7 @@ def test_quick_triangles_agree_with_the_general_triangulator(
 ) -> None:
     """Triangles and quads split with numpy cover each surface as earcut does: the same
     count and the same vector area per building and surface class."""
-    import twinscape.io.cityjson_geometry as geometry
+    import twinscape.io.cityjson_mesh as geometry
 
     def nothing(surfaces: Any, xyz: Any) -> Any:
         return [], [], np.zeros(0, dtype=np.int64), np.zeros((0, 3))
@@ -710,4 +711,4 @@ def test_quick_triangles_agree_with_the_general_triangulator(
 )
 def test_reference_system_forms(reference: str, expected: str) -> None:
     header = {"metadata": {"referenceSystem": reference}}
-    assert cityjson_module._source_crs(Path("x.city.json"), header, None) == expected
+    assert reference_system_crs(Path("x.city.json"), header, None) == expected

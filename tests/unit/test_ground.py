@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 import rasterio
 from affine import Affine
-from conftest import DEMO_UTM
 from rasterio.enums import Resampling
 from rasterio.features import geometry_mask
 from rasterio.warp import reproject
@@ -20,6 +19,7 @@ from twinscape.model import RasterGrid, TerrainLayer
 from twinscape.model.buildings import BuildingsLayer
 
 REPO = Path(__file__).resolve().parents[2]
+DEMO_UTM = REPO / "assets" / "dem" / "deadsea_n31e035_srtm3_utm36n_90m.tif"
 NEWTOWN = REPO / "assets" / "buildings" / "deadsea_newtown_plan.gpkg"
 
 

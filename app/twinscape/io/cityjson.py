@@ -5,8 +5,9 @@ One table row per ``Building``: its ``BuildingPart``s, ``BuildingInstallation``s
 with it and share its row and attributes; a part without a parent building is a row of
 its own. Each building is drawn at the highest LoD present (see
 :func:`twinscape.io.cityjson_geometry.collect_buildings`). Vertices are decompressed
-with ``transform``, reprojected in x, y to the project CRS (z stays metres), and stored
-as heights above the building's lowest point, which becomes its ``own_base``.
+with ``transform``, reprojected in x, y to the project CRS (z stays metres; see
+io/cityjson_crs.py), triangulated (io/cityjson_mesh.py) and stored as heights above the
+building's lowest point, which becomes its ``own_base`` (io/cityjson_table.py).
 Files are opened only when they are regular files of at most :data:`MAX_FILE_BYTES`.
 """
 
@@ -14,43 +15,28 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 import os
 import re
-import stat
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
 
 import numpy as np
-import pandas as pd
-from pyproj import CRS, Transformer
-from pyproj.exceptions import ProjError
 
-from twinscape.geo.crs import (
-    LonLatTransformer,
-    crs_label,
-    horizontal_crs,
-    is_projected_metric,
-    normalize_crs,
-    same_crs,
-    utm_crs_for,
-)
+from twinscape.geo.crs import horizontal_crs
 from twinscape.io.buildings_read import BuildingsRead
-from twinscape.io.cityjson_geometry import (
-    GeometryError,
-    RawBuilding,
-    Templates,
-    collect_buildings,
-    mesh_buildings,
+from twinscape.io.cityjson_crs import (
+    building_centre,
+    reference_system_crs,
+    reproject_buildings,
 )
-from twinscape.io.heights import parse_height
-from twinscape.model.buildings import BUILDING_COLUMNS, BuildingMesh, BuildingsReport
-from twinscape.model.errors import CRSError, LoadCancelled, MissingCRSError, ReaderError
-
-Progress = Callable[[float], None]
-Cancelled = Callable[[], bool]
+from twinscape.io.cityjson_geometry import GeometryError, RawBuilding, Templates, collect_buildings
+from twinscape.io.cityjson_table import assemble_buildings
+from twinscape.io.file_checks import format_size, open_regular_file, read_head
+from twinscape.io.progress import Cancelled, Progress, ProgressReporter
+from twinscape.io.reader_crs import pick_target_crs
+from twinscape.model.errors import LoadCancelled, ReaderError
 
 #: File name endings of CityJSON (``.city.json``) and CityJSONSeq (``.city.jsonl``, ``.jsonl``).
 CITYJSON_EXTENSIONS: tuple[str, ...] = (".city.json", ".city.jsonl", ".jsonl")
@@ -61,41 +47,9 @@ MAX_FILE_BYTES = 2 * 1024**3
 
 log = logging.getLogger(__name__)
 _BLOCK = 1 << 24
-_EPSG = re.compile(r"EPSG(?::[^:,/]*:|/[^/]*/)(\d+)", re.IGNORECASE)
 _SNIFF = re.compile(rb'"type"\s*:\s*"CityJSON(?:Feature)?"')
-_NO_CRS_HINT = (
-    'add metadata.referenceSystem (e.g. "https://www.opengis.net/def/crs/EPSG/0/7415"), or give '
-    'its layer assume_crs = "EPSG:xxxx" in the project file'
-)
 _CORRUPT_HINT = "the file may be truncated or corrupt"
 _STRUCTURE_ERRORS = (TypeError, AttributeError, KeyError, IndexError, ValueError)
-
-
-class _Progress:
-    """Forwards monotonic progress fractions and raises when cancelled."""
-
-    def __init__(self, path: Path, progress: Progress | None, cancelled: Cancelled | None) -> None:
-        self._path, self._progress, self._cancelled = path, progress, cancelled
-        self._last = -1.0
-
-    def check(self) -> None:
-        if self._cancelled is not None and self._cancelled():
-            raise LoadCancelled(f"{self._path}: loading cancelled")
-
-    def report(self, fraction: float) -> None:
-        fraction = min(max(fraction, 0.0), 1.0)
-        if self._progress is not None and fraction > self._last:
-            self._last = fraction
-            self._progress(fraction)
-
-    def span(self, start: float, stop: float) -> Callable[[float], None]:
-        """A callback mapping 0..1 onto ``start..stop``, raising when cancelled."""
-
-        def step(fraction: float) -> None:
-            self.check()
-            self.report(start + (stop - start) * fraction)
-
-        return step
 
 
 def sniff_cityjson(path: str | os.PathLike[str]) -> float:
@@ -112,15 +66,8 @@ def sniff_cityjson(path: str | os.PathLike[str]) -> float:
     name = Path(path).name.lower()
     by_name = 0.9 if name.endswith((".city.json", ".city.jsonl")) else (
         0.5 if name.endswith(".jsonl") else 0.0)
-    try:
-        if not stat.S_ISREG(os.stat(path).st_mode):
-            return by_name
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-        with os.fdopen(fd, "rb") as handle:
-            if not stat.S_ISREG(os.fstat(fd).st_mode):
-                return by_name
-            head = handle.read(4096)
-    except OSError:
+    head = read_head(path)
+    if head is None:
         return by_name
     if _SNIFF.search(head):
         return 1.0
@@ -164,10 +111,11 @@ def read_cityjson(
         ``cancelled()`` returned True.
     """
     path = Path(path)
-    reporter = _Progress(path, progress, cancelled)
-    reporter.check()
-    reporter.report(0.0)
-    with _open_regular(path) as handle:
+    reporter = ProgressReporter(path, progress, cancelled)
+    reporter.step(0.0)
+    opened = open_regular_file(path, hint="save the data to a file first",
+                               max_bytes=MAX_FILE_BYTES, limit_hint="split it into tiles")
+    with opened as handle:
         data = _read_capped(path, handle, reporter)
     dropped: Counter[str] = Counter()
     try:  # the document, then the buildings' surfaces in the file's CRS
@@ -184,56 +132,17 @@ def read_cityjson(
     if not raws:
         found = ", ".join(f"{n} {why}" for why, n in dropped.items()) or "no CityObjects"
         raise ReaderError(path, f"contains no building with surfaces ({found})")
-    source = _source_crs(path, header, assume_crs)
+    source = reference_system_crs(path, header, assume_crs)
     horizontal = horizontal_crs(source)
-    target = _target_crs(path, horizontal, raws, target_crs)
-    xyz = _reproject(path, horizontal, target, raws)
+    target = pick_target_crs(path, horizontal, target_crs, lambda: building_centre(raws))
+    xyz = reproject_buildings(path, horizontal, target, raws)
     reporter.report(0.6)
-    mesh, report = _assemble(path, raws, xyz, dropped, reporter)
+    mesh, report = assemble_buildings(path, raws, xyz, dropped, reporter.span(0.6, 0.99))
     reporter.report(1.0)
     return BuildingsRead(mesh=mesh, report=report, source_crs=source, target_crs=target)
 
 
-def _open_regular(path: Path) -> BinaryIO:
-    """Open a regular, non-empty file of at most MAX_FILE_BYTES without blocking."""
-    try:
-        info = os.stat(path)
-    except FileNotFoundError:
-        raise ReaderError(path, "file does not exist") from None
-    except OSError as err:
-        raise ReaderError(path, f"cannot be read: {err.strerror or err}") from err
-    _check_stat(path, info)
-    try:  # O_NONBLOCK: a FIFO swapped in after the stat must not block the open
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    except OSError as err:
-        raise ReaderError(path, f"cannot be read: {err.strerror or err}") from err
-    try:
-        _check_stat(path, os.fstat(fd))
-        os.set_blocking(fd, True)
-    except BaseException:
-        os.close(fd)
-        raise
-    return os.fdopen(fd, "rb")
-
-
-def _check_stat(path: Path, info: os.stat_result) -> None:
-    if stat.S_ISDIR(info.st_mode):
-        raise ReaderError(path, "is a directory, not a CityJSON file")
-    if not stat.S_ISREG(info.st_mode):
-        raise ReaderError(path, "is not a regular file (a pipe, socket or device)",
-                          hint="save the data to a file first")
-    if info.st_size == 0:
-        raise ReaderError(path, "file is empty")
-    if info.st_size > MAX_FILE_BYTES:
-        raise ReaderError(path, f"is {_size(info.st_size)}, over the {_size(MAX_FILE_BYTES)} "
-                          "limit for CityJSON files", hint="split it into tiles")
-
-
-def _size(count: int) -> str:
-    return f"{count / 1e9:.1f} GB" if count >= 1e8 else f"{count / 1e6:.1f} MB"
-
-
-def _read_capped(path: Path, handle: BinaryIO, reporter: _Progress) -> bytes:
+def _read_capped(path: Path, handle: BinaryIO, reporter: ProgressReporter) -> bytes:
     """All the bytes of the file, in blocks (progress 0..0.2), refusing more than the cap."""
     size = max(os.fstat(handle.fileno()).st_size, 1)
     blocks, total = [], 0
@@ -241,7 +150,7 @@ def _read_capped(path: Path, handle: BinaryIO, reporter: _Progress) -> bytes:
         reporter.check()
         total += len(block)
         if total > MAX_FILE_BYTES:
-            raise ReaderError(path, f"grew past {_size(MAX_FILE_BYTES)} while being read")
+            raise ReaderError(path, f"grew past {format_size(MAX_FILE_BYTES)} while being read")
         blocks.append(block)
         reporter.report(0.2 * min(total / size, 1.0))
     return b"".join(blocks)
@@ -262,7 +171,7 @@ def _loads(path: Path, text: bytes, line: int | None = None) -> Any:
 
 
 def _parse(
-    path: Path, data: bytes, reporter: _Progress, dropped: Counter[str]
+    path: Path, data: bytes, reporter: ProgressReporter, dropped: Counter[str]
 ) -> tuple[dict[str, Any], list[RawBuilding]]:
     """The header document and the buildings of a CityJSON or CityJSONSeq file."""
     lines = _lines(data)
@@ -408,151 +317,10 @@ def _collect(
     vertices: np.ndarray,
     templates: Templates | None,
     dropped: Counter[str],
-    step: Callable[[float], None],
+    step: Progress,
     where: str,
 ) -> list[RawBuilding]:
     try:
         return collect_buildings(objects, vertices, templates, dropped, step)
     except GeometryError as err:
         raise ReaderError(path, f"{where}{err}", hint=_CORRUPT_HINT) from err
-
-
-def _source_crs(path: Path, header: dict[str, Any], assume_crs: str | None) -> str:
-    """The file's CRS (the EPSG code(s) of ``metadata.referenceSystem``), else ``assume_crs``."""
-    metadata = header.get("metadata")
-    reference = metadata.get("referenceSystem") if isinstance(metadata, dict) else None
-    if reference in (None, ""):
-        if not assume_crs:
-            raise MissingCRSError(path, "states no CRS (no metadata.referenceSystem)",
-                                  hint=_NO_CRS_HINT)
-        candidate, what = assume_crs, "assume_crs"
-    else:
-        codes = _EPSG.findall(str(reference))
-        candidate = f"EPSG:{'+'.join(codes[:2])}" if codes else str(reference)
-        what = f"metadata.referenceSystem {str(reference)[:80]!r}"
-    try:
-        return normalize_crs(candidate)
-    except ValueError as err:
-        raise CRSError(path, f"{what} is not a usable CRS: {err}") from err
-
-
-def _target_crs(
-    path: Path, horizontal: CRS, raws: list[RawBuilding], target_crs: str | None
-) -> str:
-    """``target_crs`` checked to be projected in metres, or the UTM zone of the centre."""
-    if target_crs is None:
-        lo = np.min([r.vertices[:, :2].min(axis=0) for r in raws], axis=0)
-        hi = np.max([r.vertices[:, :2].max(axis=0) for r in raws], axis=0)
-        try:
-            lon, lat = LonLatTransformer(horizontal).to_lonlat(*((lo + hi) / 2).tolist())
-            return utm_crs_for(lon, lat)
-        except ValueError as err:
-            raise CRSError(path, f"cannot place its centre on Earth in "
-                           f"{crs_label(horizontal)}: {err}") from err
-    try:
-        target = normalize_crs(target_crs)
-    except ValueError as err:
-        raise CRSError(path, f"target CRS: {err}") from err
-    if not is_projected_metric(target):
-        raise CRSError(path, f"cannot use {crs_label(target)} as the target CRS: it is not "
-                       "projected in metres", hint="use a UTM zone, e.g. EPSG:32636")
-    return target
-
-
-def _reproject(path: Path, horizontal: CRS, target: str, raws: list[RawBuilding]) -> np.ndarray:
-    """All buildings' vertices with x, y in ``target`` (z unchanged)."""
-    xyz = np.concatenate([r.vertices for r in raws])
-    if same_crs(horizontal, target):
-        return xyz
-    try:
-        transformer = Transformer.from_crs(horizontal, target, always_xy=True)
-        x, y = transformer.transform(xyz[:, 0], xyz[:, 1])
-    except ProjError as err:
-        raise CRSError(path, f"cannot reproject from {crs_label(horizontal)} to "
-                       f"{crs_label(target)}: {err}") from err
-    xyz = np.column_stack((x, y, xyz[:, 2]))
-    if not np.isfinite(xyz).all():
-        raise CRSError(path, f"its coordinates do not fit in {crs_label(target)}")
-    return xyz
-
-
-def _assemble(
-    path: Path,
-    raws: list[RawBuilding],
-    xyz: np.ndarray,
-    dropped: Counter[str],
-    reporter: _Progress,
-) -> tuple[BuildingMesh, BuildingsReport]:
-    """Triangulate every building and build the mesh, table and report."""
-    vertices, triangles, owners, classes, footprints, bases, rows = [], [], [], [], [], [], []
-    sources: Counter[str] = Counter()
-    rejected: Counter[str] = Counter()
-    count = repaired = 0
-    for raw, meshed in zip(raws, mesh_buildings(raws, xyz, reporter.span(0.6, 0.99))):
-        if meshed is None:
-            dropped["no surface with any area"] += 1
-            continue
-        triangles.append(meshed.triangles + count)
-        count += len(meshed.vertices)
-        vertices.append(meshed.vertices)
-        owners.append(np.full(len(meshed.triangles), len(rows), dtype=np.int32))
-        classes.append(meshed.classes)
-        footprints.append(meshed.footprint)
-        bases.append(meshed.base)
-        repaired += int(meshed.repaired)
-        rows.append(_row(raw, meshed.vertices, meshed.footprint.area, sources, rejected))
-    if not rows:
-        why = ", ".join(f"{n} {reason}" for reason, n in dropped.items())
-        raise ReaderError(path, f"no building has usable geometry ({why})")
-    footprint_array = np.empty(len(footprints), dtype=object)
-    footprint_array[:] = footprints
-    mesh = BuildingMesh(
-        vertices=np.concatenate(vertices),
-        triangles=np.concatenate(triangles).astype(np.int32),
-        triangle_building=np.concatenate(owners),
-        triangle_surface=np.concatenate(classes).astype(np.uint8),
-        footprints=footprint_array,
-        own_base=np.asarray(bases, dtype=np.float64),
-        table=_table(rows),
-    )
-    report = BuildingsReport(height_sources=dict(sources), repaired=repaired,
-                             dropped=dict(dropped), rejected_heights=dict(rejected))
-    return mesh, report
-
-
-def _row(
-    raw: RawBuilding,
-    vertices: np.ndarray,
-    area: float,
-    sources: Counter[str],
-    rejected: Counter[str],
-) -> dict[str, Any]:
-    """The table row of one building: BUILDING_COLUMNS then its flattened attributes."""
-    height, why = parse_height(raw.attributes.get("measuredHeight"))
-    if why is not None:
-        rejected[f"measuredHeight: {why}"] += 1
-    source = "attribute" if math.isfinite(height) else "geometry"
-    if source == "geometry":
-        height = float(vertices[:, 2].max())
-    sources[source] += 1
-    row: dict[str, Any] = dict(zip(BUILDING_COLUMNS, (raw.building_id, height, source, area)))
-    for name, value in raw.attributes.items():
-        key = f"attr_{name}" if name in BUILDING_COLUMNS else str(name)
-        row[key] = json.dumps(value, ensure_ascii=False) if isinstance(value, (dict, list)) \
-            else value
-    return row
-
-
-def _table(rows: list[dict[str, Any]]) -> pd.DataFrame:
-    columns = list(BUILDING_COLUMNS)
-    seen = set(columns)
-    for row in rows:
-        for key in row:
-            if key not in seen:
-                seen.add(key)
-                columns.append(key)
-    table = pd.DataFrame.from_records(rows, columns=columns)
-    table["height"] = table["height"].astype(np.float64)
-    table["footprint_area"] = table["footprint_area"].astype(np.float64)
-    return table
-

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,25 +24,17 @@ from rasterio.errors import RasterioError
 from rasterio.warp import calculate_default_transform, reproject, transform_bounds
 from rasterio.windows import Window
 
-from twinscape.geo.crs import (
-    LonLatTransformer,
-    crs_label,
-    horizontal_crs,
-    is_projected_metric,
-    normalize_crs,
-    same_crs,
-    utm_crs_for,
-)
-from twinscape.model.errors import CRSError, LoadCancelled, MissingCRSError, ReaderError
+from twinscape.geo.crs import crs_label, horizontal_crs, normalize_crs, same_crs
+from twinscape.io.file_checks import check_regular_file
+from twinscape.io.progress import Cancelled, Progress, ProgressReporter
+from twinscape.io.reader_crs import file_crs, pick_target_crs
+from twinscape.model.errors import CRSError, ReaderError
 from twinscape.model.raster import RasterGrid
 
 try:  # GDAL's own errors; rasterio keeps them in a private module
     from rasterio._err import CPLE_BaseError
 except ImportError:  # pragma: no cover
     CPLE_BaseError = RasterioError
-
-Progress = Callable[[float], None]
-Cancelled = Callable[[], bool]
 
 _GDAL_ERRORS = (RasterioError, CPLE_BaseError, RasterioCRSError)
 _STRIP_CELLS = 1 << 21  # cells read per strip: ~8 MB of float32
@@ -92,24 +84,6 @@ class _Plan:
     resampling: Resampling = Resampling.bilinear
 
 
-class _Progress:
-    """Forwards monotonic progress fractions and raises when cancelled."""
-
-    def __init__(self, path: Path, progress: Progress | None, cancelled: Cancelled | None) -> None:
-        self._path, self._progress, self._cancelled = path, progress, cancelled
-        self._last = -1.0
-
-    def check(self) -> None:
-        if self._cancelled is not None and self._cancelled():
-            raise LoadCancelled(f"{self._path}: loading cancelled")
-
-    def report(self, fraction: float) -> None:
-        fraction = min(max(fraction, 0.0), 1.0)
-        if self._progress is not None and fraction > self._last:
-            self._last = fraction
-            self._progress(fraction)
-
-
 def read_dem(
     path: str | os.PathLike[str],
     *,
@@ -141,7 +115,8 @@ def read_dem(
     Raises
     ------
     ReaderError
-        Missing, unreadable, truncated, non-georeferenced or all-nodata file.
+        Missing, non-regular (folder, pipe, device), empty, unreadable, truncated,
+        non-georeferenced or all-nodata file.
     CRSError
         The file has no usable CRS, or ``target_crs`` is not projected in metres.
     LoadCancelled
@@ -150,9 +125,8 @@ def read_dem(
     path = Path(path)
     if max_cells is not None and max_cells < 1:
         raise ValueError(f"max_cells must be at least 1, got {max_cells}")
-    if not path.exists():
-        raise ReaderError(path, "file does not exist")
-    reporter = _Progress(path, progress, cancelled)
+    check_regular_file(path, hint=_RASTER_HINT)
+    reporter = ProgressReporter(path, progress, cancelled)
     reporter.check()
     reporter.report(0.0)
     with _gdal_errors(path, "GDAL cannot read it as a raster", _RASTER_HINT):
@@ -221,8 +195,8 @@ def _plan(
     max_cells: int | None,
 ) -> _Plan:
     """Decide the output CRS, grid and whether GDAL's warper is needed."""
-    source = _source_crs(src, path, assume_crs)
-    target = _target_crs(src, path, source, target_crs)
+    source = file_crs(path, src.crs, assume_crs, hint=_NO_CRS_HINT)
+    target = pick_target_crs(path, source, target_crs, lambda: _centre(src))
     transform, height, width = src.transform, src.height, src.width
     flat = normalize_crs(horizontal_crs(source))  # a vertical part never needs warping
     warp = not same_crs(flat, target) or transform.a < 0
@@ -242,41 +216,10 @@ def _plan(
     return _Plan(source, flat, target, warp, transform, height, width, resampling)
 
 
-def _source_crs(src: rasterio.DatasetReader, path: Path, assume_crs: str | None) -> str:
-    """The file's CRS, else ``assume_crs``, normalised; CRSError when neither."""
-    if not src.crs and not assume_crs:
-        raise MissingCRSError(path, "has no coordinate reference system", hint=_NO_CRS_HINT)
-    try:
-        return normalize_crs(src.crs or assume_crs)
-    except ValueError as err:
-        what, hint = ("its CRS", _NO_CRS_HINT) if src.crs else ("assume_crs", None)
-        raise CRSError(path, f"{what} is unusable: {err}", hint=hint) from err
-
-
-def _target_crs(
-    src: rasterio.DatasetReader, path: Path, source: str, target_crs: str | None
-) -> str:
-    """``target_crs`` checked to be projected in metres, or the UTM zone of the centre."""
-    if target_crs is None:
-        left, bottom, right, top = _extent(src)
-        try:
-            lon, lat = LonLatTransformer(source).to_lonlat((left + right) / 2, (bottom + top) / 2)
-        except ValueError:  # a local (engineering) CRS, another planet...
-            lon = lat = math.nan
-        if not (math.isfinite(lon) and math.isfinite(lat)):
-            raise CRSError(path, f"cannot place its centre on Earth in {crs_label(source)}")
-        return utm_crs_for(lon, lat)
-    try:
-        target = normalize_crs(target_crs)
-    except ValueError as err:
-        raise CRSError(path, f"target CRS: {err}") from err
-    if not is_projected_metric(target):
-        raise CRSError(
-            path,
-            f"cannot use {crs_label(target)} as the target CRS: it is not projected in metres",
-            hint="use a UTM zone, e.g. EPSG:32636",
-        )
-    return target
+def _centre(src: rasterio.DatasetReader) -> tuple[float, float]:
+    """The middle of the raster's extent, in its CRS."""
+    left, bottom, right, top = _extent(src)
+    return (left + right) / 2, (bottom + top) / 2
 
 
 def _extent(src: rasterio.DatasetReader) -> tuple[float, float, float, float]:
@@ -325,7 +268,7 @@ def _nice(res: float, *, up: bool = False) -> float:
     return (math.ceil(res / scale) if up else max(round(res / scale), 1)) * scale
 
 
-def _read(src: rasterio.DatasetReader, plan: _Plan, reporter: _Progress) -> np.ndarray:
+def _read(src: rasterio.DatasetReader, plan: _Plan, reporter: ProgressReporter) -> np.ndarray:
     """Fill the float32 output strip by strip."""
     values = np.empty((plan.height, plan.width), dtype=np.float32)
     step = max(1, _STRIP_CELLS // plan.width)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 from twinscape.geo.crs import normalize_crs
 from twinscape.io.toml_schema import TableReader
@@ -40,3 +41,11 @@ def assumed_crs(table: TableReader) -> str | None:
         except ValueError as err:
             raise table.fail("assume_crs", str(err)) from err
     return crs
+
+
+def source_table(source: Path, folder: Path, assume_crs: str | None = None) -> dict[str, Any]:
+    """The ``source`` (relative to ``folder``) and ``assume_crs`` (when set) keys of a table."""
+    table: dict[str, Any] = {"source": relative_path(source, folder)}
+    if assume_crs:
+        table["assume_crs"] = assume_crs
+    return table

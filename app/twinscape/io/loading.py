@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,14 +18,12 @@ from twinscape.geo.crs import same_crs
 from twinscape.geo.ground import ground_grids
 from twinscape.io.formats import PROJECT, classify_path
 from twinscape.io.kinds import LayerData, LoadContext, kind_named, kind_of
+from twinscape.io.progress import Cancelled, Progress
 from twinscape.io.project_file import load_project
 from twinscape.model.errors import ReaderError
 from twinscape.model.layers import Layer
 from twinscape.model.project import Project
 from twinscape.model.raster import RasterGrid
-
-Progress = Callable[[float], None]
-Cancelled = Callable[[], bool]
 
 
 def _resource_root() -> Path:

@@ -1,11 +1,9 @@
 """Reading 3D model files (glTF/GLB, OBJ, STL, PLY) into a :class:`ModelMesh`, with trimesh.
 
-A file's scene is flattened: every mesh node is moved by its node transform, and
-its triangles get one colour each (the file's face or vertex colours, a texture
-sampled at the vertices, or the material's base colour; a neutral stone grey
-when the file has none). glTF colour factors and vertex colours are linear by
-the specification and are converted to sRGB. Y-up files (glTF by specification)
-are turned z-up: (x, y, z) -> (x, -z, y), so a glTF asset's front (+z) faces south.
+A file's scene is flattened: every mesh node is moved by its node transform, and its
+triangles get one colour each (io/models3d_colors.py). Y-up files (glTF by
+specification) are turned z-up: (x, y, z) -> (x, -z, y), so a glTF asset's front (+z)
+faces south.
 
 Hostile input: only regular files are opened (a FIFO would block), the size is
 checked before reading, and every failure is one line naming the file.
@@ -16,9 +14,7 @@ from __future__ import annotations
 import json
 import logging
 import os
-import stat
 import struct
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
@@ -26,7 +22,10 @@ from urllib.parse import unquote
 import numpy as np
 import shapely
 
-from twinscape.model.errors import LoadCancelled, ReaderError
+from twinscape.io.file_checks import check_regular_file
+from twinscape.io.models3d_colors import NEUTRAL_RGB, fill_colors, triangle_colors
+from twinscape.io.progress import Cancelled, Progress, ProgressReporter
+from twinscape.model.errors import ReaderError
 from twinscape.model.models3d import ModelMesh
 
 log = logging.getLogger(__name__)
@@ -46,11 +45,6 @@ MAX_MODEL_BYTES = 512 * 1024 * 1024
 MAX_MODEL_TRIANGLES = 5_000_000
 #: A coordinate beyond this (model units) is nonsense for a model placed on terrain.
 MAX_MODEL_COORDINATE = 1e7
-#: Colour of triangles the file gives no colour (a light stone grey).
-NEUTRAL_RGB = (214, 210, 200)
-
-Progress = Callable[[float], None]
-Cancelled = Callable[[], bool]
 
 
 def _suffix(path: Path) -> str:
@@ -69,16 +63,9 @@ def sniff_model(path: str | os.PathLike[str]) -> float:
 
 def _check_file(path: Path) -> int:
     """The size of ``path``, a regular, non-empty file of a sane size; else ReaderError."""
-    try:
-        info = path.stat()
-    except FileNotFoundError:
-        raise ReaderError(path, "file not found") from None
-    except OSError as err:
-        raise ReaderError(path, f"cannot be opened ({err.strerror or err})") from err
-    if not stat.S_ISREG(info.st_mode):
-        raise ReaderError(path, "is not a regular file", hint="give a model file saved on disk")
-    if info.st_size == 0:
-        raise ReaderError(path, "is empty (0 bytes)")
+    info = check_regular_file(
+        path, hint="give a model file saved on disk", missing="file not found"
+    )
     if info.st_size > MAX_MODEL_BYTES:
         raise ReaderError(
             path,
@@ -211,12 +198,7 @@ def read_model(
     if up not in ("y", "z"):
         raise ValueError(f"up_axis: {up!r} is not 'y' or 'z'")
 
-    def check(fraction: float) -> None:
-        if cancelled is not None and cancelled():
-            raise LoadCancelled(f"{path}: cancelled")
-        if progress is not None:
-            progress(fraction)
-
+    check = ProgressReporter(path, progress, cancelled).step
     size = _check_file(path)
     _check_header(path, size)
     if _suffix(path) == ".gltf":
@@ -262,7 +244,7 @@ def _flatten(path: Path, scene: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray
             faces = faces[:, ::-1]
         verts.append(v)
         tris.append(faces + offset)
-        cols.append(_triangle_colors(geom, faces, srgb))
+        cols.append(triangle_colors(geom, faces, srgb))
         offset += len(v)
     if not tris:
         raise ReaderError(path, "has no triangles to draw (only points or lines, or nothing)")
@@ -289,59 +271,6 @@ def _check_geometry(path: Path, vertices: np.ndarray, triangles: np.ndarray) -> 
 def _scene_name(scene: Any) -> str | None:
     name = getattr(scene, "metadata", {}).get("name")
     return name.strip() if isinstance(name, str) and name.strip() else None
-
-
-# -- colours ------------------------------------------------------------------------
-def linear_to_srgb(rgb: np.ndarray) -> np.ndarray:
-    """uint8 sRGB of uint8 linear RGB values (glTF colour factors, vertex colours)."""
-    c = np.asarray(rgb, np.float64) / 255.0
-    s = np.where(c <= 0.0031308, 12.92 * c, 1.055 * np.power(c, 1 / 2.4) - 0.055)
-    return np.clip(np.rint(s * 255.0), 0, 255).astype(np.uint8)
-
-
-def _per_triangle(vertex_rgb: np.ndarray, faces: np.ndarray) -> np.ndarray:
-    return np.rint(vertex_rgb[:, :3].astype(np.float64)[faces].mean(axis=1)).astype(np.uint8)
-
-
-def _triangle_colors(geom: Any, faces: np.ndarray, srgb: bool) -> np.ndarray:
-    """uint8 (t, 3): one colour per triangle of ``geom``."""
-    t = len(faces)
-    visual = getattr(geom, "visual", None)
-    kind = getattr(visual, "kind", None)
-    try:
-        if kind == "face":
-            rgb = np.asarray(visual.face_colors)[:, :3].astype(np.uint8)
-            return rgb if len(rgb) == t else _fill(NEUTRAL_RGB, t)
-        if kind == "vertex":
-            rgb = _per_triangle(np.asarray(visual.vertex_colors), faces)
-            return linear_to_srgb(rgb) if srgb else rgb
-        if kind == "texture":
-            return _material_colors(visual, faces, srgb)
-    except Exception:  # noqa: BLE001 - a colour we cannot work out is not an error
-        log.info("colours of %s fall back to neutral", geom, exc_info=True)
-    return _fill(NEUTRAL_RGB, t)
-
-
-def _material_colors(visual: Any, faces: np.ndarray, srgb: bool) -> np.ndarray:
-    """Texture sampled at the vertices when there is one, else the base colour."""
-    material = visual.material
-    image = getattr(material, "baseColorTexture", None) or getattr(material, "image", None)
-    uv = getattr(visual, "uv", None)
-    if image is not None and uv is not None and len(uv):
-        rgb = _per_triangle(np.asarray(visual.to_color().vertex_colors), faces)
-        return rgb  # textures are sRGB; to_color applies the factor
-    factor = getattr(material, "baseColorFactor", None)
-    if factor is not None:
-        rgb = np.asarray(factor)[:3].astype(np.uint8)
-        return _fill(tuple(linear_to_srgb(rgb)) if srgb else tuple(rgb), len(faces))
-    main = getattr(material, "main_color", None)
-    if main is not None:
-        return _fill(tuple(np.asarray(main)[:3]), len(faces))
-    return _fill(NEUTRAL_RGB, len(faces))
-
-
-def _fill(rgb: tuple, count: int) -> np.ndarray:
-    return np.tile(np.asarray(rgb, np.uint8)[:3], (count, 1))
 
 
 # -- building a mesh ----------------------------------------------------------------
@@ -379,7 +308,7 @@ def make_model_mesh(
         vertices = vertices[used]
         triangles = inverse.reshape(-1, 3)
     if colors is None:
-        colors = _fill(NEUTRAL_RGB, len(triangles))
+        colors = fill_colors(NEUTRAL_RGB, len(triangles))
     return ModelMesh(
         vertices=vertices,
         triangles=triangles.astype(np.int32),
@@ -398,7 +327,6 @@ __all__ = [
     "NEUTRAL_RGB",
     "default_up_axis",
     "footprint_hull",
-    "linear_to_srgb",
     "make_model_mesh",
     "read_model",
     "sniff_model",

@@ -1,16 +1,18 @@
-"""Small typed accessors for validating parsed TOML tables with precise error keys."""
+"""Small typed accessors for validating parsed TOML tables with precise error keys, and
+settings dataclasses (styles, placements) read from and written to such tables."""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from twinscape.model.errors import ProjectFileError
 
 _MISSING = object()
+_Settings = TypeVar("_Settings")
 
 
 @dataclass
@@ -134,3 +136,48 @@ class TableReader:
                 f"{self.path}: [{self.key(name)}] unknown key, ignored "
                 "(it will not be kept when the project is saved)"
             )
+
+
+def settings_from_table(
+    table: TableReader | None,
+    settings_type: type[_Settings],
+    values: Callable[[TableReader, _Settings], dict[str, Any]],
+) -> _Settings:
+    """A settings dataclass (a style, a placement) from its sub-table.
+
+    Parameters
+    ----------
+    table
+        The sub-table; None (absent) gives the defaults.
+    settings_type
+        The dataclass; keys that are not its fields are warned about. It raises
+        ``ValueError("<field>: <problem>")`` for a value it refuses.
+    values
+        ``values(table, defaults) -> {field: value}``: the table's values, read with
+        the reader's checks and ``defaults`` for absent keys.
+
+    Raises
+    ------
+    ProjectFileError
+        From ``values``, or the dataclass's refusal naming the key it concerns.
+    """
+    if table is None:
+        return settings_type()
+    table.warn_unknown(f.name for f in fields(settings_type))  # type: ignore[arg-type]
+    read = values(table, settings_type())
+    try:
+        return settings_type(**read)
+    except ValueError as err:
+        key, _, problem = str(err).partition(": ")
+        raise table.fail(key, problem or str(err)) from err
+
+
+def settings_to_table(settings: Any) -> dict[str, Any]:
+    """The fields of a settings dataclass as a TOML table: None left out (TOML has no null),
+    tuples as arrays."""
+    table: dict[str, Any] = {}
+    for f in fields(settings):
+        value = getattr(settings, f.name)
+        if value is not None:
+            table[f.name] = list(value) if isinstance(value, tuple) else value
+    return table

@@ -2,7 +2,7 @@
 its file is read (up axis, units, anchor), opacity and facts about it.
 
 As in the other panels, widgets write to the model and the model's events write
-back to the widgets (signals blocked), so the panel always shows the model. The
+back to the widgets (ui/controls_common.py), so the panel always shows the model. The
 placement is frozen: a widget replaces it as a whole, and the layer re-bases
 itself on the ground when it moves (model/models3d.py). The up axis changes how
 the file is read: the main window reloads the layer (``Layer.reload_fields``).
@@ -12,27 +12,21 @@ from __future__ import annotations
 
 import html
 import math
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (
-    QCheckBox,
-    QComboBox,
-    QDoubleSpinBox,
-    QFormLayout,
-    QGroupBox,
-    QLabel,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QCheckBox, QDoubleSpinBox, QWidget
 
-from twinscape.model.layers import Layer
 from twinscape.model.models3d import SCALE_RANGE, ModelLayer
+from twinscape.ui.controls_common import (
+    LayerControls,
+    breakable,
+    combo_box,
+    form_group,
+    info_table,
+    spin_box,
+)
 from twinscape.ui.project_watch import ProjectWatcher
-from twinscape.ui.terrain_controls import PercentSlider
 
 #: Model units offered, metres per unit.
 UNITS: tuple[tuple[str, float], ...] = (
@@ -46,13 +40,6 @@ _UP_AXES = (("y", "Y up (glTF, most OBJ)"), ("z", "Z up (CAD, STL, PLY)"))
 _ANCHORS = (("centre", "Centre of its footprint"), ("origin", "Its own origin (0, 0)"))
 
 
-def _breakable(text: str) -> str:
-    """Let long paths wrap in a label (zero-width spaces after separators)."""
-    for sep in ("/", "\\", "_", "-", "."):
-        text = text.replace(sep, sep + "\u200b")
-    return html.escape(text)
-
-
 class AngleSpinBox(QDoubleSpinBox):
     """Degrees 0..360 whose steps wrap around (350 + 15 is 5, not 360)."""
 
@@ -61,88 +48,47 @@ class AngleSpinBox(QDoubleSpinBox):
         self.setValue((self.value() + steps * self.singleStep()) % 360.0)
 
 
-def _spin(name: str, low: float, high: float, decimals: int, step: float, suffix: str,
-          tip: str, cls: type[QDoubleSpinBox] = QDoubleSpinBox) -> QDoubleSpinBox:  # fmt: skip
-    box = cls()
-    box.setObjectName(name)
-    box.setRange(low, high)
-    box.setDecimals(decimals)
-    box.setSingleStep(step)
-    box.setSuffix(suffix)
-    box.setKeyboardTracking(False)
-    box.setToolTip(tip)
-    return box
-
-
-def _combo(name: str, items: tuple[tuple[Any, str], ...], tip: str) -> QComboBox:
-    box = QComboBox()
-    box.setObjectName(name)
-    for value, label in items:
-        box.addItem(label, value)
-    box.setToolTip(tip)
-    return box
-
-
-class ModelControls(QWidget):
+class ModelControls(LayerControls):
     """The panel of one :class:`~twinscape.model.models3d.ModelLayer`."""
+
+    layer: ModelLayer
 
     def __init__(
         self, layer: ModelLayer, watcher: ProjectWatcher, parent: QWidget | None = None
     ) -> None:
-        super().__init__(parent)
-        self.layer = layer
-        self._syncing = False
-
-        self.x = _spin("modelX", -1e8, 1e8, 2, 10.0, " m", "Easting in the project CRS")
-        self.y = _spin("modelY", -1e8, 1e8, 2, 10.0, " m", "Northing in the project CRS")
-        self.rotation = _spin(
-            "modelRotation", 0.0, 360.0, 1, 15.0, "\u00b0",
-            "Turn clockwise from north, about the vertical", AngleSpinBox,
+        super().__init__(layer, parent)
+        self.x = spin_box("modelX", -1e8, 1e8, decimals=2, step=10.0, suffix=" m",
+                          tip="Easting in the project CRS")  # fmt: skip
+        self.y = spin_box("modelY", -1e8, 1e8, decimals=2, step=10.0, suffix=" m",
+                          tip="Northing in the project CRS")  # fmt: skip
+        self.rotation = spin_box(
+            "modelRotation", 0.0, 360.0, decimals=1, step=15.0, suffix="\u00b0",
+            tip="Turn clockwise from north, about the vertical", box_type=AngleSpinBox,
         )  # fmt: skip
-        self.scale = _spin(
-            "modelScale", max(SCALE_RANGE[0], 0.001), min(SCALE_RANGE[1], 1000.0), 3, 0.1,
-            " \u00d7", "Uniform scale of the model",
+        self.scale = spin_box(
+            "modelScale", max(SCALE_RANGE[0], 0.001), min(SCALE_RANGE[1], 1000.0), decimals=3,
+            step=0.1, suffix=" \u00d7", tip="Uniform scale of the model",
         )  # fmt: skip
-        self.z_offset = _spin(
-            "modelZOffset", -10_000.0, 10_000.0, 2, 1.0, " m",
-            "Height above the ground (snapped), or elevation of the model's foot",
+        self.z_offset = spin_box(
+            "modelZOffset", -10_000.0, 10_000.0, decimals=2, step=1.0, suffix=" m",
+            tip="Height above the ground (snapped), or elevation of the model's foot",
         )  # fmt: skip
         self.snap = QCheckBox("Snap to ground")
         self.snap.setObjectName("snapToGround")
         self.snap.setToolTip("Stand on the lowest terrain point under the model's footprint")
-        self.up_axis = _combo("upAxis", _UP_AXES, "The file's up axis (re-reads the file)")
-        self.units = _combo("modelUnits", tuple((v, k) for k, v in UNITS),
-                            "The unit the model was drawn in")  # fmt: skip
-        self.anchor = _combo("modelAnchor", _ANCHORS, "Which point of the model stands at X, Y")
-        self.opacity = PercentSlider()
-        self.opacity.setObjectName("opacity")
-        self.info = QLabel()
-        self.info.setObjectName("layerInfo")
-        self.info.setWordWrap(True)
-        self.info.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.up_axis = combo_box("upAxis", _UP_AXES, "The file's up axis (re-reads the file)")
+        self.units = combo_box("modelUnits", tuple((v, k) for k, v in UNITS),
+                               "The unit the model was drawn in")  # fmt: skip
+        self.anchor = combo_box("modelAnchor", _ANCHORS, "Which point of the model stands at X, Y")
 
-        place = QGroupBox("Placement")
-        form = QFormLayout(place)
-        form.addRow("X", self.x)
-        form.addRow("Y", self.y)
-        form.addRow("Rotation", self.rotation)
-        form.addRow("Scale", self.scale)
-        form.addRow("Z offset", self.z_offset)
-        form.addRow("", self.snap)
-        read = QGroupBox("Model file")
-        form = QFormLayout(read)
-        form.addRow("Up axis", self.up_axis)
-        form.addRow("Units", self.units)
-        form.addRow("Anchor", self.anchor)
-        look = QGroupBox("Rendering")
-        QFormLayout(look).addRow("Opacity", self.opacity)
-        about = QGroupBox("Information")
-        QVBoxLayout(about).addWidget(self.info)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(8, 8, 8, 8)
-        for box in (place, read, look, about):
-            layout.addWidget(box)
-        layout.addStretch(1)
+        place = form_group("Placement", [
+            ("X", self.x), ("Y", self.y), ("Rotation", self.rotation), ("Scale", self.scale),
+            ("Z offset", self.z_offset), ("", self.snap),
+        ])  # fmt: skip
+        read = form_group("Model file", [
+            ("Up axis", self.up_axis), ("Units", self.units), ("Anchor", self.anchor),
+        ])  # fmt: skip
+        self.arrange(place, read)
 
         self.x.valueChanged.connect(lambda v: self._place(x=float(v)))
         self.y.valueChanged.connect(lambda v: self._place(y=float(v)))
@@ -151,52 +97,32 @@ class ModelControls(QWidget):
         self.z_offset.valueChanged.connect(lambda v: self._place(z_offset=float(v)))
         self.snap.toggled.connect(lambda on: self._place(snap_to_ground=bool(on)))
         self.up_axis.currentIndexChanged.connect(
-            lambda _i: self._write("up_axis", self.up_axis.currentData())
+            lambda _i: self.write_layer("up_axis", self.up_axis.currentData())
         )
         self.units.currentIndexChanged.connect(
-            lambda _i: self._write("unit_scale", self.units.currentData())
+            lambda _i: self.write_layer("unit_scale", self.units.currentData())
         )
         self.anchor.currentIndexChanged.connect(
-            lambda _i: self._write("anchor", self.anchor.currentData())
+            lambda _i: self.write_layer("anchor", self.anchor.currentData())
         )
-        self.opacity.slider.valueChanged.connect(
-            lambda _v: self._write("opacity", self.opacity.fraction())
-        )
-        watcher.layer_changed.connect(self._model_changed)
-        self.sync()
+        self.follow(watcher, style=False)
 
     # -- model -> widgets --------------------------------------------------------------
-    @contextmanager
-    def _quiet(self) -> Iterator[None]:
-        self._syncing = True
-        try:
-            yield
-        finally:
-            self._syncing = False
-
-    def _model_changed(self, layer: Layer, _field: str) -> None:
-        if layer is self.layer:
-            self.sync()
-
-    def sync(self) -> None:
-        """Show the layer's current values."""
+    def show_values(self) -> None:
         layer, p = self.layer, self.layer.placement
-        with self._quiet():
-            placed = p.placed
-            for box in (self.x, self.y):
-                box.setEnabled(placed)
-            if placed:
-                self.x.setValue(float(p.x))  # type: ignore[arg-type]
-                self.y.setValue(float(p.y))  # type: ignore[arg-type]
-            self.rotation.setValue(p.rotation_deg)
-            self.scale.setValue(p.scale)
-            self.z_offset.setValue(p.z_offset)
-            self.snap.setChecked(p.snap_to_ground)
-            self.up_axis.setCurrentIndex(max(0, self.up_axis.findData(layer.up_axis)))
-            self._show_units(layer.unit_scale)
-            self.anchor.setCurrentIndex(max(0, self.anchor.findData(layer.anchor)))
-            self.opacity.set_fraction(layer.opacity)
-        self.info.setText(self._info_html())
+        placed = p.placed
+        for box in (self.x, self.y):
+            box.setEnabled(placed)
+        if placed:
+            self.x.setValue(float(p.x))  # type: ignore[arg-type]
+            self.y.setValue(float(p.y))  # type: ignore[arg-type]
+        self.rotation.setValue(p.rotation_deg)
+        self.scale.setValue(p.scale)
+        self.z_offset.setValue(p.z_offset)
+        self.snap.setChecked(p.snap_to_ground)
+        self.up_axis.setCurrentIndex(max(0, self.up_axis.findData(layer.up_axis)))
+        self._show_units(layer.unit_scale)
+        self.anchor.setCurrentIndex(max(0, self.anchor.findData(layer.anchor)))
 
     def _show_units(self, unit_scale: float) -> None:
         for index in range(self.units.count()):
@@ -207,10 +133,10 @@ class ModelControls(QWidget):
         self.units.addItem(label, unit_scale)
         self.units.setCurrentIndex(self.units.count() - 1)
 
-    def _info_html(self) -> str:
+    def info_html(self) -> str:
         layer = self.layer
-        rows = [("Source", _breakable(layer.source.name)),
-                ("Folder", _breakable(str(layer.source.parent)))]  # fmt: skip
+        rows = [("Source", breakable(layer.source.name)),
+                ("Folder", breakable(str(layer.source.parent)))]  # fmt: skip
         mesh = layer.mesh
         if mesh is None:
             rows.append(("Status", "not loaded"))
@@ -224,16 +150,12 @@ class ModelControls(QWidget):
                  else f"{layer.base:.1f} m"),
                 ("Foot at", f"{layer.elevation:.1f} m"),
             ]  # fmt: skip
-        cells = "".join(
-            f"<tr><td style='color:#666;padding-right:8px'>{k}</td><td>{v}</td></tr>"
-            for k, v in rows
-        )
-        return f"<table>{cells}</table>"
+        return info_table(rows)
 
     # -- widgets -> model --------------------------------------------------------------
     def _place(self, **changes: Any) -> None:
         """Replace the placement with ``changes`` applied (the model re-bases itself)."""
-        if self._syncing:
+        if self.syncing:
             return
         old = self.layer.placement
         if "x" in changes or "y" in changes:
@@ -246,15 +168,3 @@ class ModelControls(QWidget):
             return
         if new != old:
             self.layer.placement = new
-
-    def _write(self, field: str, value: Any) -> None:
-        if self._syncing or value is None:
-            return
-        current = getattr(self.layer, field)
-        if isinstance(value, float) and math.isclose(value, current):
-            return
-        if current != value:
-            try:
-                setattr(self.layer, field, value)
-            except ValueError:
-                self.sync()

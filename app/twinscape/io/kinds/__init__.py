@@ -21,13 +21,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from twinscape.io.progress import Cancelled, Progress
 from twinscape.io.toml_schema import TableReader
 from twinscape.model.errors import LoadCancelled, NoReaderError
 from twinscape.model.layers import Layer
 from twinscape.model.raster import RasterGrid
-
-Progress = Callable[[float], None]
-Cancelled = Callable[[], bool]
 
 
 @dataclass(frozen=True)

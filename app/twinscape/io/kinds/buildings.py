@@ -3,7 +3,6 @@ to LoD1 solids, or CityJSON city models (LoD1/LoD2), standing on the terrain."""
 
 from __future__ import annotations
 
-from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
@@ -12,13 +11,12 @@ from twinscape.io.buildings_read import BuildingsRead
 from twinscape.io.cityjson import CITYJSON_EXTENSIONS, read_cityjson, sniff_cityjson
 from twinscape.io.footprints import FOOTPRINT_EXTENSIONS, read_footprints, sniff_footprints
 from twinscape.io.kinds import LayerData, LayerKind, LoadContext, register_kind
-from twinscape.io.layer_sources import assumed_crs, layer_name, relative_path, source_path
-from twinscape.io.toml_schema import TableReader
+from twinscape.io.layer_sources import assumed_crs, layer_name, source_path, source_table
+from twinscape.io.toml_schema import TableReader, settings_from_table, settings_to_table
 from twinscape.model.buildings import BuildingsLayer, BuildingsStyle
 from twinscape.model.layers import Layer
 from twinscape.model.raster import RasterGrid
 
-_STYLE_KEYS = tuple(f.name for f in fields(BuildingsStyle))
 _SETTINGS = ("storey_height", "default_height", "height_attribute", "levels_attribute")
 
 
@@ -99,16 +97,12 @@ def buildings_from_table(
         default_height=table.number("default_height", default.default_height, low=0.5, high=1000),
         height_attribute=table.string("height_attribute", None),
         levels_attribute=table.string("levels_attribute", None),
-        style=_style_from(table.sub("style")),
+        style=settings_from_table(table.sub("style"), BuildingsStyle, _style_values),
     )
 
 
-def _style_from(table: TableReader | None) -> BuildingsStyle:
-    if table is None:
-        return BuildingsStyle()
-    table.warn_unknown(_STYLE_KEYS)
-    default = BuildingsStyle()
-    values: dict[str, Any] = {
+def _style_values(table: TableReader, default: BuildingsStyle) -> dict[str, Any]:
+    return {
         "color": table.string("color", default.color),
         "color_mode": table.string("color_mode", default.color_mode),
         "color_by": table.string("color_by", None),
@@ -116,25 +110,17 @@ def _style_from(table: TableReader | None) -> BuildingsStyle:
         "classes": int(table.number("classes", default.classes, low=2, high=12)),
         "semantic_colors": table.boolean("semantic_colors", default.semantic_colors),
     }
-    try:
-        return BuildingsStyle(**values)
-    except ValueError as err:
-        key, _, problem = str(err).partition(": ")
-        raise table.fail(key, problem or str(err)) from err
 
 
 def buildings_to_table(layer: Layer, folder: Path) -> dict[str, Any]:
     """The buildings keys of a project-file table."""
     assert isinstance(layer, BuildingsLayer)
-    table: dict[str, Any] = {"source": relative_path(layer.source, folder)}
-    if layer.assume_crs:
-        table["assume_crs"] = layer.assume_crs
+    table = source_table(layer.source, folder, layer.assume_crs)
     for name in _SETTINGS:
         value = getattr(layer, name)
         if value is not None:
             table[name] = value
-    style = {name: getattr(layer.style, name) for name in _STYLE_KEYS}
-    table["style"] = {name: value for name, value in style.items() if value is not None}
+    table["style"] = settings_to_table(layer.style)
     return table
 
 

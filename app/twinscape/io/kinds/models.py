@@ -19,9 +19,9 @@ import shapely
 
 from twinscape.geo.ground import footprint_bases
 from twinscape.io.kinds import LayerData, LayerKind, LoadContext, register_kind
-from twinscape.io.layer_sources import layer_name, relative_path, source_path
+from twinscape.io.layer_sources import layer_name, source_path, source_table
 from twinscape.io.models3d import MODEL_EXTENSIONS, default_up_axis, read_model, sniff_model
-from twinscape.io.toml_schema import TableReader
+from twinscape.io.toml_schema import TableReader, settings_from_table, settings_to_table
 from twinscape.model.errors import CRSError, ReaderError
 from twinscape.model.layers import Layer
 from twinscape.model.models3d import (
@@ -37,7 +37,6 @@ from twinscape.model.models3d import (
 )
 from twinscape.model.raster import RasterGrid
 
-_PLACEMENT_KEYS = ("x", "y", "rotation_deg", "scale", "z_offset", "snap_to_ground")
 _SETTINGS = ("up_axis", "unit_scale", "anchor")
 
 
@@ -154,40 +153,34 @@ def model_from_table(table: TableReader, folder: Path, common: dict[str, Any]) -
         up_axis=up_axis,
         unit_scale=table.number("unit_scale", 1.0, low=1e-6, high=1e6),
         anchor=anchor,
-        placement=_placement_from(table.sub("placement")),
+        placement=settings_from_table(table.sub("placement"), ModelPlacement, _placement_values),
     )
 
 
-def _placement_from(table: TableReader | None) -> ModelPlacement:
-    if table is None:
-        return ModelPlacement()
-    table.warn_unknown(_PLACEMENT_KEYS)
-    default = ModelPlacement()
+def _placement_values(table: TableReader, default: ModelPlacement) -> dict[str, Any]:
     x = table.number("x") if "x" in table.table else None
     y = table.number("y") if "y" in table.table else None
     if (x is None) != (y is None):
         raise table.fail("y" if x is not None else "x", "is required when the other is given")
-    return ModelPlacement(
-        x=x,
-        y=y,
-        rotation_deg=table.number("rotation_deg", default.rotation_deg),
-        scale=table.number("scale", default.scale, low=SCALE_RANGE[0], high=SCALE_RANGE[1]),
-        z_offset=table.number(
+    return {
+        "x": x,
+        "y": y,
+        "rotation_deg": table.number("rotation_deg", default.rotation_deg),
+        "scale": table.number("scale", default.scale, low=SCALE_RANGE[0], high=SCALE_RANGE[1]),
+        "z_offset": table.number(
             "z_offset", default.z_offset, low=Z_OFFSET_RANGE[0], high=Z_OFFSET_RANGE[1]
         ),
-        snap_to_ground=table.boolean("snap_to_ground", default.snap_to_ground),
-    )
+        "snap_to_ground": table.boolean("snap_to_ground", default.snap_to_ground),
+    }
 
 
 def model_to_table(layer: Layer, folder: Path) -> dict[str, Any]:
     """The model keys of a project-file table."""
     assert isinstance(layer, ModelLayer)
-    table: dict[str, Any] = {"source": relative_path(layer.source, folder)}
+    table = source_table(layer.source, folder)
     for name in _SETTINGS:
         table[name] = getattr(layer, name)
-    p = layer.placement
-    placement = {name: getattr(p, name) for name in _PLACEMENT_KEYS}
-    table["placement"] = {k: v for k, v in placement.items() if v is not None}
+    table["placement"] = settings_to_table(layer.placement)
     return table
 
 

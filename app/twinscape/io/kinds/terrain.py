@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
 from twinscape.io.dem import read_dem
 from twinscape.io.kinds import LayerData, LayerKind, LoadContext, has_suffix, register_kind
-from twinscape.io.layer_sources import assumed_crs, layer_name, relative_path, source_path
-from twinscape.io.toml_schema import TableReader
+from twinscape.io.layer_sources import assumed_crs, layer_name, source_path, source_table
+from twinscape.io.toml_schema import TableReader, settings_from_table, settings_to_table
 from twinscape.model.layers import Layer
 from twinscape.model.style import TerrainStyle
 from twinscape.model.terrain import TerrainLayer
@@ -37,8 +36,6 @@ DEM_EXTENSIONS: tuple[str, ...] = (
 #: a larger DEM is read averaged to this size, with a warning.
 MAX_TERRAIN_CELLS = 25_000_000
 
-_STYLE_KEYS = tuple(f.name for f in fields(TerrainStyle))
-
 
 def sniff_dem(path: Path) -> float:
     """Confidence that ``path`` is an elevation raster (by its suffix)."""
@@ -48,8 +45,6 @@ def sniff_dem(path: Path) -> float:
 def new_terrain(path: Path, assume_crs: str | None) -> TerrainLayer:
     """An unloaded terrain layer for ``path``."""
     return TerrainLayer(name=layer_name(path), source=path, assume_crs=assume_crs)
-
-
 
 
 def read_terrain(layer: Layer, context: LoadContext) -> LayerData:
@@ -85,26 +80,18 @@ def read_terrain(layer: Layer, context: LoadContext) -> LayerData:
     )
 
 
-
-
-
-
 def terrain_from_table(table: TableReader, folder: Path, common: dict[str, Any]) -> TerrainLayer:
     """A terrain layer from its project-file table."""
     source = source_path(table, folder)
     return TerrainLayer(
         **{"name": source.stem, **common},
         source=source,
-        style=_style_from(table.sub("style")),
+        style=settings_from_table(table.sub("style"), TerrainStyle, _style_values),
         assume_crs=assumed_crs(table),
     )
 
 
-def _style_from(table: TableReader | None) -> TerrainStyle:
-    if table is None:
-        return TerrainStyle()
-    table.warn_unknown(_STYLE_KEYS)
-    default = TerrainStyle()
+def _style_values(table: TableReader, default: TerrainStyle) -> dict[str, Any]:
     values: dict[str, Any] = {
         "colormap": table.string("colormap", default.colormap),
         "elevation_range": table.vector("elevation_range", 2, None),
@@ -120,28 +107,15 @@ def _style_from(table: TableReader | None) -> TerrainStyle:
     )
     for name in numbers:
         values[name] = table.number(name, getattr(default, name))
-    try:
-        return TerrainStyle(**values)
-    except ValueError as err:
-        key, _, problem = str(err).partition(": ")
-        raise table.fail(key, problem or str(err)) from err
+    return values
 
 
 def terrain_to_table(layer: Layer, folder: Path) -> dict[str, Any]:
     """The terrain keys of a project-file table."""
     assert isinstance(layer, TerrainLayer)
-    style = {name: getattr(layer.style, name) for name in _STYLE_KEYS}
-    if style["elevation_range"] is None:
-        del style["elevation_range"]
-    else:
-        style["elevation_range"] = list(style["elevation_range"])
-    table: dict[str, Any] = {"source": relative_path(layer.source, folder)}
-    if layer.assume_crs:
-        table["assume_crs"] = layer.assume_crs
-    table["style"] = style
+    table = source_table(layer.source, folder, layer.assume_crs)
+    table["style"] = settings_to_table(layer.style)
     return table
-
-
 
 
 TERRAIN = register_kind(
