@@ -33,6 +33,26 @@ def _size(text: str) -> tuple[int, int]:
     return width, height
 
 
+def _broker(text: str) -> tuple[str, int]:
+    host, sep, port = text.strip().rpartition(":")
+    if not sep or "]" in port:  # no port given ("host" or "[::1]")
+        host, port = text.strip(), "1883"
+    host = host.strip("[]")
+    if not host or not port.isdigit() or not 1 <= int(port) <= 65535:
+        raise argparse.ArgumentTypeError(f"broker must look like HOST:PORT, got {text!r}")
+    return host, int(port)
+
+
+def _positive(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with its sub-commands."""
     parser = argparse.ArgumentParser(
@@ -53,6 +73,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     validate = commands.add_parser("validate", help="check a project file and its data")
     validate.add_argument("project", type=Path, help="the project file (.toml)")
+
+    simulate = commands.add_parser(
+        "simulate-sensors", help="publish simulated sensors of the demo town to an MQTT broker"
+    )
+    simulate.add_argument("--broker", type=_broker, required=True, help="HOST:PORT of the broker")
+    simulate.add_argument("--rate", type=_positive, default=1.0,
+                          help="messages per second from each station (default 1)")
+    simulate.add_argument("--duration", type=_positive, default=None,
+                          help="seconds to run (default: until Ctrl-C)")
+    simulate.add_argument("--stations", type=int, default=12, help="how many stations (default 12)")
+    simulate.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     return parser
 
 
@@ -104,6 +135,25 @@ def _validate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _simulate_sensors(args: argparse.Namespace) -> int:
+    from twinscape.io.sensor_simulator import simulate
+
+    if not 1 <= args.stations <= 10_000:
+        raise CliError(f"--stations {args.stations} is outside 1..10000")
+    host, port = args.broker
+    until = f"for {args.duration:g} s" if args.duration else "until Ctrl-C"
+    print(f"publishing {args.stations} simulated station(s) to {host}:{port} at {args.rate:g} "
+          f"message(s)/s each, {until}", flush=True)
+    try:
+        sent = simulate(host, port, rate_hz=args.rate, stations=args.stations,
+                        duration_s=args.duration, seed=args.seed)
+    except KeyboardInterrupt:
+        print("stopped", flush=True)
+        return 0
+    print(f"published {sent} message(s)")
+    return 0
+
+
 def _open(args: argparse.Namespace) -> int:
     from twinscape.ui.app import run
 
@@ -114,7 +164,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    handlers = {"open": _open, "render": _render, "validate": _validate}
+    handlers = {
+        "open": _open,
+        "render": _render,
+        "validate": _validate,
+        "simulate-sensors": _simulate_sensors,
+    }
     if args.command is None:
         args = parser.parse_args(["open"])
     try:

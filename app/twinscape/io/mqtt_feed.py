@@ -1,0 +1,509 @@
+"""Live sensor observations from an MQTT broker, received on paho-mqtt's network thread.
+
+:class:`MqttFeed` connects (TLS and user name/password optional), subscribes to the topics
+of an :class:`~twinscape.model.sensors.MqttSettings` at QoS 1 in a persistent MQTT 5 session,
+maps each JSON payload to :class:`LiveObservation` objects and queues them. The GUI drains
+the queue with a timer (:meth:`MqttFeed.drain`); nothing here touches Qt or blocks the
+caller: connecting, reconnecting and receiving all run on background threads.
+
+Every payload is hostile until checked: too large, not JSON, not an object, wrong types,
+missing fields, NaN/inf, unknown sensors, times far in the past or future are counted in
+:class:`FeedStatus` and dropped, never raised. Note that a broker queues only so many
+messages for a slow client (mosquitto's ``max_queued_messages``, 1000 by default) and drops
+the rest: raise it on brokers that carry bursts. Quantity names are normalised as the
+sensor table reader does (:func:`normalise_quantity`: ``"PM2.5"`` -> ``"pm25"``, ``"RH"`` ->
+``"relativehumidity"``), so live and recorded data name quantities alike.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+import ssl
+import threading
+import time
+import uuid
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, fields
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+
+from twinscape.io.live_recorder import LiveRecorder
+from twinscape.io.sensor_columns import quantity_name as normalise_quantity
+from twinscape.model.clock import NS, to_ns
+from twinscape.model.sensors import MqttSettings
+
+log = logging.getLogger(__name__)
+
+#: Payloads larger than this are counted as too large and never parsed.
+MAX_PAYLOAD_BYTES = 256 * 1024
+#: MQTT 5 Maximum Packet Size we announce: the broker drops anything bigger for us.
+MAX_PACKET_BYTES = 16 * 1024 * 1024
+MAX_VALUES_PER_MESSAGE = 64
+MAX_ID_CHARS = 128
+#: CONNACK reasons that retrying cannot fix.
+_PERMANENT = {"Bad user name or password", "Not authorized", "Client identifier not valid",
+              "Banned", "Bad authentication method", "Unsupported protocol version"}
+_EPOCH_UNITS = ((1e11, NS), (1e14, 1_000_000), (1e17, 1_000), (9.2e18, 1))  # s, ms, µs, ns
+
+
+@dataclass(frozen=True)
+class LiveObservation:
+    """One value of one quantity of one sensor at one time (int64 ns UTC)."""
+
+    sensor_id: str
+    quantity: str
+    time_ns: int
+    value: float
+
+
+@dataclass(frozen=True)
+class FeedStatus:
+    """A snapshot of a feed: connection state and what happened to each message.
+
+    ``state`` is ``"connecting"``, ``"connected"``, ``"reconnecting"``, ``"stopped"`` or
+    ``"failed"``; ``error`` the last connection problem (one line). Every received message
+    ends in exactly one count: ``accepted``, ``duplicate`` (a QoS 1 redelivery of values
+    already queued) or one of the rejections (``too_large`` ... ``future``).
+    """
+
+    state: str = "stopped"
+    error: str | None = None
+    received: int = 0
+    rate: float = 0.0
+    accepted: int = 0
+    observations: int = 0
+    duplicate: int = 0
+    too_large: int = 0
+    not_json: int = 0
+    not_object: int = 0
+    wrong_type: int = 0
+    missing: int = 0
+    nonfinite: int = 0
+    unknown: int = 0
+    late: int = 0
+    future: int = 0
+    dropped: int = 0
+    connects: int = 0
+    last_rejection: str | None = None
+
+    @property
+    def invalid(self) -> int:
+        """Payloads that were not valid observations (size, JSON, types, missing, NaN)."""
+        return (self.too_large + self.not_json + self.not_object + self.wrong_type
+                + self.missing + self.nonfinite)
+
+
+_COUNTS = tuple(f.name for f in fields(FeedStatus) if f.type == "int")
+
+
+class _Reject(Exception):
+    def __init__(self, reason: str, text: str) -> None:
+        super().__init__(text)
+        self.reason = reason
+
+
+def password_from_env(settings: MqttSettings) -> str | None:
+    """The password from the environment variable the settings name, if set."""
+    return os.environ.get(settings.password_env) if settings.password_env else None
+
+
+def _one_line(err: BaseException | str) -> str:
+    text = " ".join(str(err).split()) or type(err).__name__
+    return text[:300]
+
+
+def parse_time_ns(value: Any) -> int:
+    """ISO 8601 text with an offset or Z, or epoch seconds/ms/µs/ns -> int64 ns UTC."""
+    if isinstance(value, str):
+        text = value.strip()
+        if not 0 < len(text) <= 64:
+            raise _Reject("wrong_type", "time text is empty or too long")
+        if text[-1] in "zZ":
+            text = text[:-1] + "+00:00"
+        try:
+            stamp = datetime.fromisoformat(text)
+        except ValueError:
+            raise _Reject("wrong_type", f"time {value!r} is not ISO 8601") from None
+        if stamp.tzinfo is None:
+            raise _Reject("wrong_type", f"time {value!r} has no timezone (add Z or +hh:mm)")
+        return to_ns(stamp)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise _Reject("wrong_type", f"time is a {type(value).__name__}")
+    if not math.isfinite(value):
+        raise _Reject("nonfinite", "time is NaN or infinite")
+    for limit, factor in _EPOCH_UNITS:
+        if abs(value) < limit:
+            if isinstance(value, int):
+                return value * factor
+            return int(round(value * factor / 1000)) * 1000 if factor >= 1000 else int(value)
+    raise _Reject("wrong_type", f"time {value} is out of range")
+
+
+class PayloadMapper:
+    """Maps one JSON payload to ``(sensor_id, time_ns, [(quantity, value), ...])``."""
+
+    def __init__(self, settings: MqttSettings) -> None:
+        self.id_key, self.time_key = settings.sensor_id, settings.time
+        self.value_keys = tuple(settings.values)
+        self._names: dict[str, str] = {}
+
+    def quantity(self, key: str) -> str:
+        name = self._names.get(key)
+        if name is None:
+            name = normalise_quantity(key)
+            if not name:
+                raise _Reject("wrong_type", f"value key {key[:40]!r} has no letters or digits")
+            if len(self._names) < 1000:
+                self._names[key] = name
+        return name
+
+    def __call__(self, topic: str, payload: bytes) -> tuple[str, int, list[tuple[str, float]]]:
+        if len(payload) > MAX_PAYLOAD_BYTES:
+            raise _Reject("too_large", f"payload of {len(payload)} bytes > {MAX_PAYLOAD_BYTES}")
+        try:
+            obj = json.loads(payload)
+        except (ValueError, RecursionError):
+            raise _Reject("not_json", "payload is not JSON") from None
+        if not isinstance(obj, dict):
+            raise _Reject("not_object", f"payload is a JSON {type(obj).__name__}, not an object")
+        sensor = obj.get(self.id_key)
+        if sensor is None:
+            sensor = topic.rsplit("/", 1)[-1]
+        elif isinstance(sensor, int) and not isinstance(sensor, bool):
+            sensor = str(sensor)
+        if not isinstance(sensor, str):
+            raise _Reject("wrong_type", f"{self.id_key} is a {type(sensor).__name__}")
+        sensor = sensor.strip()
+        if not sensor or sensor in "+#":
+            raise _Reject("missing", f"no {self.id_key} in the payload or the topic")
+        if len(sensor) > MAX_ID_CHARS:
+            raise _Reject("wrong_type", f"{self.id_key} is longer than {MAX_ID_CHARS} characters")
+        if self.time_key not in obj:
+            raise _Reject("missing", f"no {self.time_key!r} in the payload")
+        time_ns = parse_time_ns(obj[self.time_key])
+        if self.value_keys:
+            items = [(k, obj[k]) for k in self.value_keys if obj.get(k) is not None]
+        else:
+            skip = (self.id_key, self.time_key)
+            items = [(k, v) for k, v in obj.items()
+                     if type(v) in (int, float) and k not in skip]
+        if not items:
+            raise _Reject("missing", "no values in the payload")
+        if len(items) > MAX_VALUES_PER_MESSAGE:
+            raise _Reject("wrong_type", f"more than {MAX_VALUES_PER_MESSAGE} values")
+        values = []
+        for key, raw in items:
+            if isinstance(raw, bool) or not isinstance(raw, (int, float)):
+                raise _Reject("wrong_type", f"{key[:40]!r} is a {type(raw).__name__}")
+            try:
+                number = float(raw)
+            except OverflowError:
+                raise _Reject("nonfinite", f"{key[:40]!r} is out of range") from None
+            if not math.isfinite(number):
+                raise _Reject("nonfinite", f"{key[:40]!r} is {raw}")
+            values.append((self.quantity(key), number))
+        return sensor, time_ns, values
+
+
+class MqttFeed:
+    """Observations from an MQTT broker, queued for the GUI to drain.
+
+    Parameters
+    ----------
+    settings
+        Broker, topics and payload mapping.
+    password
+        For ``settings.username``; kept only by the paho client (never written anywhere).
+    known_ids
+        Sensor ids to accept; None accepts every id.
+    now
+        Clock in epoch seconds (tests inject one).
+    late_s, future_s
+        Observations older than ``late_s`` or further ahead than ``future_s`` are dropped.
+    ca_file
+        CA bundle for TLS; None uses the system CAs.
+    recorder
+        Where accepted observations are appended; None records to ``settings.record_to``
+        when it is set.
+    client_id, session_expiry_s
+        The persistent session: the broker keeps our subscriptions and queues QoS 1
+        messages for ``session_expiry_s`` while we are away (MQTT 5; under 3.1.1 until
+        the broker's ``persistent_client_expiration``).
+    mqtt_version
+        ``"5"`` (default: session expiry, and the broker drops packets over
+        :data:`MAX_PACKET_BYTES` for us) or ``"3.1.1"`` (about 2.5x the messages per second
+        through paho, which decodes MQTT 5 properties of every message in Python).
+    max_queue
+        Observations kept for :meth:`drain`; beyond it the oldest are dropped (counted).
+    """
+
+    def __init__(
+        self,
+        settings: MqttSettings,
+        *,
+        password: str | None = None,
+        known_ids: set[str] | None = None,
+        now: Callable[[], float] = time.time,
+        late_s: float = 86_400.0,
+        future_s: float = 300.0,
+        ca_file: Path | None = None,
+        recorder: LiveRecorder | None = None,
+        client_id: str | None = None,
+        session_expiry_s: int = 3600,
+        max_queue: int = 1_000_000,
+        keepalive_s: int = 30,
+        mqtt_version: str = "5",
+    ) -> None:
+        if mqtt_version not in ("5", "3.1.1"):
+            raise ValueError(f"mqtt_version: {mqtt_version!r} is not '5' or '3.1.1'")
+        bad = [t for t in settings.topics if not isinstance(t, str) or not t.strip()]
+        if not settings.topics or bad:
+            raise ValueError(f"topics: {settings.topics!r} needs one or more non-empty topics")
+        self._v5 = mqtt_version == "5"
+        self.settings = settings
+        self._known = frozenset(known_ids) if known_ids is not None else None
+        self._now, self._late_ns, self._future_ns = now, int(late_s * NS), int(future_s * NS)
+        self._map = PayloadMapper(settings)
+        self._recorder, self._own_recorder = recorder, False
+        self._queue: deque[LiveObservation] = deque(maxlen=max_queue)
+        self._lock = threading.Lock()
+        self._counts = dict.fromkeys(_COUNTS, 0)
+        self._state, self._error, self._rejection = "stopped", None, None
+        self._buckets: deque[list[int]] = deque(maxlen=8)
+        self._seen: set[tuple[str, str, int]] = set()
+        self._seen_order: deque[tuple[str, str, int]] = deque()
+        self._stop = threading.Event()
+        self._started = False
+        self._connector: threading.Thread | None = None
+        self._keepalive = keepalive_s
+        self.client_id = client_id or f"twinscape-{uuid.uuid4().hex[:12]}"
+        self._client = self._make_client(password, ca_file, session_expiry_s)
+
+    # -- public API ------------------------------------------------------------------------
+
+    @property
+    def status(self) -> FeedStatus:
+        """A frozen snapshot of the connection and the message counts."""
+        with self._lock:
+            now = time.monotonic()
+            recent = [(s, n) for s, n in self._buckets if s > int(now) - 5]  # ~5 s
+            span = min(now - (int(now) - 4), now - recent[0][0]) if recent else 1.0
+            rate = sum(n for _, n in recent) / max(span, 1.0)
+            return FeedStatus(state=self._state, error=self._error, rate=rate,
+                              last_rejection=self._rejection, **self._counts)
+
+    def start(self) -> None:
+        """Connect and receive in the background; returns at once."""
+        if self._started:
+            return
+        self._started = True
+        if self._recorder is None and self.settings.record_to is not None:
+            self._recorder, self._own_recorder = LiveRecorder(self.settings.record_to), True
+        self._set_state("connecting")
+        self._connector = threading.Thread(target=self._connect_loop, name="twinscape-mqtt",
+                                           daemon=True)
+        self._connector.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Disconnect, join the network threads and close an own recording (idempotent)."""
+        if self._stop.is_set():
+            return
+        self._stop.set()
+        if self._connector is not None:
+            self._connector.join(timeout)
+        self._client.disconnect()
+        self._client.loop_stop()
+        if self._own_recorder and self._recorder is not None:
+            self._recorder.close()
+        with self._lock:
+            if self._state != "failed":
+                self._state = "stopped"
+
+    def drain(self, max_items: int = 100_000) -> list[LiveObservation]:
+        """Take up to ``max_items`` queued observations, oldest first (any thread)."""
+        out: list[LiveObservation] = []
+        pop = self._queue.popleft
+        try:
+            for _ in range(max_items):
+                out.append(pop())
+        except IndexError:
+            pass
+        return out
+
+    def __enter__(self) -> MqttFeed:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # -- connection ------------------------------------------------------------------------
+
+    def _make_client(
+        self, password: str | None, ca_file: Path | None, expiry: int
+    ) -> mqtt.Client:
+        if self._v5:
+            client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=self.client_id,
+                                 protocol=mqtt.MQTTv5)
+            self._connect_args: dict[str, Any] = {"clean_start": False,
+                                                  "properties": Properties(PacketTypes.CONNECT)}
+            self._connect_args["properties"].SessionExpiryInterval = expiry
+            self._connect_args["properties"].MaximumPacketSize = MAX_PACKET_BYTES
+        else:
+            client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=self.client_id,
+                                 protocol=mqtt.MQTTv311, clean_session=False)
+            self._connect_args = {}
+        if self.settings.tls:
+            client.tls_set(ca_certs=str(ca_file) if ca_file else None)
+        if self.settings.username is not None:
+            client.username_pw_set(self.settings.username, password)
+        client.reconnect_delay_set(min_delay=1, max_delay=30)
+        client.on_connect = self._on_connect
+        client.on_connect_fail = self._on_connect_fail
+        client.on_disconnect = self._on_disconnect
+        client.on_subscribe = self._on_subscribe
+        client.on_message = self._on_message
+        return client
+
+    def _connect_loop(self) -> None:
+        """First connection, retried with backoff (paho retries later ones itself)."""
+        where, delay = f"{self.settings.host}:{self.settings.port}", 1.0
+        while not self._stop.is_set():
+            try:
+                self._client.connect(self.settings.host, self.settings.port, self._keepalive,
+                                     **self._connect_args)
+            except ssl.SSLCertVerificationError as err:
+                self._set_state("failed", f"TLS: {where} has an untrusted certificate: "
+                                          f"{_one_line(err.verify_message or err)}")
+                return
+            except (OSError, ValueError) as err:
+                self._set_state("connecting", f"cannot connect to {where}: {_one_line(err)}; "
+                                              f"retrying in {delay:.0f} s")
+                if self._stop.wait(delay):
+                    return
+                delay = min(delay * 2, 30.0)
+                continue
+            if not self._stop.is_set():
+                self._client.loop_start()
+            return
+
+    def _set_state(self, state: str, error: str | None = None) -> None:
+        with self._lock:
+            if self._state == "failed" and state != "failed":
+                return
+            self._state = state
+            if error is not None:
+                self._error = error
+
+    def _on_connect(self, client: mqtt.Client, _u: Any, flags: Any, reason: Any, _p: Any) -> None:
+        where = f"{self.settings.host}:{self.settings.port}"
+        if reason.is_failure:
+            text = f"{where} refused the connection: {reason}"
+            if str(reason) in _PERMANENT:
+                self._set_state("failed", text)
+                client.disconnect()
+            else:
+                self._set_state("reconnecting", f"{text}; retrying")
+            return
+        with self._lock:
+            self._counts["connects"] += 1
+            if self._state != "failed":
+                self._state, self._error = "connected", None
+        client.subscribe([(topic, 1) for topic in self.settings.topics])
+
+    def _on_connect_fail(self, _client: mqtt.Client, _u: Any) -> None:
+        where = f"{self.settings.host}:{self.settings.port}"
+        self._set_state("reconnecting", f"cannot reach {where}; retrying")
+
+    def _on_disconnect(self, _c: mqtt.Client, _u: Any, _f: Any, reason: Any, _p: Any) -> None:
+        if self._stop.is_set():
+            return
+        where = f"{self.settings.host}:{self.settings.port}"
+        self._set_state("reconnecting", f"lost the connection to {where} ({reason}); retrying")
+
+    def _on_subscribe(self, _c: mqtt.Client, _u: Any, _mid: int, codes: Any, _p: Any) -> None:
+        refused = [t for t, code in zip(self.settings.topics, codes) if code.is_failure]
+        if refused:
+            self._set_state("connected", f"the broker refused the topics {', '.join(refused)}")
+
+    # -- messages --------------------------------------------------------------------------
+
+    def _on_message(self, _c: mqtt.Client, _u: Any, message: mqtt.MQTTMessage) -> None:
+        try:
+            topic = message.topic
+        except UnicodeDecodeError:
+            topic = "(topic not UTF-8)"
+        try:
+            self._receive(topic, message.payload)
+        except Exception as err:  # never let a payload kill the network thread
+            log.exception("MQTT message on %s", topic[:100])
+            self._count("wrong_type", f"{topic[:100]}: unexpected error {_one_line(err)}")
+
+    def _count(self, name: str, rejection: str | None = None) -> None:
+        with self._lock:
+            self._counts[name] += 1
+            if rejection is not None:
+                self._rejection = _one_line(rejection)
+
+    def _receive(self, topic: str, payload: bytes) -> None:
+        with self._lock:
+            self._counts["received"] += 1
+            second = int(time.monotonic())
+            if self._buckets and self._buckets[-1][0] == second:
+                self._buckets[-1][1] += 1
+            else:
+                self._buckets.append([second, 1])
+        try:
+            sensor, time_ns, values = self._map(topic, payload)
+        except _Reject as reject:
+            self._count(reject.reason, f"{topic[:100]}: {reject}")
+            return
+        if self._known is not None and sensor not in self._known:
+            self._count("unknown", f"{topic[:100]}: unknown sensor {sensor[:40]!r}")
+            return
+        now_ns = int(self._now() * NS)
+        if time_ns < now_ns - self._late_ns:
+            self._count("late", f"{topic[:100]}: {sensor[:40]}: time is too old")
+            return
+        if time_ns > now_ns + self._future_ns:
+            self._count("future", f"{topic[:100]}: {sensor[:40]}: time is in the future")
+            return
+        fresh = [(q, v) for q, v in values if self._first_time((sensor, q, time_ns))]
+        if not fresh:
+            self._count("duplicate")
+            return
+        batch = [LiveObservation(sensor, q, time_ns, v) for q, v in fresh]
+        recorder = self._recorder
+        if recorder is not None:
+            try:
+                recorder.append(batch)
+            except Exception as err:
+                log.exception("recording to %s", recorder.path)
+                self._recorder = None
+                self._set_state(self._state, f"recording to {recorder.path} stopped: "
+                                             f"{_one_line(err)}")
+        with self._lock:
+            if len(self._queue) + len(batch) > (self._queue.maxlen or 0):
+                self._counts["dropped"] += len(batch)
+            self._counts["accepted"] += 1
+            self._counts["observations"] += len(batch)
+        self._queue.extend(batch)
+
+    def _first_time(self, key: tuple[str, str, int], keep: int = 200_000) -> bool:
+        if key in self._seen:
+            return False
+        self._seen.add(key)
+        self._seen_order.append(key)
+        if len(self._seen_order) > keep:
+            self._seen.discard(self._seen_order.popleft())
+        return True
