@@ -477,3 +477,14 @@ def test_project_file_errors_name_the_key(tmp_path: Path, extra: str, key: str) 
                     f'source = "{AIRNOW.as_posix()}"\n{extra}')
     with pytest.raises(ProjectFileError, match=key):
         load_project(path)
+
+
+def test_a_loaded_layer_carries_anomaly_flags_of_its_data() -> None:
+    """The kind flags anomalies at load: few on the clean data, and the known outage shows."""
+    from twinscape.model.sensors import FLAG_GAP
+
+    project, _ = open_data_files([AIRGRADIENT])
+    data = project.layers[0].data
+    assert data.flags.shape == data.obs_time.shape
+    assert 0 < (data.flags != 0).mean() < 0.02
+    assert (data.flags & FLAG_GAP).any()  # AirGradient sensors went silent for hours

@@ -28,12 +28,14 @@ other kinds or refused. Project-file keys (errors name the key):
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import stat
 from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any
 
+from twinscape.geo.anomalies import flag_anomalies
 from twinscape.geo.crs import normalize_crs
 from twinscape.io.kinds import LayerData, LayerKind, LoadContext, register_kind
 from twinscape.io.layer_sources import layer_name, relative_path, source_path
@@ -108,9 +110,18 @@ def read_sensor_layer(layer: Layer, context: LoadContext) -> LayerData:
         cancelled=context.cancelled,
     )
     context.check()
+    data = read.data
+    flags = flag_anomalies(
+        data.obs_station,
+        data.obs_quantity,
+        data.obs_time,
+        data.obs_value,
+        quantities=data.quantities,
+    )
+    data = dataclasses.replace(data, flags=flags)
     return LayerData(
         crs=read.target_crs,
-        values={"data": read.data, "source_crs": read.source_crs},
+        values={"data": data, "source_crs": read.source_crs},
         warnings=tuple(f"{layer.source}: {line}" for line in read.report.warnings()),
     )
 
