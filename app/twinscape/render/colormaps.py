@@ -131,13 +131,22 @@ def shade_table(base: np.ndarray, style: TerrainStyle) -> np.ndarray:
     slopes facing the sun lighten towards white by ``s * (k - 1) * 0.6``.
     """
     shade = np.linspace(0.0, 1.0, _SHADE_STEPS, dtype=np.float32)
-    flat = max(math.sin(math.radians(style.sun_altitude)), 0.2)
-    k = (shade / np.float32(flat))[None, :, None]
-    s = np.float32(style.hillshade_strength)
-    rgb = base[:, None, :] * (1.0 - s + s * np.minimum(k, 1.0))
-    light = np.minimum(np.maximum(k - 1.0, 0.0) * (s * np.float32(0.6)), 1.0)
-    rgb = rgb + (255.0 - rgb) * light
+    rgb = shade_colors(base[:, None, :], shade[None, :], style)
     return np.clip(rgb + 0.5, 0, 255).astype(np.uint8)
+
+
+def shade_colors(rgb: np.ndarray, shade: np.ndarray, style: TerrainStyle) -> np.ndarray:
+    """float32 colours ``rgb`` (..., 3) shaded by illumination ``shade`` (...) as the terrain is.
+
+    The formula of :func:`shade_table` for any colours (draped rasters get the relief of
+    the terrain they lie on); NaN illumination counts as flat ground.
+    """
+    flat = max(math.sin(math.radians(style.sun_altitude)), 0.2)
+    k = np.nan_to_num(np.asarray(shade, np.float32) / np.float32(flat), nan=1.0)[..., None]
+    s = np.float32(style.hillshade_strength)
+    out = np.asarray(rgb, np.float32) * (1.0 - s + s * np.minimum(k, 1.0))
+    light = np.minimum(np.maximum(k - 1.0, 0.0) * (s * np.float32(0.6)), 1.0)
+    return out + (255.0 - out) * light
 
 
 def terrain_rgb(
@@ -221,16 +230,114 @@ def baked_colors(
 
     def strip(r0: int) -> None:
         r1 = min(rows, r0 + rows_per_chunk)
-        shade = None
-        if style.hillshade and style.hillshade_strength > 0:
-            h0, h1 = max(0, r0 - 2), min(rows, r1 + 2)  # nodata fill needs 2 rows
-            shade = _hillshade(
-                values[h0:h1],
-                resolution,
-                azimuth=style.sun_azimuth,
-                altitude=style.sun_altitude,
-            )[r0 - h0 : r0 - h0 + (r1 - r0)]
+        shade = _strip_shade(values, resolution, style, r0, r1)
         out[r0:r1] = terrain_rgb(values[r0:r1], style, hillshade=shade, data_range=full)
+
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        list(pool.map(strip, range(0, rows, rows_per_chunk)))
+    return out
+
+
+def _strip_shade(
+    values: np.ndarray, resolution: tuple[float, float], style: TerrainStyle, r0: int, r1: int
+) -> np.ndarray | None:
+    """Hillshade of rows ``r0:r1`` (computed with a two-row halo), None when shading is off."""
+    if not style.hillshade or style.hillshade_strength <= 0:
+        return None
+    rows = values.shape[0]
+    h0, h1 = max(0, r0 - 2), min(rows, r1 + 2)  # nodata fill needs 2 rows
+    shade = _hillshade(
+        values[h0:h1], resolution, azimuth=style.sun_azimuth, altitude=style.sun_altitude
+    )
+    return shade[r0 - h0 : r0 - h0 + (r1 - r0)]
+
+
+def terrain_shade(
+    values: np.ndarray,
+    resolution: tuple[float, float],
+    style: TerrainStyle,
+    *,
+    rows_per_chunk: int = 256,
+) -> np.ndarray | None:
+    """uint8 (rows, cols) hillshade 0..255 of the style's sun (None when shading is off).
+
+    Kept between recolours so that draped rasters that change often (a playing clock)
+    are shaded without computing the hillshade again; NaN cells count as flat ground.
+    """
+    if not style.hillshade or style.hillshade_strength <= 0:
+        return None
+    rows = values.shape[0]
+    out = np.empty(values.shape, np.uint8)
+    flat = math.sin(math.radians(style.sun_altitude))
+
+    def strip(r0: int) -> None:
+        r1 = min(rows, r0 + rows_per_chunk)
+        light = _strip_shade(values, resolution, style, r0, r1)
+        assert light is not None
+        light = np.nan_to_num(light, nan=flat) * np.float32(255) + np.float32(0.5)
+        out[r0:r1] = np.clip(light, 0, 255).astype(np.uint8)
+
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        list(pool.map(strip, range(0, rows, rows_per_chunk)))
+    return out
+
+
+def drape_colors(
+    base: np.ndarray,
+    values: np.ndarray,
+    resolution: tuple[float, float],
+    style: TerrainStyle,
+    drapes: list[tuple[np.ndarray, float, bool]],
+    *,
+    shade: np.ndarray | None = None,
+    rows_per_chunk: int = 256,
+) -> np.ndarray:
+    """Terrain colours with draped rasters blended over them, bottom drape first.
+
+    Parameters
+    ----------
+    base
+        uint8 (rows, cols, 3): the terrain's baked colours (:func:`baked_colors`); kept.
+    values, resolution, style
+        The terrain grid and style, for the hillshade of shaded drapes.
+    drapes
+        ``(rgba, opacity, shaded)`` per drape: uint8 (rows, cols, 4) colours whose alpha
+        times ``opacity`` covers the terrain; ``shaded`` drapes get the terrain's
+        hillshade (:func:`shade_colors`).
+    shade
+        The terrain's hillshade as :func:`terrain_shade` gives it, if already known
+        (None: computed here, strip by strip, when a drape is shaded).
+
+    Returns
+    -------
+    numpy.ndarray
+        A new uint8 (rows, cols, 3) array.
+    """
+    rows = base.shape[0]
+    out = np.empty_like(base)
+    any_shaded = any(shaded for _, _, shaded in drapes)
+
+    def strip(r0: int) -> None:
+        r1 = min(rows, r0 + rows_per_chunk)
+        acc = base[r0:r1].astype(np.float32)
+        light = None
+        for rgba, opacity, shaded in drapes:
+            part = rgba[r0:r1]
+            if not part[..., 3].any():
+                continue  # nothing of this drape on these rows
+            color = part[..., :3].astype(np.float32)
+            if shaded and any_shaded:
+                if light is None:
+                    light = (
+                        _strip_shade(values, resolution, style, r0, r1)
+                        if shade is None
+                        else shade[r0:r1] * np.float32(1 / 255)
+                    )
+                if light is not None:
+                    color = shade_colors(color, light, style)
+            alpha = part[..., 3:4].astype(np.float32) * np.float32(opacity / 255.0)
+            acc += (color - acc) * alpha
+        out[r0:r1] = np.clip(acc + 0.5, 0, 255).astype(np.uint8)
 
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
         list(pool.map(strip, range(0, rows, rows_per_chunk)))

@@ -5,10 +5,17 @@ origin) and, before every render (the renderer's ``StartEvent``), lets each
 visual pick its levels of detail: a coarse tolerance while the user drags the
 camera, a fine one when the view is still, and the finest after :meth:`settle`
 until the camera moves.
+
+Drapes (layers whose picture is a raster laid over the terrain, registered with
+:func:`~twinscape.render.kinds.register_drape`) are re-evaluated whenever a layer, the
+layer order or the clock changes; every ground visual that can carry drapes
+(``set_drapes``) gets the visible drapes above it, and recolours only when one of
+their keys or opacities changed.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 import warnings
 from collections.abc import Callable
@@ -25,10 +32,19 @@ from twinscape.model.bookmarks import CameraView
 from twinscape.model.clock import to_ns
 from twinscape.model.layers import Layer
 from twinscape.model.project import Project
-from twinscape.render.kinds import LAYER_TO_VISUAL, visual_class
+from twinscape.render.kinds import (
+    LAYER_TO_VISUAL,
+    Drape,
+    DrapeContext,
+    DrapeSource,
+    drape_function,
+    visual_class,
+)
 from twinscape.render.picking import pick_cell
 
 __all__ = ["LAYER_TO_VISUAL", "Hit", "SceneView", "visual_class"]
+
+log = logging.getLogger(__name__)
 
 #: Background gradient (bottom, top), RGB 0..1: pale haze to a soft sky blue.
 BACKGROUND = ((0.92, 0.94, 0.96), (0.60, 0.74, 0.88))
@@ -171,6 +187,7 @@ class SceneView:
             if id(layer) not in self.visuals:
                 self._ensure_visual(layer)
         self._follow_ground()
+        self.update_drapes()
 
     def time_ns(self) -> int:
         """The project clock's time, int64 nanoseconds since the epoch (UTC)."""
@@ -189,6 +206,40 @@ class SceneView:
             set_time = getattr(visual, "set_time", None)
             if set_time is not None:
                 set_time(now)
+        self.update_drapes()
+
+    # -- drapes ---------------------------------------------------------------------
+    def _drape_source(self, layer: Layer, context: DrapeContext) -> DrapeSource | None:
+        drape = drape_function(layer)
+        if drape is None or not (layer.visible and layer.loaded and layer.opacity > 0):
+            return None
+        try:
+            return drape(layer, context)
+        except Exception:  # noqa: BLE001 - one broken drape must not break the scene
+            log.exception("draping layer %r failed", layer.name)
+            return None
+
+    def update_drapes(self) -> None:
+        """Give every ground visual the visible drapes above it (bottom first).
+
+        Cheap when nothing changed: each drape function returns a key, and a ground
+        visual recolours only when a key or an opacity differs from what it shows.
+        """
+        layers = list(self.project.layers)
+        grounds = [
+            i for i, layer in enumerate(layers)
+            if hasattr(self.visuals.get(id(layer)), "set_drapes")
+        ]  # fmt: skip
+        if not grounds:
+            return
+        context = DrapeContext(time_ns=self.time_ns(), layers=tuple(layers))
+        drapes: list[tuple[int, Drape]] = []
+        for i in range(grounds[0] + 1, len(layers)):
+            source = self._drape_source(layers[i], context)
+            if source is not None:
+                drapes.append((i, Drape(source, float(layers[i].opacity))))
+        for i in grounds:
+            self.visuals[id(layers[i])].set_drapes([d for j, d in drapes if j > i])
 
     def ground_exaggeration(self) -> float:
         """Vertical exaggeration of the topmost visible ground layer (1 without one)."""
@@ -232,12 +283,14 @@ class SceneView:
     def _on_removed(self, index: int, layer: Layer) -> None:
         self._untrack(layer)
         self._follow_ground()
+        self.update_drapes()
 
     def _on_changed(self, index: Any, old: Any, new: Any) -> None:
         for layer in old if isinstance(old, list) else [old]:
             self._untrack(layer)
         for layer in new if isinstance(new, list) else [new]:
             self._track(layer)
+        self.update_drapes()
 
     def _restack(self, *_: Any) -> None:
         """Re-add actors in layer order: index 0 first."""
@@ -245,6 +298,7 @@ class SceneView:
             visual = self.visuals.get(id(layer))
             if visual is not None:
                 visual.restack()
+        self.update_drapes()  # drapes lie over the ground layers below them
 
     def _on_origin(self, *_: Any) -> None:
         view, chosen = self.current_view(), self._camera_chosen()

@@ -4,6 +4,9 @@ Colours (hypsometric ramp x hillshade) are baked once into uint8 RGB and drawn a
 one texture per tile, with lighting off, so what is drawn is exactly the baked
 picture; the texture level follows the screen size of a texel, the mesh level the
 screen-space error. Vertical exaggeration is the actors' scale (no rebuild).
+Rasters draped on the terrain (:meth:`TerrainVisual.set_drapes`, from SceneView) are
+blended into those colours by the same background recolour, so they share the tiles'
+texture pyramid and levels of detail.
 The VTK meshes and textures come from :class:`~twinscape.render.tile_cache.TileCache`.
 """
 
@@ -11,7 +14,7 @@ from __future__ import annotations
 
 import threading
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
 from typing import Any
 
@@ -121,6 +124,7 @@ class TerrainVisual:
         self.rim_levels = np.zeros(0, int)  # level of the cells at nodata rims
         self.culled = np.zeros(0, bool)
         self._tri: dict[int, int] = {}
+        self._drapes: tuple[Any, ...] = ()  # render.kinds.Drape, bottom first
         self._connections: list[tuple[Any, Callable[..., Any]]] = []
         self._style_connections: list[tuple[Any, Callable[..., Any]]] = []
         ev = layer.events
@@ -173,6 +177,7 @@ class TerrainVisual:
     def _rebuild(self, *_: Any) -> None:
         """(Re)create tiles and one actor per tile."""
         self._recolourer.cancel()  # colours of the old grid
+        self._recolourer.cache.clear()
         self._detach()
         self._tri.clear()
         tiles = _tiles_for(self.layer, self.origin)
@@ -194,6 +199,8 @@ class TerrainVisual:
         self._apply_scale()
         self._apply_names()
         self._attach()
+        if self._drapes:
+            self._recolour()  # prepared tiles carry the terrain's own colours only
 
     def set_origin(self, origin: LocalOrigin) -> None:
         """Move to a new project origin (rebuilds the tiles)."""
@@ -204,9 +211,30 @@ class TerrainVisual:
         grid = self.layer.grid
         if self.cache is None or grid is None:
             return
-        pyramid = self._recolourer.request(grid, self.layer.style, self.cache.tiles.n_levels)
+        pyramid = self._recolourer.request(
+            grid, self.layer.style, self.cache.tiles.n_levels, self._drapes
+        )
         if pyramid is not None:
             self._use_colours(pyramid)
+
+    @property
+    def drapes(self) -> tuple[Any, ...]:
+        """The rasters draped on this terrain (:class:`~twinscape.render.kinds.Drape`)."""
+        return self._drapes
+
+    def set_drapes(self, drapes: Sequence[Any]) -> bool:
+        """Blend ``drapes`` (bottom first) over the terrain's colours; True if they changed.
+
+        Unchanged drapes (same keys and opacities) recolour nothing; a change is baked
+        in the background like any colour change (see :class:`Recolourer`).
+        """
+        drapes = tuple(drapes)
+        if [d.signature for d in drapes] == [d.signature for d in self._drapes]:
+            self._drapes = drapes
+            return False
+        self._drapes = drapes
+        self._recolour()
+        return True
 
     def apply_pending_colours(self, *, wait: bool = False) -> bool:
         """Show colours computed in the background, if any (``wait``: for a screenshot)."""

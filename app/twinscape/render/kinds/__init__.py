@@ -3,17 +3,34 @@
 Each module of this package registers the visual of one kind when imported, and the
 package imports all of them: adding a kind adds a module here and touches no generic
 code. A visual implements the interface of :class:`~twinscape.render.visual.LayerVisual`.
+
+Drapes
+------
+A layer whose picture is a colour raster laid over the terrain (an interpolated sensor
+field, slope, viewshed, imagery) has no actors of its own: :func:`register_drape` gives
+its type a *drape function* ``drape(layer, context) -> DrapeSource | None``, called on
+the GUI thread whenever the layer, the project's layers or the clock change.
+A :class:`DrapeSource` holds a ``key`` (equal keys mean the same picture, so nothing is
+recomputed) and ``paint(grid) -> uint8 RGBA (rows, cols, 4)`` on a ground grid, which
+runs on the colour worker thread and must only read what it captured. SceneView hands
+every ground visual the visible drapes above it (:class:`Drape`: source plus the layer's
+opacity), and the terrain bakes them into its colour pyramid, so drapes follow the
+tiles' levels of detail and screenshots wait for them like any colour change.
 """
 
 from __future__ import annotations
 
 import importlib
 import pkgutil
-from collections.abc import Callable
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass
 from typing import Any
+
+import numpy as np
 
 from twinscape.geo.origin import LocalOrigin
 from twinscape.model.layers import Layer
+from twinscape.model.raster import RasterGrid
 
 #: Visual class per layer class; looked up along the layer type's MRO.
 LAYER_TO_VISUAL: dict[type, type] = {}
@@ -39,9 +56,10 @@ def register_visual(
 
 
 def unregister_visual(layer_type: type) -> None:
-    """Forget the visual of ``layer_type`` (tests, plugins)."""
+    """Forget the visual (and drape) of ``layer_type`` (tests, plugins)."""
     LAYER_TO_VISUAL.pop(layer_type, None)
     LAYER_TO_PREPARE.pop(layer_type, None)
+    LAYER_TO_DRAPE.pop(layer_type, None)
 
 
 def _lookup(table: dict[type, Any], layer: Layer | type) -> Any:
@@ -72,6 +90,135 @@ def prepare_layer(layer: Layer, origin: LocalOrigin) -> None:
     prepare = _lookup(LAYER_TO_PREPARE, layer)
     if prepare is not None and layer.loaded:
         prepare(layer, origin)
+
+
+# -- drapes -------------------------------------------------------------------------
+@dataclass(frozen=True)
+class DrapeContext:
+    """What a drape function may read besides its layer (GUI thread).
+
+    Parameters
+    ----------
+    time_ns
+        The project clock, int64 nanoseconds since the epoch (UTC).
+    layers
+        The project's layers, bottom first (a drape finds its inputs by ``Layer.id``).
+    """
+
+    time_ns: int
+    layers: Sequence[Layer] = ()
+
+    def layer_with_id(self, layer_id: str) -> Layer | None:
+        """The project layer whose ``id`` is ``layer_id``, or None."""
+        return next((layer for layer in self.layers if layer.id == layer_id), None)
+
+
+@dataclass(frozen=True, eq=False)
+class DrapeSource:
+    """A drape's picture, as of now.
+
+    Parameters
+    ----------
+    key
+        Equal keys paint the same picture: the terrain keeps what it has (so a clock
+        that moves within one observation interval recomputes nothing).
+    paint
+        ``paint(grid) -> uint8 (rows, cols, 4)`` RGBA over ``grid``'s cells (alpha 0:
+        terrain shows through); runs on a worker thread, reading only captured values.
+    shaded
+        Darken and lighten the drape by the terrain's hillshade (analysis results);
+        False for pictures that carry their own shadows (imagery).
+    """
+
+    key: Hashable
+    paint: Callable[[RasterGrid], np.ndarray]
+    shaded: bool = True
+
+
+@dataclass(frozen=True, eq=False)
+class Drape:
+    """A drape as a ground visual gets it: the source and how much of it shows."""
+
+    source: DrapeSource
+    opacity: float = 1.0
+
+    @property
+    def signature(self) -> tuple:
+        """What decides the blended picture (compare to skip a recolour)."""
+        return (self.source.key, round(float(self.opacity), 4), self.source.shaded)
+
+
+DrapeFunction = Callable[[Layer, DrapeContext], DrapeSource | None]
+#: Drape function per layer class; looked up along the layer type's MRO.
+LAYER_TO_DRAPE: dict[type, DrapeFunction] = {}
+
+
+class DrapeVisual:
+    """The visual of a drape layer: no actors (the ground draws it), nothing to pick."""
+
+    def __init__(self, layer: Layer, renderer: Any, origin: LocalOrigin, **_: Any) -> None:
+        self.layer = layer
+        self.actors: list[Any] = []
+        self._ve = 1.0
+
+    @property
+    def ve(self) -> float:
+        """The ground's exaggeration (nothing is drawn with it)."""
+        return self._ve
+
+    @property
+    def triangles(self) -> int:
+        """Drawn by the ground's tiles: none of its own."""
+        return 0
+
+    def restack(self) -> None:
+        """No actors; the drape order is the layer order (SceneView re-drapes)."""
+
+    def set_origin(self, origin: LocalOrigin) -> None:
+        """Nothing placed in render coordinates."""
+
+    def set_exaggeration(self, ve: float) -> None:
+        """Remember the ground's exaggeration."""
+        self._ve = float(ve)
+
+    def update_lod(self, camera: Any, viewport_h_px: float, tolerance_px: float) -> int:
+        """The ground's tiles carry the levels."""
+        return 0
+
+    def apply_pending_colours(self, *, wait: bool = False) -> bool:
+        """The ground visual bakes the drape."""
+        return False
+
+    def bounds_render(self) -> None:
+        """No geometry of its own."""
+        return None
+
+    def row_of_cell(self, actor: Any, cell_id: int) -> None:
+        """No actors to pick."""
+        return None
+
+    def set_highlight(self, rows: list[int]) -> None:
+        """No features."""
+
+    def close(self) -> None:
+        """Nothing to remove."""
+
+
+def register_drape(
+    layer_type: type, drape: DrapeFunction, *, visual: type = DrapeVisual
+) -> None:
+    """Drape layers of ``layer_type`` over the ground with ``drape(layer, context)``.
+
+    Also registers ``visual`` (by default :class:`DrapeVisual`, no actors) as the
+    layer's visual, so the scene tracks it like any layer.
+    """
+    LAYER_TO_DRAPE[layer_type] = drape
+    register_visual(layer_type, visual)
+
+
+def drape_function(layer: Layer | type) -> DrapeFunction | None:
+    """The drape function of ``layer``'s type (walking its MRO), None if it is no drape."""
+    return _lookup(LAYER_TO_DRAPE, layer)
 
 
 def _import_builtin_visuals() -> None:
