@@ -125,3 +125,12 @@ def test_a_new_kind_needs_no_change_in_generic_code(tmp_path: Path, marker_kind:
     [reread] = again.layers
     assert isinstance(reread, MarkerLayer) and reread.size == 8.0 and reread.loaded
     assert warnings == []
+
+
+def test_file_filters_list_only_kinds_read_from_files() -> None:
+    from twinscape.io.kinds import data_file_filter
+
+    entries = data_file_filter().split(";;")
+    assert entries[0].startswith("All supported data (*.tif")
+    assert all(not entry.endswith("()") for entry in entries)
+    assert any(entry.startswith("Elevation rasters") for entry in entries)

@@ -209,8 +209,9 @@ def kind_for_path(path: str | os.PathLike[str]) -> LayerKind:
 
 def data_file_filter() -> str:
     """A Qt file-dialog filter of every kind's files, then one per kind."""
-    every = " ".join("*" + ext for kind in kinds() for ext in kind.extensions)
-    return ";;".join([f"All supported data ({every})", *(k.file_filter for k in kinds())])
+    opened = [kind for kind in kinds() if kind.extensions]  # not kinds made in the app
+    every = " ".join("*" + ext for kind in opened for ext in kind.extensions)
+    return ";;".join([f"All supported data ({every})", *(k.file_filter for k in opened)])
 
 
 def _import_builtin_kinds() -> None:
