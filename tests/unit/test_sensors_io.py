@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import os
 import threading
 from dataclasses import fields
@@ -488,3 +489,22 @@ def test_a_loaded_layer_carries_anomaly_flags_of_its_data() -> None:
     assert data.flags.shape == data.obs_time.shape
     assert 0 < (data.flags != 0).mean() < 0.02
     assert (data.flags & FLAG_GAP).any()  # AirGradient sensors went silent for hours
+
+
+def test_stations_and_observations_given_together_make_one_layer(tmp_path: Path) -> None:
+    """`twinscape render dem.tif stations.geojson observations.parquet`: one sensor layer."""
+    from twinscape.io.formats import classify_path
+
+    assets = Path(__file__).resolve().parents[2] / "assets" / "sensors"
+    stations = assets / "newtown_stations.geojson"
+    history = assets / "newtown_history.parquet"
+    assert classify_path(stations) == "sensors"  # points: stations, not building footprints
+    project, warnings = open_data_files([stations, history])
+    [layer] = project.layers
+    assert layer.source == history.resolve() and layer.stations_source == stations.resolve()
+    assert layer.data.count == 12 and "pm25" in layer.data.quantities
+    with open(stations, encoding="utf-8") as handle:  # the GeoJSON read by plain json
+        features = json.load(handle)["features"]
+    first = next(f for f in features if f["properties"]["sensor_id"] == "NT-01")
+    row = list(layer.data.station_ids).index("NT-01")
+    assert layer.data.xyz[row, :2] == pytest.approx(first["geometry"]["coordinates"][:2])

@@ -17,7 +17,7 @@ from pathlib import Path
 from twinscape.geo.crs import same_crs
 from twinscape.geo.ground import ground_grids
 from twinscape.io.formats import PROJECT, classify_path
-from twinscape.io.kinds import LayerData, LoadContext, kind_named, kind_of
+from twinscape.io.kinds import LayerData, LoadContext, kind_named, kind_of, kinds
 from twinscape.io.progress import Cancelled, Progress
 from twinscape.io.project_file import load_project
 from twinscape.model.errors import ReaderError
@@ -66,6 +66,32 @@ def new_layer(
     """
     path = Path(path).resolve()
     return kind_named(classify_path(path)).new_layer(path, assume_crs)
+
+
+def new_layers(
+    paths: Sequence[str | os.PathLike[str]], *, assume: dict[Path, str] | None = None
+) -> tuple[list[Layer], list[ReaderError]]:
+    """Unloaded layers for data files given together, and the files no kind reads.
+
+    Each kind may merge its layers made from files that belong together (see
+    :attr:`~twinscape.io.kinds.LayerKind.combine`); the order of ``paths`` is kept.
+    """
+    layers: list[Layer] = []
+    failures: list[ReaderError] = []
+    for path in paths:
+        resolved = Path(path).resolve()
+        try:
+            layers.append(new_layer(resolved, assume_crs=(assume or {}).get(Path(path))))
+        except ReaderError as err:
+            failures.append(err)
+    for kind in kinds():
+        if kind.combine is None:
+            continue
+        own = [layer for layer in layers if kind_of(layer) is kind]
+        if len(own) > 1:
+            kept = kind.combine(own)
+            layers = [layer for layer in layers if layer not in own or layer in kept]
+    return layers, failures
 
 
 def read_layer(
@@ -217,13 +243,14 @@ def open_data_files(
     """
     if not paths:
         raise ValueError("no data files given")
-    layers = []
     for path in paths:
         if classify_path(path) == PROJECT:
             raise ReaderError(
                 path, "is a project file", hint="open it on its own, not with data files"
             )
-        layers.append(new_layer(path))
+    layers, failures = new_layers(paths)
+    if failures:
+        raise failures[0]
     project = new_project()
     warnings: list[str] = []
     order = sorted(range(len(layers)), key=lambda i: not layers[i].provides_ground)

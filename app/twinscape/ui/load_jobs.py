@@ -16,7 +16,7 @@ from typing import Any
 from twinscape.geo.origin import LocalOrigin
 from twinscape.io.loading import (
     LayerLoad,
-    new_layer,
+    new_layers,
     open_data_files,
     open_project,
     read_layer,
@@ -107,13 +107,7 @@ def add_layers_job(
     """
 
     def job(*, progress: Any, cancelled: Any) -> AddedLayers:
-        layers = []
-        failures: list[ReaderError] = []
-        for path in paths:
-            try:
-                layers.append(new_layer(path, assume_crs=(assume or {}).get(path)))
-            except ReaderError as err:
-                failures.append(err)
+        layers, failures = new_layers(paths, assume=assume)
         loads: dict[int, LayerLoad] = {}
         crs, local, under = project_crs, origin, list(ground)
         order = sorted(range(len(layers)), key=lambda i: not layers[i].provides_ground)

@@ -111,6 +111,9 @@ class LayerKind:
         Icon name for the layer tree (see ui/icons.py).
     order
         Position in menus and file filters (terrain first).
+    combine
+        ``combine(layers) -> layers``: merge this kind's layers made from files given
+        together (a stations file and its observations become one layer).
     restand
         For layers standing on the ground: ``restand(layer, ground) -> values`` recomputes
         what depends on the ground (bases) when a ground layer changes; GUI thread.
@@ -130,6 +133,7 @@ class LayerKind:
     icon: str = "layer"
     restand: Callable[[Layer, tuple[RasterGrid, ...]], dict[str, Any]] | None = None
     order: int = 100
+    combine: Callable[[list[Layer]], list[Layer]] | None = None
 
     @property
     def file_filter(self) -> str:

@@ -35,8 +35,11 @@ from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any
 
+import pyogrio
+
 from twinscape.geo.anomalies import flag_anomalies
 from twinscape.geo.crs import normalize_crs
+from twinscape.io.file_checks import read_head
 from twinscape.io.kinds import LayerData, LayerKind, LoadContext, register_kind
 from twinscape.io.layer_sources import layer_name, relative_path, source_path
 from twinscape.io.sensor_columns import (
@@ -84,6 +87,55 @@ def sniff_sensors(path: Path) -> float:
     if header is None:
         return 0.2 if parquet else 0.0  # an unreadable Parquet: the reader explains
     return 0.9 if looks_like_sensor_table(header, parquet=parquet) else 0.0
+
+
+#: Files that can hold the stations of a sensor layer (points), given with the observations.
+STATION_EXTENSIONS = (".geojson", ".json", ".gpkg", ".fgb", ".shp")
+_POINT = re.compile(rb'"type"\s*:\s*"(?:Multi)?Point"')
+_AREA = re.compile(rb'"type"\s*:\s*"(?:Multi)?(?:Polygon|LineString)"')
+
+
+def sniff_stations(path: Path) -> float:
+    """Confidence that ``path`` is a file of sensor stations: point features, nothing else."""
+    name = path.name.lower()
+    if not name.endswith(STATION_EXTENSIONS):
+        return 0.0
+    if name.endswith((".geojson", ".json")):
+        head = read_head(path)
+        if head is None or not _POINT.search(head) or _AREA.search(head):
+            return 0.0
+        return 0.95
+    if read_head(path, 16) is None:
+        return 0.0
+    try:
+        layers = pyogrio.list_layers(path)
+    except Exception:  # noqa: BLE001 - not readable as vector data: not ours to explain
+        return 0.0
+    kinds = {str(kind).lower() for _name, kind in layers if kind is not None}
+    return 0.95 if kinds and all("point" in kind for kind in kinds) else 0.0
+
+
+def sniff_sensor_files(path: Path) -> float:
+    """A sensor table (observations) or a stations file."""
+    return max(sniff_sensors(path), sniff_stations(path))
+
+
+def is_observations(layer: SensorsLayer) -> bool:
+    """True when the layer's source is an observations table (not a stations file)."""
+    return layer.source.name.lower().endswith((*TABLE_EXTENSIONS, *_PARQUET))
+
+
+def combine_sensor_files(layers: list[Layer]) -> list[Layer]:
+    """Observations given with one stations file take their stations from it."""
+    sensors = [layer for layer in layers if isinstance(layer, SensorsLayer)]
+    tables = [layer for layer in sensors if is_observations(layer)]
+    stations = [layer for layer in sensors if not is_observations(layer)]
+    if len(stations) != 1 or not tables:
+        return layers
+    for table in tables:
+        if table.stations_source is None:
+            table.stations_source = stations[0].source
+    return [layer for layer in layers if layer is not stations[0]]
 
 
 def new_sensors(path: Path, assume_crs: str | None) -> SensorsLayer:
@@ -283,7 +335,7 @@ SENSORS = register_kind(
         title="Sensors",
         file_types="Sensor tables (CSV, Parquet)",
         extensions=TABLE_EXTENSIONS,
-        sniff=sniff_sensors,
+        sniff=sniff_sensor_files,
         new_layer=new_sensors,
         read=read_sensor_layer,
         table_keys=("source", "stations_source", "mapping", "quantity", "staleness_s",
@@ -293,5 +345,6 @@ SENSORS = register_kind(
         icon="sensors",
         restand=restand_sensors,
         order=30,
+        combine=combine_sensor_files,
     )
 )
