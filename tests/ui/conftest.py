@@ -123,6 +123,14 @@ def main_window(make_main_window: WindowFactory):  # noqa: ANN201
 
 
 @pytest.fixture(scope="module")
+def module_windows(app: QApplication) -> Iterator[WindowFactory]:
+    """Factory of windows shared by the tests of a module, closed after the module."""
+    factory = WindowFactory()
+    yield factory
+    factory.close_all()
+
+
+@pytest.fixture(scope="module")
 def demo_window(app: QApplication) -> Iterator:
     """One demo-scene window shared by the tests of a module (they undo what they change)."""
     factory = WindowFactory()

@@ -7,7 +7,11 @@ docs/ARCHITECTURE.md has the recipe for adding one.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import ClassVar
 
 from psygnal import evented
@@ -15,6 +19,30 @@ from psygnal import evented
 
 def _new_id() -> str:
     return uuid.uuid4().hex[:12]
+
+
+#: The clock time :meth:`Layer.identify` reports time-dependent values at (see
+#: :func:`identify_time`); None: each layer's own default (e.g. its latest data).
+_IDENTIFY_TIME: ContextVar[datetime | None] = ContextVar("identify_time", default=None)
+
+
+@contextmanager
+def identify_time(when: datetime | None) -> Iterator[None]:
+    """Within this block, ``Layer.identify`` gives time-dependent values at ``when``.
+
+    The window identifies at the project clock's time; ``identify`` keeps its
+    ``(row, point)`` signature, so kinds without time ignore this.
+    """
+    token = _IDENTIFY_TIME.set(when)
+    try:
+        yield
+    finally:
+        _IDENTIFY_TIME.reset(token)
+
+
+def current_identify_time() -> datetime | None:
+    """The time set by the innermost :func:`identify_time` block, or None."""
+    return _IDENTIFY_TIME.get()
 
 
 @evented
@@ -71,3 +99,27 @@ class Layer:
     def bounds(self) -> tuple[float, float, float, float] | None:
         """(xmin, ymin, xmax, ymax) in the project CRS, or None when not loaded."""
         return None
+
+    @property
+    def time_extent(self) -> tuple[datetime, datetime] | None:
+        """(first, last) UTC time of time-dependent data the clock should span, or None."""
+        return None
+
+    @property
+    def time_step(self) -> float | None:
+        """Typical interval of the layer's time-dependent data in seconds, or None."""
+        return None
+
+
+def time_extent_of(layers: Iterable[Layer]) -> tuple[datetime, datetime] | None:
+    """Union of the :attr:`Layer.time_extent` of ``layers``, or None when none has one."""
+    spans = [span for span in (layer.time_extent for layer in layers) if span is not None]
+    if not spans:
+        return None
+    return min(s[0] for s in spans), max(s[1] for s in spans)
+
+
+def time_step_of(layers: Iterable[Layer]) -> float | None:
+    """The finest :attr:`Layer.time_step` of ``layers`` (seconds), or None."""
+    steps = [s for s in (layer.time_step for layer in layers) if s is not None and s > 0]
+    return min(steps) if steps else None

@@ -8,16 +8,19 @@ Times are int64 nanoseconds since the Unix epoch, UTC.
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 from datetime import datetime
+from functools import cached_property
 from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
 from psygnal import evented
 
-from twinscape.model.clock import NS, from_ns
-from twinscape.model.layers import Layer
+from twinscape.model.clock import NS, from_ns, to_ns
+from twinscape.model.layers import Layer, current_identify_time
 
 #: Anomaly flag bits of :attr:`SensorData.flags` (one uint8 per observation).
 FLAG_BASELINE, FLAG_STUCK, FLAG_GAP, FLAG_JUMP = 1, 2, 4, 8
@@ -32,6 +35,26 @@ FLAG_NAMES: dict[int, str] = {
 GLYPHS: tuple[str, ...] = ("mast", "column")
 #: Colour ramps of sensor values (render/ defines their stops).
 SENSOR_RAMPS: tuple[str, ...] = ("aqi", "viridis", "heat", "blues")
+
+
+def flag_names(bits: int) -> list[str]:
+    """Names of the anomaly bits set in ``bits`` (see :data:`FLAG_NAMES`)."""
+    return [name for bit, name in FLAG_NAMES.items() if int(bits) & bit]
+
+
+def format_age(seconds: float) -> str:
+    """A short age: ``"40 s"``, ``"12 min"``, ``"3 h 05 min"``, ``"2 d 4 h"``; ``"—"`` if none."""
+    if not math.isfinite(seconds):
+        return "\u2014"
+    s = max(0, int(round(seconds)))
+    if s < 60:
+        return f"{s} s"
+    if s < 3600:
+        return f"{s // 60} min"
+    if s < 86400:
+        return f"{s // 3600} h {s % 3600 // 60:02d} min"
+    return f"{s // 86400} d {s % 86400 // 3600} h"
+
 
 @dataclass(frozen=True)
 class ColumnMapping:
@@ -108,6 +131,21 @@ DEFAULT_THRESHOLDS: dict[str, tuple[Threshold, ...]] = {
 }
 
 
+def alert_levels(thresholds: Sequence[Threshold], values: np.ndarray) -> np.ndarray:
+    """Index into ``thresholds`` of the highest level each value reaches (-1: none, or NaN).
+
+    ``thresholds`` may come in any order; the result indexes them as given.
+    """
+    values = np.asarray(values, dtype=float)
+    if not thresholds:
+        return np.full(values.shape, -1, np.int64)
+    order = np.argsort([t.value for t in thresholds], kind="stable")
+    steps = np.array([thresholds[i].value for i in order], dtype=float)
+    with np.errstate(invalid="ignore"):
+        reached = np.searchsorted(steps, np.nan_to_num(values, nan=-np.inf), side="right") - 1
+    return np.where(reached >= 0, order[np.maximum(reached, 0)], -1).astype(np.int64)
+
+
 @dataclass(frozen=True, eq=False)
 class SensorData:
     """Stations and observations of one layer, in the project CRS.
@@ -175,6 +213,15 @@ class SensorData:
             return None
         return from_ns(int(self.obs_time.min())), from_ns(int(self.obs_time.max()))
 
+    @cached_property
+    def typical_interval_s(self) -> float | None:
+        """Median interval between consecutive observations of a series (s), or None."""
+        if len(self.obs_time) < 2:
+            return None
+        steps = np.diff(self.obs_time)[(np.diff(self._keys) == 0)]
+        steps = steps[steps > 0]
+        return float(np.median(steps)) / NS if len(steps) else None
+
     def quantity_code(self, quantity: str) -> int:
         """Index of ``quantity``; KeyError lists the known ones."""
         try:
@@ -184,8 +231,13 @@ class SensorData:
 
     def series(self, station: int, quantity: str) -> tuple[np.ndarray, np.ndarray]:
         """(times ns, values) of one station's quantity, in time order."""
+        span = self.series_slice(station, quantity)
+        return self.obs_time[span], self.obs_value[span]
+
+    def series_slice(self, station: int, quantity: str) -> slice:
+        """Where one station's quantity lies in the observation arrays (``flags`` too)."""
         lo, hi = self._span(np.array([station]), self.quantity_code(quantity))
-        return self.obs_time[lo[0] : hi[0]], self.obs_value[lo[0] : hi[0]]
+        return slice(int(lo[0]), int(hi[0]))
 
     def _span(self, stations: np.ndarray, q: int) -> tuple[np.ndarray, np.ndarray]:
         keys = self._key(stations, np.full(len(stations), q))
@@ -362,6 +414,68 @@ class SensorsLayer(Layer):
             return None
         lo, hi = self.data.xyz[:, :2].min(axis=0), self.data.xyz[:, :2].max(axis=0)
         return float(lo[0]), float(lo[1]), float(hi[0]), float(hi[1])
+
+    @property
+    def time_extent(self) -> tuple[datetime, datetime] | None:
+        """First and last observation time (the clock spans it), or None."""
+        return None if self.data is None else self.data.time_range
+
+    @property
+    def time_step(self) -> float | None:
+        """The observations' typical interval in seconds, or None."""
+        return None if self.data is None else self.data.typical_interval_s
+
+    def thresholds_of(self, quantity: str | None) -> tuple[Threshold, ...]:
+        """Alert levels of ``quantity`` (none when it has none)."""
+        return tuple(self.thresholds.get(quantity, ())) if quantity else ()
+
+    def identify(self, row: int | None, point: tuple[float, float, float]) -> dict[str, object]:
+        """Station metadata, then each quantity's latest value at the clock time.
+
+        The time is the one set with :func:`~twinscape.model.layers.identify_time`
+        (the window sets the project clock's), else the last observation.
+        """
+        data = self.data
+        if row is None or data is None or not 0 <= row < data.count:
+            return {}
+        info: dict[str, object] = {"station id": str(data.station_ids[row])}
+        record = data.stations.iloc[row]
+        for column in data.stations.columns:
+            if str(column) not in info:
+                info[str(column)] = record[column]
+        x, y, z = (float(v) for v in data.xyz[row])
+        info["x, y (project CRS)"] = f"{x:.2f}, {y:.2f}"
+        info["elevation (m)"] = round(z, 2) if math.isfinite(z) else None
+        when = current_identify_time()
+        span = data.time_range
+        if when is None and span is not None:
+            when = span[1]
+        if when is None:
+            return info
+        now = to_ns(when)
+        info["at (UTC)"] = f"{when:%Y-%m-%d %H:%M:%S}"
+        shown = self.shown_quantity
+        for quantity in sorted(data.quantities, key=lambda q: q != shown):
+            values, ages, index = data.latest(quantity, now)
+            unit = data.units.get(quantity, "")
+            label = f"{quantity} ({unit})" if unit else quantity
+            info[label] = float(values[row]) if index[row] >= 0 else None
+            if quantity != shown:
+                continue
+            info["unit"] = unit
+            info["observed (UTC)"] = (
+                f"{from_ns(int(data.obs_time[index[row]])):%Y-%m-%d %H:%M:%S}"
+                if index[row] >= 0
+                else None
+            )
+            stale = ages[row] > self.staleness_s
+            info["age"] = format_age(float(ages[row])) + (" (stale)" if stale else "")
+            bits = int(data.flags[index[row]]) if index[row] >= 0 else 0
+            info["flags"] = "; ".join(flag_names(bits)) or "none"
+            levels = self.thresholds_of(quantity)
+            level = int(alert_levels(levels, values[row : row + 1])[0])
+            info["alert level"] = levels[level].level if level >= 0 else "none"
+        return info
 
     def feature_label(self, row: int) -> str:
         """``sensor <id>``."""

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QByteArray, Qt
+from PySide6.QtCore import QByteArray, Qt, Signal
 from PySide6.QtGui import (
     QCloseEvent,
+    QGuiApplication,
     QIcon,
 )
-from PySide6.QtWidgets import QMainWindow, QMessageBox, QWidget
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QMessageBox, QWidget
 
 from twinscape import __version__
 from twinscape.geo.ground import ground_grids
 from twinscape.io.loading import DEMO_SCENE, new_project, restand
-from twinscape.model.layers import Layer
+from twinscape.model.layers import Layer, identify_time
 from twinscape.model.project import Project
 from twinscape.render.scene import Hit
 from twinscape.ui.bookmarks_dock import BookmarksDock
@@ -21,6 +22,7 @@ from twinscape.ui.drop import FileDropMixin
 from twinscape.ui.file_actions import FileActions
 from twinscape.ui.icons import icon
 from twinscape.ui.inspector_dock import InspectorDock, hit_attributes
+from twinscape.ui.kinds import kind_docks
 from twinscape.ui.layer_tree import LayerTreeDock
 from twinscape.ui.loader import Loader
 from twinscape.ui.menus import WindowMenus
@@ -28,6 +30,7 @@ from twinscape.ui.project_watch import ProjectWatcher
 from twinscape.ui.recent_files import app_settings
 from twinscape.ui.status_bar import CoordinateStatus
 from twinscape.ui.styling_dock import LayerStylingDock
+from twinscape.ui.time_dock import ClockWatcher, TimeDock
 from twinscape.ui.viewport import Viewport
 
 APP_NAME = "Twinscape"
@@ -55,7 +58,15 @@ class MainWindow(WindowMenus, FileDropMixin, QMainWindow):
         The project to show; an empty new project when None.
     restore_layout
         Restore the window size and dock layout the user left last time.
+
+    Signals
+    -------
+    identified(object, bool)
+        A feature was identified or selected (a :class:`~twinscape.render.scene.Hit`, or
+        None for nothing); the flag is True when it adds to the selection (Ctrl+click).
     """
+
+    identified = Signal(object, bool)
 
     def __init__(
         self,
@@ -78,6 +89,7 @@ class MainWindow(WindowMenus, FileDropMixin, QMainWindow):
 
         self.loader = Loader(self)
         self.watcher = ProjectWatcher(self)
+        self.clock_watch = ClockWatcher(self.watcher, self)
         self.viewport = Viewport(self)
         self.setCentralWidget(self.viewport)
         self.files = FileActions(self)
@@ -92,6 +104,9 @@ class MainWindow(WindowMenus, FileDropMixin, QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.inspector_dock)
         self.splitDockWidget(self.styling_dock, self.inspector_dock, Qt.Orientation.Vertical)
         self.splitDockWidget(self.layer_dock, self.bookmarks_dock, Qt.Orientation.Vertical)
+        self.time_dock = TimeDock(self.watcher, self.clock_watch, self)
+        self.kind_docks: list[QDockWidget] = []
+        self._add_kind_docks()
         self.resizeDocks(
             [self.layer_dock, self.styling_dock], [300, 320], Qt.Orientation.Horizontal
         )
@@ -110,6 +125,9 @@ class MainWindow(WindowMenus, FileDropMixin, QMainWindow):
 
         self.watcher.modified.connect(self._modified)
         self.watcher.render_needed.connect(self.viewport.request_render)
+        self.clock_watch.time_changed.connect(self.viewport.request_render)
+        self.time_dock.edited.connect(self._modified)
+        self.time_dock.install_shortcuts(self.viewport, self)
         self.watcher.project_changed.connect(self._project_field_changed)
         self.layer_dock.current_layer_changed.connect(self.styling_dock.show_layer)
         self.layer_dock.zoom_requested.connect(self.viewport.zoom_to_layer)
@@ -130,6 +148,28 @@ class MainWindow(WindowMenus, FileDropMixin, QMainWindow):
         if restore_layout:
             self._restore_layout()
         self.set_project(project if project is not None else new_project())
+
+    def _add_kind_docks(self) -> None:
+        """The Time dock along the bottom, and the docks layer kinds contribute.
+
+        Bottom docks of kinds sit side by side above the Time dock.
+        """
+        bottom = Qt.DockWidgetArea.BottomDockWidgetArea
+        row: list[QDockWidget] = []
+        for spec in kind_docks():
+            dock = spec.factory(self)
+            self.kind_docks.append(dock)
+            if spec.area == bottom and row:
+                self.splitDockWidget(row[-1], dock, Qt.Orientation.Horizontal)
+            else:
+                self.addDockWidget(spec.area, dock)
+            if spec.area == bottom:
+                row.append(dock)
+            dock.setVisible(spec.visible)
+        self.addDockWidget(bottom, self.time_dock, Qt.Orientation.Vertical)
+        if len(row) > 1:  # the first (a chart) wide, the others narrower
+            sizes = [900] + [380] * (len(row) - 1)
+            self.resizeDocks(row, sizes, Qt.Orientation.Horizontal)
 
     def _default_size(self) -> None:
         screen = self.screen().availableGeometry() if self.screen() is not None else None
@@ -197,23 +237,47 @@ class MainWindow(WindowMenus, FileDropMixin, QMainWindow):
             action.setEnabled(not busy)
 
     # -- identify --------------------------------------------------------------------
-    def identify_at(self, x_px: int, y_px: int) -> Hit | None:
-        """Identify what is drawn at VTK display (x, y): highlight it and list its attributes."""
+    def identify_at(self, x_px: int, y_px: int, *, add: bool | None = None) -> Hit | None:
+        """Identify what is drawn at VTK display (x, y): highlight it and list its attributes.
+
+        ``add`` (default: Ctrl is held) tells listeners of :attr:`identified` to add the
+        feature to what they show (e.g. a chart comparing sensors) instead of replacing it.
+        """
+        if add is None:
+            add = bool(QGuiApplication.keyboardModifiers() & Qt.KeyboardModifier.ControlModifier)
         hit = self.viewport.identify(x_px, y_px)
+        self.select(hit, add=add)
+        return hit
+
+    def select(self, hit: Hit | None, *, add: bool = False) -> None:
+        """Make ``hit`` the selection: highlight it, list its attributes, tell the docks."""
         self._selection = hit
         if hit is None:
             self.viewport.set_highlight(None, [])
             self.inspector_dock.clear()
-            return None
+            self.identified.emit(None, add)
+            return
         rows = [] if hit.row is None else [hit.row]
         self.viewport.set_highlight(hit.layer, rows)
-        attributes = hit_attributes(self.project, hit)
+        with identify_time(self.project.clock.current):  # time-dependent values: at the clock
+            attributes = hit_attributes(self.project, hit)
         title = hit.layer.name
         if hit.row is not None:
             title = f"{hit.layer.name}: {hit.layer.feature_label(hit.row)}"
         self.inspector_dock.show_attributes(title, attributes)
         self.inspector_dock.show()
-        return hit
+        self.identified.emit(hit, add)
+
+    def fly_to(self, point: tuple[float, float, float], radius: float = 300.0) -> None:
+        """Frame the world ``point`` closely (``radius`` metres around it)."""
+        scene = self.viewport.scene
+        if scene is None:
+            return
+        x, y, z = (float(v) for v in point)
+        z = (z if z == z else 0.0) * scene.ground_exaggeration()  # NaN: sea level
+        r = float(radius)
+        scene.frame((x - r, y - r, z - r / 3, x + r, y + r, z + r / 3))
+        self.viewport.request_render()
 
     def _forget_removed_selection(self) -> None:
         hit = self._selection
@@ -293,6 +357,12 @@ class MainWindow(WindowMenus, FileDropMixin, QMainWindow):
             return
         self._closed = True
         self._save_layout()
+        self.time_dock.stop()
+        self.clock_watch.stop()
+        for dock in self.kind_docks:  # docks of kinds may own what Qt does not delete
+            shutdown = getattr(dock, "shutdown", None)
+            if shutdown is not None:
+                shutdown()
         self.loader.shutdown()
         self.status.stop()
         self.watcher.unwatch()

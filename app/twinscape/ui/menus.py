@@ -100,15 +100,25 @@ class WindowMenus:
         view_menu.addActions([self.zoom_all_action, self.zoom_layer_action])
         view_menu.addSeparator()
         panels = view_menu.addMenu("&Panels")
-        for dock, key in (
-            (self.layer_dock, "Ctrl+1"),
-            (self.styling_dock, "Ctrl+2"),
-            (self.bookmarks_dock, "Ctrl+3"),
-            (self.inspector_dock, "Ctrl+4"),
-        ):
+        docks = [
+            self.layer_dock,
+            self.styling_dock,
+            self.bookmarks_dock,
+            self.inspector_dock,
+            self.time_dock,
+            *self.kind_docks,
+        ]
+        for number, dock in enumerate(docks, start=1):
             toggle = dock.toggleViewAction()
-            toggle.setShortcut(QKeySequence(key))
+            if number <= 9:
+                toggle.setShortcut(QKeySequence(f"Ctrl+{number}"))
             panels.addAction(toggle)
+        view_menu.addSeparator()
+        time_menu = view_menu.addMenu("&Time")
+        time = self.time_dock
+        time_menu.addActions([time.play_action, time.step_back_action, time.step_forward_action])
+        time_menu.addSeparator()
+        time_menu.addAction(time.live_action)
 
         self.bookmarks_menu = bar.addMenu("&Bookmarks")
         self.bookmarks_menu.aboutToShow.connect(self._fill_bookmarks_menu)

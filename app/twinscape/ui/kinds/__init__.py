@@ -2,7 +2,8 @@
 
 Each module of this package registers the controls of one kind when imported; the
 package imports all of them, so adding a kind adds a module here and touches no
-generic code.
+generic code. A kind may also contribute docks to the main window (a chart of its
+data, a list of alerts): :func:`register_dock`; the window creates them at start.
 """
 
 from __future__ import annotations
@@ -10,16 +11,70 @@ from __future__ import annotations
 import importlib
 import pkgutil
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
-from PySide6.QtWidgets import QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDockWidget, QWidget
 
 from twinscape.model.layers import Layer
 from twinscape.ui.project_watch import ProjectWatcher
 
 ControlsFactory = Callable[[Layer, ProjectWatcher], QWidget]
 
+#: ``factory(window) -> QDockWidget``; ``window`` is the MainWindow (typed Any: no cycle).
+DockFactory = Callable[[Any], QDockWidget]
+
 #: Layer class -> its styling panel.
 LAYER_TO_CONTROLS: dict[type, ControlsFactory] = {}
+
+
+@dataclass(frozen=True)
+class DockSpec:
+    """A dock a layer kind contributes to the main window.
+
+    Parameters
+    ----------
+    name
+        Unique key (re-registering the name replaces the dock).
+    factory
+        ``factory(window) -> QDockWidget``; the dock needs a unique ``objectName``
+        so that the window layout is saved and restored.
+    area
+        Where it starts.
+    visible
+        Shown at start (until the user's saved layout says otherwise).
+    """
+
+    name: str
+    factory: DockFactory
+    area: Qt.DockWidgetArea = Qt.DockWidgetArea.BottomDockWidgetArea
+    visible: bool = True
+
+
+#: Docks contributed by kinds, in registration order.
+KIND_DOCKS: dict[str, DockSpec] = {}
+
+
+def register_dock(
+    name: str,
+    factory: DockFactory,
+    area: Qt.DockWidgetArea = Qt.DockWidgetArea.BottomDockWidgetArea,
+    *,
+    visible: bool = True,
+) -> None:
+    """Give every main window the dock ``factory(window)`` (created at start, in ``area``)."""
+    KIND_DOCKS[name] = DockSpec(name, factory, area, visible)
+
+
+def unregister_dock(name: str) -> None:
+    """Forget the dock registered as ``name`` (tests, plugins)."""
+    KIND_DOCKS.pop(name, None)
+
+
+def kind_docks() -> list[DockSpec]:
+    """The registered docks, in registration order."""
+    return list(KIND_DOCKS.values())
 
 
 def register_controls(layer_type: type, factory: ControlsFactory) -> None:
