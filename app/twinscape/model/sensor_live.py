@@ -1,0 +1,107 @@
+"""Live sensor values: the newest observation per (station, quantity), updated in place.
+
+A live feed (io/mqtt_feed.py) runs on its own thread; the GUI thread drains it with
+a timer and calls :meth:`LiveState.apply`, which writes into preallocated arrays and
+emits :attr:`LiveState.updated` once, so visuals recolour in place instead of
+rebuilding anything per message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from psygnal import Signal
+
+from twinscape.model.clock import NS
+
+#: "No observation yet" in :attr:`LiveState.time`.
+NO_TIME = np.iinfo(np.int64).min
+
+
+class LiveState:
+    """The newest live value of every (station, quantity) of one sensor layer.
+
+    Parameters
+    ----------
+    station_ids
+        The layer's stations, in its row order (messages for other ids are "unknown").
+    quantities
+        The quantities known at the start; others are added as they arrive.
+    """
+
+    updated = Signal()
+
+    def __init__(self, station_ids: Sequence[str], quantities: Sequence[str] = ()) -> None:
+        self.rows = {str(sid): row for row, sid in enumerate(station_ids)}
+        self.quantities: list[str] = list(dict.fromkeys(quantities))
+        n, q = len(self.rows), max(1, len(self.quantities))
+        self.value = np.full((n, q), np.nan)
+        self.time = np.full((n, q), NO_TIME, dtype=np.int64)
+        self.unknown = 0
+        self.received = 0
+
+    def _column(self, quantity: str) -> int:
+        if quantity not in self.quantities:
+            self.quantities.append(quantity)
+        column = self.quantities.index(quantity)
+        if column >= self.value.shape[1]:
+            grow = column + 1 - self.value.shape[1]
+            self.value = np.pad(self.value, ((0, 0), (0, grow)), constant_values=np.nan)
+            self.time = np.pad(self.time, ((0, 0), (0, grow)), constant_values=NO_TIME)
+        return column
+
+    def apply(
+        self,
+        sensor_ids: Sequence[str],
+        quantities: Sequence[str],
+        times_ns: np.ndarray,
+        values: np.ndarray,
+    ) -> int:
+        """Take a batch of observations; keeps the newest per (station, quantity).
+
+        Returns the number of (station, quantity) values that changed. Observations of unknown
+        stations are counted in :attr:`unknown`. Emits :attr:`updated` when anything changed.
+        """
+        times_ns = np.asarray(times_ns, dtype=np.int64)
+        values = np.asarray(values, dtype=np.float64)
+        self.received += len(times_ns)
+        rows = np.array([self.rows.get(str(sid), -1) for sid in sensor_ids], dtype=np.int64)
+        columns = np.array([self._column(str(q)) for q in quantities], dtype=np.int64)
+        known = rows >= 0
+        self.unknown += int((~known).sum())
+        # newest last, so a plain fancy assignment keeps the newest of duplicates
+        order = np.flatnonzero(known)[np.argsort(times_ns[known], kind="stable")]
+        if len(order) == 0:
+            return 0
+        rows, columns = rows[order], columns[order]
+        times_ns, values = times_ns[order], values[order]
+        newer = times_ns > self.time[rows, columns]
+        rows, columns = rows[newer], columns[newer]
+        if len(rows) == 0:
+            return 0
+        self.time[rows, columns] = times_ns[newer]
+        self.value[rows, columns] = values[newer]
+        self.updated.emit()
+        return len(np.unique(rows * self.value.shape[1] + columns))
+
+    def latest(
+        self, quantity: str, time_ns: int, *, staleness_s: float | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(values, times) of ``quantity`` per station, as of ``time_ns``.
+
+        Values newer than ``time_ns`` (the clock is behind, e.g. replaying) or older than
+        ``staleness_s`` are NaN, and their times :data:`NO_TIME`.
+        """
+        n = len(self.rows)
+        if quantity not in self.quantities:
+            return np.full(n, np.nan), np.full(n, NO_TIME, dtype=np.int64)
+        column = self.quantities.index(quantity)
+        values = self.value[:, column].copy()
+        times = self.time[:, column].copy()
+        hidden = (times == NO_TIME) | (times > time_ns)
+        if staleness_s is not None:
+            hidden |= (time_ns - times) > staleness_s * NS
+        values[hidden] = np.nan
+        times[hidden] = NO_TIME
+        return values, times
