@@ -49,7 +49,7 @@ def test_version_comes_from_one_source() -> None:
 def test_validate_demo_scene() -> None:
     result = twinscape("validate", str(DEMO))
     assert result.returncode == 0, result.stderr
-    assert "ok: 2 layer(s), 4 bookmark(s), CRS EPSG:32636" in result.stdout
+    assert "ok: 4 layer(s), 4 bookmark(s), CRS EPSG:32636" in result.stdout
 
 
 def test_validate_reports_the_bad_key(tmp_path: Path) -> None:

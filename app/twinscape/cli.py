@@ -10,6 +10,7 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from datetime import datetime, timezone
 from pathlib import Path
 
 from twinscape import __version__
@@ -53,6 +54,18 @@ def _positive(text: str) -> float:
     return value
 
 
+def _instant(text: str) -> datetime:
+    try:
+        value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"time must look like 2025-09-15T12:00Z, got {text!r}"
+        ) from None
+    if value.tzinfo is None:
+        raise argparse.ArgumentTypeError(f"time {text!r} has no timezone; add Z or +hh:mm")
+    return value.astimezone(timezone.utc)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with its sub-commands."""
     parser = argparse.ArgumentParser(
@@ -70,6 +83,9 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--out", "-o", type=Path, required=True, help="PNG file to write")
     render.add_argument("--size", type=_size, default=(1920, 1080), help="WIDTHxHEIGHT pixels")
     render.add_argument("--camera", help="name of a camera bookmark in the project")
+    render.add_argument(
+        "--time", type=_instant, help="project clock time to show, e.g. 2025-09-15T12:00Z"
+    )
 
     validate = commands.add_parser("validate", help="check a project file and its data")
     validate.add_argument("project", type=Path, help="the project file (.toml)")
@@ -114,6 +130,8 @@ def _render(args: argparse.Namespace) -> int:
             project.bookmark(args.camera)
         except KeyError as err:
             raise CliError(f"{project.path or args.paths[0]}: {err.args[0]}") from None
+    if args.time is not None:
+        project.show_time(args.time)
     out = render_to_png(project, args.out, size=args.size, camera=args.camera)
     print(f"wrote {out} ({args.size[0]}x{args.size[1]})")
     return 0

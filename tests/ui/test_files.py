@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +11,8 @@ from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QDialog, QFileDialog, QInputDialog
+
+from twinscape.io.project_file import project_to_toml
 
 from ui_helpers import (
     DEMO_DEM,
@@ -34,17 +35,8 @@ def snapshot(project) -> dict:  # noqa: ANN001
         "name": project.name,
         "crs": project.crs,
         "origin": project.origin,
-        "layers": [
-            (
-                layer.id,
-                layer.name,
-                layer.visible,
-                round(layer.opacity, 6),
-                layer.source,
-                tuple(getattr(layer.style, f.name) for f in dataclasses.fields(layer.style)),
-            )
-            for layer in project.layers
-        ],
+        # every layer as its project-file table, with absolute paths (the folder is "/")
+        "layers": project_to_toml(project, Path("/"))["layers"],
         "bookmarks": [(m.name, m.view) for m in project.bookmarks],
     }
 
@@ -131,18 +123,19 @@ def test_add_data_adds_a_second_layer_on_top(main_window, monkeypatch: pytest.Mo
     window = main_window
     project = window.project
     first = project.layers[0]
+    before = list(project.layers)
     monkeypatch.setattr(
         QFileDialog, "getOpenFileNames", staticmethod(lambda *a, **k: ([str(WGS84_DEM)], ""))
     )
     window.add_data_action.trigger()
     task = window.loader.tasks[0]
     assert wait_for_task(task) == "finished", task.error
-    assert len(project.layers) == 3 and project.layers[0] is first
+    assert list(project.layers)[:-1] == before and project.layers[0] is first
     added = project.layers[-1]
     assert added.grid is not None and added.grid.crs == project.crs == "EPSG:32636"
     assert added.source == WGS84_DEM.resolve()
     tree = window.layer_dock.tree
-    assert tree.topLevelItemCount() == 3
+    assert tree.topLevelItemCount() == len(before) + 1
     assert tree.topLevelItem(0).text(0) == added.name  # topmost row = drawn last
     assert window.layer_dock.current_layer() is added
     assert window.styling_dock.layer is added
@@ -152,17 +145,19 @@ def test_add_data_adds_a_second_layer_on_top(main_window, monkeypatch: pytest.Mo
     assert not near_background(window, image[h * 2 // 3, w // 2])
 
     # reorder and remove from the tree, and the model follows
-    town = project.layers[1]  # the demo's buildings, between the two terrains
+    top = before[-1]  # the demo's topmost layer, now just under the added one
+    rows = len(before) + 1
     window.layer_dock.down_action.trigger()
-    assert list(project.layers) == [first, added, town]
-    assert tree.topLevelItem(0).text(0) == town.name
+    assert list(project.layers) == [*before[:-1], added, top]
+    assert tree.topLevelItem(0).text(0) == top.name
     window.layer_dock.up_action.trigger()
-    assert list(project.layers) == [first, town, added]
-    tree.reorder_requested.emit(added.id, 2)  # what dragging the top row to the bottom does
-    assert list(project.layers) == [added, first, town]
-    assert [tree.topLevelItem(i).text(0) for i in range(3)] == [town.name, first.name, added.name]
+    assert list(project.layers) == [*before, added]
+    tree.reorder_requested.emit(added.id, rows - 1)  # dragging the top row to the bottom
+    assert list(project.layers) == [added, *before]
+    names = [tree.topLevelItem(i).text(0) for i in range(rows)]
+    assert names == [layer.name for layer in reversed([added, *before])]
     tree.reorder_requested.emit(added.id, 0)
-    assert list(project.layers) == [first, town, added]
+    assert list(project.layers) == [*before, added]
 
     # Del on the focused tree removes the selected layer
     window.activateWindow()
@@ -170,8 +165,8 @@ def test_add_data_adds_a_second_layer_on_top(main_window, monkeypatch: pytest.Mo
     tree.setFocus()
     wait_until(lambda: tree.hasFocus(), 5, "focus on the layer tree")
     QTest.keyClick(tree, Qt.Key.Key_Delete)
-    assert list(project.layers) == [first, town]
-    assert tree.topLevelItemCount() == 2
+    assert list(project.layers) == before
+    assert tree.topLevelItemCount() == len(before)
     assert window.styling_dock.layer is not added
 
 
@@ -259,20 +254,27 @@ def test_drag_and_drop_adds_dems_opens_projects_and_rejects_others(
 ) -> None:
     window = main_window
     project = window.project
+    demo_layers = len(project.layers)
     _drop(window, [DEMO_DEM])
-    wait_until(lambda: len(project.layers) == 3 and not window.loader.busy, what="the drop")
+    wait_until(
+        lambda: len(project.layers) == demo_layers + 1 and not window.loader.busy,
+        what="the drop",
+    )
     assert project.layers[-1].source == DEMO_DEM.resolve()
 
     # onto the layer tree too, as in QGIS
     _drop(window.layer_dock.tree.viewport(), [WGS84_DEM])
-    wait_until(lambda: len(project.layers) == 4 and not window.loader.busy, what="the tree drop")
+    wait_until(
+        lambda: len(project.layers) == demo_layers + 2 and not window.loader.busy,
+        what="the tree drop",
+    )
     assert project.layers[-1].source == WGS84_DEM.resolve()
 
     notes = tmp_path / "notes.docx"
     notes.write_text("not data")
     _drop(window, [notes])
     assert len(critical_messages) == 1 and str(notes) in critical_messages[0][1]
-    assert len(project.layers) == 4
+    assert len(project.layers) == demo_layers + 2
 
     # a dropped project replaces the scene (after "save your changes?")
     import twinscape.ui.file_actions as file_actions
@@ -296,7 +298,8 @@ def test_drag_and_drop_adds_dems_opens_projects_and_rejects_others(
     finally:
         file_actions.ask_save_changes = original
     assert asked == [project.name]
-    assert len(window.project.layers) == 2 and window.project.path == DEMO_SCENE.resolve()
+    assert len(window.project.layers) == demo_layers
+    assert window.project.path == DEMO_SCENE.resolve()
 
 
 def test_unsaved_changes_are_asked_about(main_window, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -363,8 +366,9 @@ def test_a_project_with_a_moved_dem_opens_with_that_layer_unloaded(
     window = make_main_window(path)
     project = window.project
     assert project.path == path
-    loaded, buildings, moved = project.layers
-    assert loaded.grid is not None and buildings.loaded and moved.grid is None
+    loaded, *others, moved = project.layers
+    assert loaded.grid is not None and all(layer.loaded for layer in others)
+    assert moved.grid is None
     assert shown and "'Survey (moved)' is not loaded" in shown[0][0]
     assert "gone/survey.tif: file does not exist" in shown[0][0]
     # the layer keeps its place in the tree and survives a save
@@ -397,10 +401,13 @@ def test_a_dem_without_crs_asks_which_crs_it_is_in(
         return (kwargs.get("text") or "", True)  # accept the suggestion: the project CRS
 
     monkeypatch.setattr(QInputDialog, "getText", staticmethod(answer))
+    demo_layers = len(project.layers)
     task = window.files.add_paths([bare])
     assert wait_for_task(task) == "failed"
     assert asked and "survey_no_crs.tif" in asked[0] and not critical_messages
-    wait_until(lambda: len(project.layers) == 3, 30, "the DEM added with the assumed CRS")
+    wait_until(
+        lambda: len(project.layers) == demo_layers + 1, 30, "the DEM added with the assumed CRS"
+    )
     wait_until(lambda: not window.loader.busy, 30, "the loader to finish")
     added = project.layers[-1]
     assert added.assume_crs == "EPSG:32636" and added.grid is not None
@@ -413,5 +420,5 @@ def test_a_dem_without_crs_asks_which_crs_it_is_in(
     task = window.files.add_paths([bare])
     assert wait_for_task(task) == "failed"
     process_events(0.2)
-    assert len(project.layers) == 3 and not critical_messages
+    assert len(project.layers) == demo_layers + 1 and not critical_messages
     assert not window.loader.busy

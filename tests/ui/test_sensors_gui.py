@@ -84,8 +84,10 @@ def sensor_data(terrain: TerrainLayer) -> SensorData:
 
 @pytest.fixture(scope="module")
 def sensor_window(module_windows):  # noqa: ANN001, ANN201
-    """The demo scene plus a sensors layer; tests put back what they change."""
+    """The demo scene with a sensors layer of the tests' own instead of its simulated one."""
     window = module_windows()
+    for demo in [la for la in window.project.layers if la.kind in ("sensors", "sensor_surface")]:
+        window.project.layers.remove(demo)
     [terrain] = [la for la in window.project.layers if isinstance(la, TerrainLayer)]
     layer = SensorsLayer(name="Air quality", source=Path("/nonexistent/aq.csv"))
     layer.style.size = 60.0
@@ -127,8 +129,8 @@ def _marker_pixel(window, layer: SensorsLayer, row: int) -> tuple[int, int]:  # 
 
 # -- windows of their own (first: before the shared window exists, whose Qt-made popups
 # -- would count as leaks of these windows) -----------------------------------------
-def test_no_sensors_no_chart_content(main_window) -> None:
-    window = main_window
+def test_no_sensors_no_chart_content(make_main_window) -> None:
+    window = make_main_window("")  # an empty project
     chart, alerts = _dock(window, "sensorChartDock"), _dock(window, "alertsDock")
     assert not chart.isVisible() and not alerts.isVisible()
     assert chart.entries == [] and alerts.alerts == []

@@ -266,6 +266,7 @@ def open_data_files(
         apply_load(project, load)
     project.layers[:] = [layer for layer in layers if layer in project.layers]
     project.name = layers[0].name
+    project.fit_clock()
     if progress:
         progress(1.0)
     return project, warnings

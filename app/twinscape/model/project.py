@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from psygnal import evented
@@ -10,7 +11,7 @@ from psygnal.containers import EventedList
 
 from twinscape.model.bookmarks import Bookmark, CameraView
 from twinscape.model.clock import ProjectClock
-from twinscape.model.layers import Layer
+from twinscape.model.layers import Layer, time_extent_of
 
 Vec3 = tuple[float, float, float]
 
@@ -65,6 +66,25 @@ class Project:
                 return mark
         known = ", ".join(repr(m.name) for m in self.bookmarks) or "none"
         raise KeyError(f"no camera bookmark named {name!r} (known: {known})")
+
+    def show_time(self, when: datetime) -> None:
+        """Move the clock to ``when``, widening its range to include it."""
+        clock = self.clock
+        assert clock.start is not None and clock.end is not None
+        self.clock = ProjectClock(
+            start=min(clock.start, when),
+            end=max(clock.end, when),
+            current=when,
+            rate=clock.rate,
+        )
+
+    def fit_clock(self) -> None:
+        """Span the clock over the time extent of the layers (now at its end), if they have one."""
+        extent = time_extent_of(self.layers)
+        if extent is not None:
+            self.clock = ProjectClock(
+                start=extent[0], end=extent[1], current=extent[1], rate=self.clock.rate
+            )
 
     def bounds(self) -> tuple[float, float, float, float] | None:
         """Union of the bounds of all loaded layers, or None."""

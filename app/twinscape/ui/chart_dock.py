@@ -135,7 +135,8 @@ class SensorChartDock(QDockWidget):
         self.remove = QPushButton("Remove")
         self.remove.setObjectName("removeSensor")
         self.remove.setToolTip("Take the selected sensors off the chart (Delete)")
-        QShortcut(QKeySequence.StandardKey.Delete, self.list, self.remove_selected)
+        delete = QShortcut(QKeySequence.StandardKey.Delete, self.list, self.remove_selected)
+        delete.setContext(Qt.ShortcutContext.WidgetShortcut)  # the list's Del, not the tree's
         side = QWidget()
         column = QVBoxLayout(side)
         column.setContentsMargins(4, 4, 4, 4)

@@ -67,7 +67,11 @@ class LayerStylingDock(QDockWidget):
             self.title.hide()
             self.stack.setCurrentWidget(self.placeholder)
             return
-        self.controls = controls_for(layer, self._watcher)
+        try:
+            self.controls = controls_for(layer, self._watcher)
+        except TypeError:  # a kind with no settings of its own: say so, don't fail
+            self.controls = QLabel(f"\u201c{layer.name}\u201d has no style settings.")
+            self.controls.setObjectName("noControls")
         self.scroll.setWidget(self.controls)
         self.title.setText(layer.name)
         self.title.show()
