@@ -171,6 +171,11 @@ def _timed(module: Any, name: str, into: dict[str, float]) -> None:
     setattr(module, name, wrapper)
 
 
+def _points(scene: Any) -> int:
+    """Buildings drawn as points (one vertex each) by the scene's visuals."""
+    return int(sum(getattr(v, "points", 0) for v in scene.visuals.values()))
+
+
 def _orbits(scene: Any, plotter: Any, frames: int, view: dict[str, Any]) -> dict[str, Any]:
     """From ``view``: first image, then a settled orbit and an interactive one."""
     from benchmarks.terrain.measure import frame_stats, grab, orbit
@@ -181,12 +186,14 @@ def _orbits(scene: Any, plotter: Any, frames: int, view: dict[str, Any]) -> dict
     image = grab(plotter)
     out["first_image_s"] = time.perf_counter() - start
     out["triangles"] = int(scene.triangles())
+    out["points"] = _points(scene)
     out["orbit"] = frame_stats(orbit(plotter, frames))
     scene.apply_view(_camera_view(view))
     scene.interacting = True
     try:
         grab(plotter)
         out["triangles_interactive"] = int(scene.triangles())
+        out["points_interactive"] = _points(scene)
         out["orbit_interactive"] = frame_stats(orbit(plotter, frames))
     finally:
         scene.interacting = False
@@ -206,8 +213,10 @@ def run_twinscape_like(
     import twinscape.io.kinds.buildings as buildings_kind
     from benchmarks.terrain.measure import current_rss_mb, grab, make_plotter, peak_rss_mb, save_png
     from twinscape.geo.ground import ground_grids
+    from twinscape.geo.origin import LocalOrigin
     from twinscape.io.loading import apply_load, load_file, read_layer
     from twinscape.io.project_file import load_project
+    from twinscape.render.kinds import prepare_layer
     from twinscape.render.scene import SceneView
 
     steps: dict[str, float] = {}
@@ -227,6 +236,10 @@ def run_twinscape_like(
     if gpkg is not None:
         load = load_file(gpkg, project_crs=project.crs, ground=ground_grids(project.layers))
         layer = apply_load(project, load)
+        # what the app's load job does next on its worker thread (ui/load_jobs.py)
+        prepared = time.perf_counter()
+        prepare_layer(layer, LocalOrigin.of(project.origin))
+        steps["prepare"] = time.perf_counter() - prepared
     loaded = time.perf_counter()
     rss_loaded = current_rss_mb()
     scene = SceneView(plotter, project)
@@ -624,6 +637,10 @@ def _est(key: str, spec: str, scale: float = 1.0):
     return cell
 
 
+def _pair(a: float | None, b: float | None) -> str:
+    return "-" if a is None else f"{a:,.0f} / {_fmt(b, ',.0f')}"
+
+
 def _step(r: dict[str, Any], name: str) -> float | None:
     return (r.get("steps_s") or {}).get(name)
 
@@ -634,6 +651,7 @@ ROWS = [
     ("  buildings load (s)", lambda r: _fmt(r.get("buildings_load_s"), ".2f")),
     ("    read_footprints (s)", lambda r: _fmt(_step(r, "read_footprints"), ".2f")),
     ("    footprint_bases (s)", lambda r: _fmt(_step(r, "footprint_bases"), ".2f")),
+    ("    prepare, worker thread (s)", lambda r: _fmt(_step(r, "prepare"), ".2f")),
     ("  naive: read + heights + ground (s)", lambda r: _fmt(r.get("read_s"), ".2f")),
     ("  build scene / add meshes (s)", _est("build_s", ".2f")),
     ("  first render + readback (s)", _est("first_render_s", ".2f")),
@@ -650,6 +668,11 @@ ROWS = [
              _orbit_cell(view, "orbit_interactive", "cpu_median_s")),
             (f"{view}: triangles drawn",
              lambda r, v=view: _fmt(_get(r, v, "triangles"), ",.0f")),
+            (f"{view}: triangles / points interacting",
+             lambda r, v=view: _pair(_get(r, v, "triangles_interactive"),
+                                     _get(r, v, "points_interactive"))),
+            (f"{view}: buildings as points",
+             lambda r, v=view: _fmt(_get(r, v, "points"), ",.0f")),
         )
     ],
     ("peak memory (MB)", _est("peak_rss_mb", ".0f")),

@@ -1,23 +1,27 @@
-"""A buildings layer as a few VTK actors: the batched mesh cut into spatial chunks.
+"""A buildings layer as a few VTK actors per spatial chunk, with levels of detail.
 
-Each chunk is one ``vtkPolyData`` with the buildings whose centre falls in one cell
-of a k x k grid over the layer's bounds (about :data:`CHUNK_TRIANGLES` triangles a
-chunk), so VTK's frustum culling skips chunks off screen while the actor count stays
-small: never one actor per building. Per cell the chunk carries the building's
-table row (``"building"``, int32, for picking and styling), its surface class
-(``"surface"``) and its colour (``"colors"``, uint8 RGB drawn directly, lighting off,
+The numpy side (:mod:`~twinscape.render.building_lod`) cuts the batched mesh into
+chunks of about :data:`~twinscape.render.building_lod.CHUNK_TRIANGLES` triangles and
+sorts each chunk's cells by building size; :mod:`~twinscape.render.building_actors`
+wraps those arrays, without copying, into ``vtkPolyData``. Per chunk one actor draws
+triangles, its mapper input swapped between levels (the large buildings, or all of
+them) as the terrain swaps tiles, and one actor per size class draws the small
+buildings as points when they span only a few pixels. Never one actor per building:
+per cell (and per point) the data carries the building's table row (``"building"``,
+int32, for picking and styling), triangles also their surface class (``"surface"``)
+and every level its colour (``"colors"``, uint8 RGB drawn directly, lighting off,
 shading baked in by :mod:`~twinscape.render.building_colors`).
 
 Points are world minus the origin, computed in float64 and only then cast to
 float32; vertical exaggeration is the actors' z scale, the same transform the
 terrain's actors use, so buildings stay on the ground at any exaggeration.
+Footprint-extruded buildings are closed to the eye, so their back faces are culled.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -25,28 +29,27 @@ import numpy as np
 # The OpenGL implementations of the rendering classes and the default interactor
 # style, as pyvista imports them (the all-modules ``vtk`` package is never loaded).
 from vtkmodules import vtkInteractionStyle, vtkRenderingOpenGL2  # noqa: F401
-from vtkmodules.util.numpy_support import numpy_to_vtk, numpy_to_vtkIdTypeArray, vtk_to_numpy
-from vtkmodules.vtkCommonCore import vtkPoints
-from vtkmodules.vtkCommonDataModel import vtkCellArray, vtkPolyData
-from vtkmodules.vtkRenderingCore import vtkActor, vtkPolyDataMapper, vtkRenderer
+from vtkmodules.vtkRenderingCore import vtkActor, vtkRenderer
 
 from twinscape.geo.origin import LocalOrigin
-from twinscape.model.buildings import BuildingMesh, BuildingsLayer
-from twinscape.render.building_colors import building_colors, shading
+from twinscape.model.buildings import BuildingsLayer
+from twinscape.render.building_actors import ChunkActors, PointActors, touch
+from twinscape.render.building_lod import (
+    CHUNK_TRIANGLES,
+    BuildingLOD,
+    building_base,
+    select_levels,
+    style_key,
+    take_prepared,
+)
+from twinscape.render.building_points import PointClass, bin_weights, point_style
+from twinscape.render.terrain_lod import boxes_outside, pixels_per_metre
 
-#: Triangles a chunk (one actor) holds, roughly.
-CHUNK_TRIANGLES = 100_000
+__all__ = ["CHUNK_TRIANGLES", "BuildingsVisual"]
 
-
-@dataclass
-class _Chunk:
-    """One actor's share of the mesh."""
-
-    actor: vtkActor
-    polydata: vtkPolyData
-    triangles: np.ndarray  # indices into mesh.triangles, in cell order
-    vertices: np.ndarray  # indices into mesh.vertices, in point order
-    bounds: np.ndarray  # (6,) render xmin, xmax, ymin, ymax, zmin, zmax (z not exaggerated)
+#: Point colours are recomputed when the direction they are seen from turns this much.
+RESHADE_DEG = 8.0
+_RESHADE_COS = math.cos(math.radians(RESHADE_DEG))
 
 
 def _renderer_of(renderer: Any) -> vtkRenderer:
@@ -56,32 +59,6 @@ def _renderer_of(renderer: Any) -> vtkRenderer:
     if isinstance(inner, vtkRenderer):
         return inner
     raise TypeError(f"need a vtkRenderer or a pyvista Plotter, got {type(renderer).__name__}")
-
-
-def chunk_of_buildings(
-    mesh: BuildingMesh, chunk_triangles: int = CHUNK_TRIANGLES, owner: np.ndarray | None = None
-) -> np.ndarray:
-    """int (n,): chunk of each building, by its centre in a k x k grid over the bounds.
-
-    ``owner`` is ``mesh.vertex_building`` if already computed.
-    """
-    n = mesh.count
-    k = max(1, math.ceil(math.sqrt(len(mesh.triangles) / max(chunk_triangles, 1))))
-    if n == 0 or k == 1:
-        return np.zeros(n, int)
-    owner = mesh.vertex_building if owner is None else owner
-    used = owner >= 0
-    xy = mesh.vertices[used, :2]
-    count = np.bincount(owner[used], minlength=n)
-    centre = (
-        np.stack([np.bincount(owner[used], xy[:, i], minlength=n) for i in (0, 1)], axis=1)
-        / np.maximum(count, 1)[:, None]
-    )
-    x0, y0 = centre.min(axis=0)
-    x1, y1 = centre.max(axis=0)
-    cx = np.clip(((centre[:, 0] - x0) / max(x1 - x0, 1e-9) * k).astype(int), 0, k - 1)
-    cy = np.clip(((centre[:, 1] - y0) / max(y1 - y0, 1e-9) * k).astype(int), 0, k - 1)
-    return cy * k + cx
 
 
 class BuildingsVisual:
@@ -115,12 +92,12 @@ class BuildingsVisual:
         self.renderer = _renderer_of(renderer)
         self.origin = origin
         self.chunk_triangles = chunk_triangles
+        self.lod: BuildingLOD | None = None
+        self.adopted = False  # the last build used a preparation from a worker thread
         self._ve = 1.0
         self._highlight: tuple[int, ...] = ()
-        self._chunks: list[_Chunk] = []
-        self._shade: np.ndarray | None = None
-        self._vertex_base = np.zeros(0)
-        self._owner = np.zeros(0, np.int32)  # building of each mesh vertex
+        self._chunks: list[ChunkActors] = []
+        self._colour_version = 0
         self.culled = np.zeros(0, bool)
         self._connections: list[tuple[Any, Callable[..., Any]]] = []
         self._style_connections: list[tuple[Any, Callable[..., Any]]] = []
@@ -152,98 +129,49 @@ class BuildingsVisual:
     # -- building -------------------------------------------------------------------
     @property
     def actors(self) -> list[vtkActor]:
-        """One actor per chunk."""
-        return [c.actor for c in self._chunks]
-
-    def _base(self, mesh: BuildingMesh) -> np.ndarray:
-        base = self.layer.base
-        if base is None or np.shape(base) != (mesh.count,):
-            return np.asarray(mesh.own_base, np.float64)
-        return np.where(np.isfinite(base), base, mesh.own_base).astype(np.float64)
-
-    def _render_points(self, mesh: BuildingMesh, vertices: np.ndarray) -> np.ndarray:
-        """float32 (p, 3) render points of ``vertices`` (indices), on their buildings' base."""
-        world = np.array(mesh.vertices[vertices], np.float64)
-        world[:, 2] += self._vertex_base[vertices]
-        return self.origin.to_render(world)
-
-    def _update_vertex_base(self, mesh: BuildingMesh) -> None:
-        owner = self._owner
-        self._vertex_base = np.where(owner >= 0, self._base(mesh)[np.maximum(owner, 0)], 0.0)
+        """The triangle actor of every chunk, then the point actors made so far."""
+        return [c.actor for c in self._chunks] + [
+            p.actor for c in self._chunks for p in c.points.values()
+        ]
 
     def _rebuild(self, *_: Any) -> None:
         """(Re)create the chunks and their actors from the layer's mesh."""
         self._detach()
         self._chunks = []
+        self.lod = None
         mesh = self.layer.mesh
-        self._shade = None
         if mesh is not None and len(mesh.triangles):
-            self._shade = shading(mesh)
-            self._owner = mesh.vertex_building
-            self._update_vertex_base(mesh)
-            chunk = chunk_of_buildings(mesh, self.chunk_triangles, self._owner)
-            tri_chunk = chunk[mesh.triangle_building]
-            order = np.argsort(tri_chunk, kind="stable")
-            cuts = np.flatnonzero(np.diff(tri_chunk[order])) + 1
-            for tris in np.split(order, cuts):
-                self._chunks.append(self._make_chunk(mesh, tris))
+            base = building_base(self.layer.base, mesh)
+            lod = take_prepared(mesh)
+            self.adopted = lod is not None and lod.chunk_triangles == self.chunk_triangles
+            if not self.adopted:
+                lod = BuildingLOD.build(mesh, base, self.origin, self.chunk_triangles)
+            assert lod is not None
+            if lod.origin != self.origin or not np.array_equal(lod.base, base):
+                lod.place(mesh, base, self.origin)
+            self.lod = lod
+            self._chunks = [ChunkActors(data, lod.outward) for data in lod.chunks]
+            if lod.colour_key != style_key(self.layer) or self._highlight:
+                lod.colour(self.layer, self._highlight)
         self.culled = np.zeros(len(self._chunks), bool)
-        self.recolour()
         self._apply_scale()
         self._apply_names()
         self._apply_opacity()
         self._apply_visibility()
         self._attach()
 
-    def _make_chunk(self, mesh: BuildingMesh, tris: np.ndarray) -> _Chunk:
-        corners = np.asarray(mesh.triangles)[tris]
-        vertices, local = np.unique(corners.ravel(), return_inverse=True)
-        pts = self._render_points(mesh, vertices)
-        points = vtkPoints()
-        points.SetData(numpy_to_vtk(pts, deep=True))
-        offsets = np.arange(0, 3 * len(tris) + 1, 3, dtype=np.int64)
-        cells = vtkCellArray()
-        cells.SetData(
-            numpy_to_vtkIdTypeArray(offsets, deep=True),
-            numpy_to_vtkIdTypeArray(local.astype(np.int64).ravel(), deep=True),
-        )
-        pd = vtkPolyData()
-        pd.SetPoints(points)
-        pd.SetPolys(cells)
-        for name, values in (
-            ("building", np.asarray(mesh.triangle_building, np.int32)[tris]),
-            ("surface", np.asarray(mesh.triangle_surface, np.uint8)[tris]),
-        ):
-            arr = numpy_to_vtk(values, deep=True)
-            arr.SetName(name)
-            pd.GetCellData().AddArray(arr)
-        colors = numpy_to_vtk(np.zeros((len(tris), 3), np.uint8), deep=True)
-        colors.SetName("colors")
-        pd.GetCellData().SetScalars(colors)
-        mapper = vtkPolyDataMapper()
-        mapper.SetInputData(pd)
-        mapper.SetScalarModeToUseCellData()
-        mapper.SetColorModeToDirectScalars()
-        mapper.ScalarVisibilityOn()
-        actor = vtkActor()
-        actor.SetMapper(mapper)
-        actor.GetProperty().LightingOff()
-        box = np.array(pd.GetBounds(), np.float64)
-        return _Chunk(actor, pd, tris, vertices, box)
-
     def _place(self, *_: Any) -> None:
         """Move the points to the buildings' (new) base elevations."""
-        mesh = self.layer.mesh
-        if mesh is None or not self._chunks:
+        mesh, lod = self.layer.mesh, self.lod
+        if mesh is None or lod is None:
             return
-        self._update_vertex_base(mesh)
+        lod.place(mesh, building_base(self.layer.base, mesh), self.origin)
         for chunk in self._chunks:
-            data = chunk.polydata.GetPoints().GetData()
-            vtk_to_numpy(data)[:] = self._render_points(mesh, chunk.vertices)
-            data.Modified()
-            chunk.polydata.GetPoints().Modified()
-            chunk.polydata.Modified()
-            chunk.bounds = np.array(chunk.polydata.GetBounds(), np.float64)
+            for pd in chunk.levels.values():
+                touch(pd, points=True)
+            for pts in chunk.points.values():
+                for pd in pts.variants.values():
+                    touch(pd, points=True)
 
     def set_origin(self, origin: LocalOrigin) -> None:
         """Move to a new project origin (re-places the points)."""
@@ -252,22 +180,31 @@ class BuildingsVisual:
 
     # -- colours --------------------------------------------------------------------
     def recolour(self, *_: Any) -> None:
-        """Write the style's colours into the chunks' colour arrays in place."""
-        if not self._chunks:
-            return
-        rgb = building_colors(self.layer, highlight=self._highlight, shade=self._shade)
-        for chunk in self._chunks:
-            arr = chunk.polydata.GetCellData().GetScalars()
-            vtk_to_numpy(arr)[:] = rgb[chunk.triangles]
-            arr.Modified()
-            chunk.polydata.Modified()
+        """Write the style's colours into every level's colour arrays in place."""
+        if self.lod is not None:
+            self.lod.colour(self.layer, self._highlight)
+            self._touch_colours(range(len(self._chunks)))
+
+    def _touch_colours(self, chunks: Any) -> None:
+        for i in chunks:
+            chunk = self._chunks[i]
+            for pd in chunk.levels.values():
+                touch(pd, colours=True)
+            for pts in chunk.points.values():
+                for pd in pts.variants.values():
+                    touch(pd, points=True, colours=True)
+        self._colour_version += 1
 
     def set_highlight(self, rows: Sequence[int]) -> None:
-        """Draw the buildings of these table rows in the selection colour (``()``: none)."""
+        """Draw the buildings of these table rows in the selection colour (``()``: none).
+
+        Only the buildings whose highlight changes are recoloured.
+        """
         rows = tuple(int(r) for r in rows)
         if rows != self._highlight:
-            self._highlight = rows
-            self.recolour()
+            old, self._highlight = self._highlight, rows
+            if self.lod is not None:
+                self._touch_colours(self.lod.highlight(old, rows))
 
     @property
     def highlight(self) -> tuple[int, ...]:
@@ -280,28 +217,103 @@ class BuildingsVisual:
 
     # -- level of detail ------------------------------------------------------------
     def update_lod(self, camera: Any, viewport_h_px: float, tolerance_px: float) -> int:
-        """No levels: note which chunks are outside the view (for :attr:`triangles`)."""
-        if not self._chunks:
+        """Per chunk, draw as points the size classes spanning few pixels; the rest as triangles.
+
+        A class spanning at most ``tolerance_px - POINT_MARGIN_PX`` pixels at the point of
+        the chunk's box nearest to the eye is drawn as points (see
+        :mod:`~twinscape.render.building_lod`). Chunks outside the view keep what they show.
+
+        Returns
+        -------
+        int
+            Number of chunks whose triangles level changed.
+        """
+        if not self._chunks or not self.layer.visible:
             return 0
+        ve, height = self._ve, max(float(viewport_h_px), 1.0)
+        boxes = np.array([c.data.box for c in self._chunks])
         planes = [0.0] * 24
         camera.GetFrustumPlanes(self.renderer.GetTiledAspectRatio() or 1.0, planes)
-        lo = np.array([c.bounds[0::2] for c in self._chunks])
-        hi = np.array([c.bounds[1::2] for c in self._chunks])
-        lo[:, 2] *= self._ve
-        hi[:, 2] *= self._ve
-        out = np.zeros(len(self._chunks), bool)
-        for a, b, c, d in np.reshape(planes[:16], (4, 4)):  # side planes, inward normals
-            n = np.array([a, b, c])
-            out |= np.where(n >= 0, hi, lo) @ n + d < 0
-        self.culled = out
-        return 0
+        self.culled = boxes_outside(boxes, np.array(planes[:16]), ve)
+        parallel = camera.GetParallelScale() if camera.GetParallelProjection() else None
+        eye = np.array(camera.GetPosition(), np.float64)
+        near = pixels_per_metre(boxes, eye, camera.GetViewAngle(), height, ve=ve,
+                                parallel_scale=parallel)  # fmt: skip
+        mid = (boxes[:, 0::2] + boxes[:, 1::2]) / 2 * [1.0, 1.0, ve]
+        at_mid = pixels_per_metre(np.repeat(mid, 2, axis=1), eye, camera.GetViewAngle(), height,
+                                  parallel_scale=parallel)  # fmt: skip
+        extent = np.array([c.data.extent for c in self._chunks])
+        tall = np.array([c.data.height for c in self._chunks])
+        levels = select_levels(extent, tall, near, tolerance_px, ve)
+        if parallel is not None:
+            sight = -np.array(camera.GetDirectionOfProjection())
+            toward = np.tile(sight, (len(mid), 1))
+        else:
+            toward = eye - mid
+            toward /= np.maximum(np.linalg.norm(toward, axis=1), 1e-9)[:, None]
+        changed = 0
+        for i, chunk in enumerate(self._chunks):
+            if self.culled[i]:
+                continue  # VTK culls it; it keeps what it shows
+            level = int(levels[i])
+            changed += chunk.show(level)
+            chunk.actor.SetVisibility(bool(self.layer.visible and chunk.triangles))
+            self._show_points(chunk, level, toward[i], float(at_mid[i]))
+        return changed
+
+    def _show_points(
+        self, chunk: ChunkActors, level: int, toward: np.ndarray, scale: float
+    ) -> None:
+        weights = None
+        for k, pc in chunk.data.classes.items():
+            pts = chunk.points.get(k)
+            if k >= level:
+                if pts is not None and pts.shown:
+                    pts.shown = False
+                    pts.actor.SetVisibility(False)
+                continue
+            if pts is None:
+                pts = chunk.points[k] = self._new_points(chunk, pc)
+            weights = bin_weights(toward, self._ve) if weights is None else weights
+            size, step = point_style(pc.projected_area(weights) * scale * scale)
+            pts.show(step)
+            if size != pts.size:
+                pts.size = size
+                pts.actor.GetProperty().SetPointSize(size)
+            key = (self._colour_version, self._ve)
+            turned = pts.direction is None or float(pts.direction @ toward) < _RESHADE_COS
+            if turned or pts.key != key or pts.shaded < pts.count:
+                pc.shade(weights, pts.count)
+                pts.direction, pts.key, pts.shaded = toward.copy(), key, pts.count
+                for pd in pts.variants.values():
+                    touch(pd, colours=True)
+            if not pts.shown:
+                pts.shown = True
+                pts.actor.SetVisibility(bool(self.layer.visible))
+
+    def _new_points(self, chunk: ChunkActors, pc: PointClass) -> PointActors:
+        pts = PointActors(pc)
+        pts.actor.SetScale(1.0, 1.0, self._ve)
+        pts.actor.GetProperty().SetOpacity(float(self.layer.opacity))
+        index = self._chunks.index(chunk)
+        pts.actor.SetObjectName(f"{self.layer.name}/chunk{index}/points{pc.size_class}")
+        self.renderer.AddActor(pts.actor)
+        return pts
 
     @property
     def triangles(self) -> int:
         """Triangles of the chunks inside the view frustum (0 when hidden)."""
         if not self.layer.visible:
             return 0
-        return sum(len(c.triangles) for c, out in zip(self._chunks, self.culled) if not out)
+        return sum(c.triangles for c, out in zip(self._chunks, self.culled) if not out)
+
+    @property
+    def points(self) -> int:
+        """Buildings drawn as points in the chunks inside the view frustum."""
+        if not self.layer.visible:
+            return 0
+        return sum(p.count for c, out in zip(self._chunks, self.culled) if not out
+                   for p in c.points.values() if p.shown)  # fmt: skip
 
     # -- appearance -----------------------------------------------------------------
     @property
@@ -319,36 +331,42 @@ class BuildingsVisual:
             actor.SetScale(1.0, 1.0, self._ve)
 
     def _apply_visibility(self, *_: Any) -> None:
-        for actor in self.actors:
-            actor.SetVisibility(bool(self.layer.visible))
+        visible = bool(self.layer.visible)
+        for chunk in self._chunks:
+            chunk.actor.SetVisibility(visible and chunk.triangles > 0)
+            for pts in chunk.points.values():
+                pts.actor.SetVisibility(visible and pts.shown)
 
     def _apply_opacity(self, *_: Any) -> None:
         for actor in self.actors:
             actor.GetProperty().SetOpacity(float(self.layer.opacity))
 
     def _apply_names(self, *_: Any) -> None:
-        for i, actor in enumerate(self.actors):
-            actor.SetObjectName(f"{self.layer.name}/chunk{i}")
+        for i, chunk in enumerate(self._chunks):
+            chunk.actor.SetObjectName(f"{self.layer.name}/chunk{i}")
+            for k, pts in chunk.points.items():
+                pts.actor.SetObjectName(f"{self.layer.name}/chunk{i}/points{k}")
 
     def bounds_render(self) -> np.ndarray | None:
         """[xmin, xmax, ymin, ymax, zmin, zmax] as drawn (render coordinates, z exaggerated)."""
         if not self._chunks:
             return None
-        b = np.array([c.bounds for c in self._chunks])
+        b = np.array([c.data.box for c in self._chunks])
         z = np.array([b[:, 4].min(), b[:, 5].max()]) * self._ve
         return np.array([b[:, 0].min(), b[:, 1].max(), b[:, 2].min(), b[:, 3].max(),
                          z.min(), z.max()])  # fmt: skip
 
     # -- picking --------------------------------------------------------------------
     def row_of_cell(self, actor: Any, cell_id: int) -> int | None:
-        """Table row of the building of cell ``cell_id`` of ``actor``; None if not ours."""
-        for chunk in self._chunks:
-            if chunk.actor is actor:
-                if 0 <= cell_id < len(chunk.triangles):
-                    arr = chunk.polydata.GetCellData().GetArray("building")
-                    return int(arr.GetValue(int(cell_id)))
-                return None
-        return None
+        """Table row of the building of cell ``cell_id`` of ``actor`` (whatever level or
+        point class it shows); None if the actor is not ours."""
+        if actor not in self.actors:
+            return None
+        shown = actor.GetMapper().GetInput()
+        rows = None if shown is None else shown.GetCellData().GetArray("building")
+        if rows is None or not 0 <= cell_id < rows.GetNumberOfTuples():
+            return None
+        return int(rows.GetValue(int(cell_id)))
 
     # -- renderer membership --------------------------------------------------------
     def _attach(self) -> None:
@@ -372,4 +390,5 @@ class BuildingsVisual:
         self._style_connections.clear()
         self._detach()
         self._chunks = []
+        self.lod = None
         self.culled = np.zeros(0, bool)

@@ -2,8 +2,20 @@
 
 from __future__ import annotations
 
+from twinscape.geo.origin import LocalOrigin
 from twinscape.model.buildings import BuildingsLayer
+from twinscape.model.layers import Layer
+from twinscape.render.building_lod import prepare_buildings
 from twinscape.render.buildings_visual import BuildingsVisual
 from twinscape.render.kinds import register_visual
 
-register_visual(BuildingsLayer, BuildingsVisual)
+
+def prepare_building_lod(layer: Layer, origin: LocalOrigin) -> None:
+    """Chunks, levels of detail, shading and colours of a loaded buildings layer (numpy
+    only, on the loader's worker thread), kept for its visual to adopt."""
+    assert isinstance(layer, BuildingsLayer)
+    if layer.mesh is not None and len(layer.mesh.triangles):
+        prepare_buildings(layer, origin)
+
+
+register_visual(BuildingsLayer, BuildingsVisual, prepare=prepare_building_lod)
