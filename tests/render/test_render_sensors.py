@@ -316,3 +316,47 @@ def test_glyphs_stand_on_the_exaggerated_ground(
     assert marker_top == pytest.approx(tallest, rel=1e-4), "glyph sizes are not exaggerated"
     snapshot(scene.plotter, "sensors_exaggerated")
     scene.close()
+
+
+def test_live_values_newer_than_the_history_recolour_in_place(
+    plotter_factory: Callable, demo_grid: RasterGrid
+) -> None:
+    from twinscape.model.clock import to_ns
+    from twinscape.model.sensor_live import LiveState
+
+    project, layer = _bench(demo_grid)
+    renders: list[int] = []
+    scene = SceneView(plotter_factory(SIZE), project, on_update=lambda: renders.append(1))
+    cx, cy = centre(project.layers[0].grid)
+    scene.apply_view(
+        CameraView(position=(cx, cy - 22000, 14000), focal_point=(cx, cy, 0), view_up=(0, 0, 1))
+    )
+    visual = scene.visuals[id(layer)]
+    project.clock.set_time(hour(8.5))
+    assert _classes(scene, snapshot(scene.plotter), layer)[:2] == ["unhealthy", "who"]
+    polydata = visual.polydata
+    colours = polydata.GetCellData().GetScalars()
+    live = LiveState(list(layer.data.station_ids), ["pm25"])
+    layer.live_state = live
+    # S1: newer than its history's latest (8:00), not after the clock (8:30): shown
+    # S0: older than its history's latest: the history stays
+    # S3: after the clock: not yet
+    # S4: its history is stale (last at 4:00); a live value 12 min old is shown
+    at = [to_ns(hour(8.2)), to_ns(hour(7.5)), to_ns(hour(8.7)), to_ns(hour(8.3))]
+    values = np.array([300.0, 5.0, 5.0, 40.0])
+    live.apply(["S1", "S0", "S3", "S4"], ["pm25"] * 4, np.array(at), values)
+    assert renders, "a live update asks for a render"
+    image = snapshot(scene.plotter, "sensors_live_hour8")
+    assert _classes(scene, image, layer) == [
+        "unhealthy", "hazardous", "sensitive", "unhealthy", "sensitive"
+    ]  # fmt: skip
+    assert visual.polydata is polydata and polydata.GetCellData().GetScalars() is colours
+    count = len(renders)
+    live.apply(["S2"], ["pm25"], np.array([to_ns(hour(1))]), np.array([500.0]))
+    assert len(renders) == count, "an update that changes nothing shown renders nothing"
+    project.clock.set_time(hour(11.5))  # 3.3 h after the live value: stale (3 h)
+    image = snapshot(scene.plotter)
+    assert _classes(scene, image, layer)[1] == "who", "stale live values give way to the history"
+    layer.live_state = None
+    scene.close()
+    assert len(live.updated) == 0, "the closed visual let go of the live state"

@@ -508,3 +508,41 @@ def test_stations_and_observations_given_together_make_one_layer(tmp_path: Path)
     first = next(f for f in features if f["properties"]["sensor_id"] == "NT-01")
     row = list(layer.data.station_ids).index("NT-01")
     assert layer.data.xyz[row, :2] == pytest.approx(first["geometry"]["coordinates"][:2])
+
+
+def test_a_stations_file_alone_loads_with_no_history_and_live_settings(tmp_path: Path) -> None:
+    """A layer fed only live: its source is the stations file; it loads, saves and reopens."""
+    from twinscape.model.clock import NS
+    from twinscape.model.layers import identify_time
+    from twinscape.model.sensor_live import LiveState
+
+    assets = Path(__file__).resolve().parents[2] / "assets" / "sensors"
+    stations = assets / "newtown_stations.geojson"
+    project, warnings = open_data_files([stations])
+    [layer] = project.layers
+    assert warnings == [] and isinstance(layer, SensorsLayer) and layer.loaded
+    data = layer.data
+    assert data.count == 12 and data.quantities == () and len(data.obs_time) == 0
+    assert layer.time_extent is None and layer.shown_quantity is None
+    assert list(data.stations["name"])[:2] == ["Town Square", "Souq Street"]
+    assert "No history: values come from the live feed" in layer.describe()
+
+    layer.live = MqttSettings(host="127.0.0.1", topics=("newtown/#",))
+    layer.live_state = LiveState(list(data.station_ids))
+    assert "live_state" in layer.data_fields
+    now = datetime(2026, 1, 5, 12, tzinfo=timezone.utc)
+    layer.live_state.apply(["NT-02"], ["pm25"], np.array([to_ns(now) - 60 * NS]), np.array([42.0]))
+    assert layer.known_quantities == ("pm25",) and layer.shown_quantity == "pm25"
+    with identify_time(now):
+        info = layer.identify(1, (0.0, 0.0, 0.0))
+    assert info["pm25"] == 42.0 and info["source"] == "live feed" and info["age"] == "1 min"
+    assert info["alert level"] == "unhealthy for sensitive groups"
+
+    saved = save_project(project, tmp_path / "live.toml")
+    assert "live_state" not in saved.read_text()
+    again, warnings = load_project(saved)
+    [back] = again.layers
+    assert warnings == [] and back.live == layer.live and back.live_state is None
+    assert back.source == stations.resolve() and back.stations_source is None
+    reopened, warnings = open_data_files([stations])  # reading again: the same stations
+    assert list(reopened.layers[0].data.station_ids) == list(data.station_ids)

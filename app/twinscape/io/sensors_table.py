@@ -200,6 +200,36 @@ def read_sensors(
     return SensorsRead(data=data, source_crs=stations.crs, target_crs=target, report=report)
 
 
+def read_stations(
+    source: str | os.PathLike[str],
+    *,
+    mapping: ColumnMapping,
+    target_crs: str | None,
+    ground: Sequence[RasterGrid] = (),
+    progress: Progress | None = None,
+    cancelled: Cancelled | None = None,
+) -> SensorsRead:
+    """Stations with no observations yet (a layer a live feed fills), as :func:`read_sensors`.
+
+    ``source`` is a stations file (vector points, or a table with coordinates).
+    """
+    path = Path(source)
+    step = _Step(path, progress, cancelled)
+    step.report(0.05)
+    stations = read_stations_file(path, mapping)
+    step.report(0.7)
+    none, empty = np.zeros(0, object), np.zeros(0, np.int64)
+    times = Times(ns=empty, bad=np.zeros(0, bool), missing=np.zeros(0, bool))
+    obs = _Obs(none, none, none, empty, np.zeros(0), empty, times, stations.ids)
+    data, target, found = _assemble(path, obs, stations, target_crs, tuple(ground))
+    if data.count == 0:
+        raise ReaderError(path, "has no station with coordinates and an id")
+    report = SensorsReport(rows=len(stations.ids), observations=0, stations=data.count,
+                           notes=(*stations.notes, *found.pop("notes")), **found)
+    step.report(1.0)
+    return SensorsRead(data=data, source_crs=stations.crs, target_crs=target, report=report)
+
+
 def ground_under(x: np.ndarray, y: np.ndarray, ground: Sequence[RasterGrid]) -> np.ndarray:
     """Elevation under each point: bilinear on the first (topmost) grid with data there, else 0."""
     x, y = np.asarray(x, np.float64), np.asarray(y, np.float64)
@@ -487,7 +517,7 @@ def _assemble(path: Path, obs: _Obs, stations: Stations, target_crs: str | None,
     rows = np.flatnonzero(ok)[pd.Index(stations.ids[ok]).get_indexer(index)]
     station = index.get_indexer(obs.station)
     known = station >= 0
-    if not known.any():
+    if len(known) and not known.any():
         shown = ", ".join(map(str, pd.unique(obs.station)[:SHOWN]))
         where = f"in {stations.path.name}" if stations.from_file else "in the table"
         raise ReaderError(path, f"no station has coordinates {where} (stations {shown})",

@@ -3,17 +3,23 @@
 A live feed (io/mqtt_feed.py) runs on its own thread; the GUI thread drains it with
 a timer and calls :meth:`LiveState.apply`, which writes into preallocated arrays and
 emits :attr:`LiveState.updated` once, so visuals recolour in place instead of
-rebuilding anything per message.
+rebuilding anything per message. :func:`latest_merged` is what a station shows at a
+clock time: its history's latest observation, or the live value where that is newer.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from psygnal import Signal
 
 from twinscape.model.clock import NS
+
+if TYPE_CHECKING:
+    from twinscape.model.sensors import SensorData
 
 #: "No observation yet" in :attr:`LiveState.time`.
 NO_TIME = np.iinfo(np.int64).min
@@ -105,3 +111,65 @@ class LiveState:
         values[hidden] = np.nan
         times[hidden] = NO_TIME
         return values, times
+
+
+@dataclass(frozen=True, eq=False)
+class Latest:
+    """What each station shows of one quantity at one time (:func:`latest_merged`).
+
+    Attributes
+    ----------
+    values
+        float64 (n,): the value; NaN where there is none (or it is stale).
+    times
+        int64 (n,) ns UTC of the value shown, :data:`NO_TIME` where none.
+    index
+        int64 (n,) the history observation shown; -1 where none or live.
+    live
+        bool (n,): the value came from the live feed.
+    """
+
+    values: np.ndarray
+    times: np.ndarray
+    index: np.ndarray
+    live: np.ndarray
+
+    def has(self, row: int) -> bool:
+        """True when station ``row`` has a value (history or live) at the time."""
+        return bool(self.times[row] != NO_TIME)
+
+
+def latest_merged(
+    data: SensorData,
+    live: LiveState | None,
+    quantity: str,
+    time_ns: int,
+    *,
+    staleness_s: float | None = None,
+) -> Latest:
+    """The history's latest ``quantity`` per station at ``time_ns``, or the live value.
+
+    A live value is shown where it is at or before ``time_ns``, within ``staleness_s``
+    (None: any age) and newer than the history's latest observation at ``time_ns``
+    (stale or not). ``live`` must list the same stations as ``data`` (else it is ignored).
+    """
+    n = data.count
+    values, index = np.full(n, np.nan), np.full(n, -1, np.int64)
+    times = np.full(n, NO_TIME, np.int64)
+    newest = times.copy()  # the history's latest time, even where stale
+    if quantity in data.quantities:
+        values, _ages, index = data.latest(quantity, time_ns, staleness_s=staleness_s)
+        found = index >= 0
+        newest[found] = data.obs_time[index[found]]
+        if staleness_s is not None:
+            found &= np.isfinite(values)
+            index = np.where(found, index, -1)
+        times[found] = newest[found]
+    from_live = np.zeros(n, bool)
+    if live is not None and len(live.rows) == n:
+        live_values, live_times = live.latest(quantity, time_ns, staleness_s=staleness_s)
+        from_live = (live_times != NO_TIME) & (live_times > newest)
+        values = np.where(from_live, live_values, values)
+        times = np.where(from_live, live_times, times)
+        index = np.where(from_live, -1, index)
+    return Latest(values, times, index, from_live)

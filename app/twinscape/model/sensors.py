@@ -21,6 +21,7 @@ from psygnal import evented
 
 from twinscape.model.clock import NS, from_ns, to_ns
 from twinscape.model.layers import Layer, current_identify_time
+from twinscape.model.sensor_live import LiveState, latest_merged
 
 #: Anomaly flag bits of :attr:`SensorData.flags` (one uint8 per observation).
 FLAG_BASELINE, FLAG_STUCK, FLAG_GAP, FLAG_JUMP = 1, 2, 4, 8
@@ -375,11 +376,13 @@ class SensorsLayer(Layer):
         Broker settings for live mode (None: history only).
     data
         The loaded stations and observations.
+    live_state
+        The newest values a live feed delivered (set while a feed runs; never saved).
     """
 
     kind: ClassVar[str] = "sensors"
     stands_on_ground: ClassVar[bool] = True
-    data_fields: ClassVar[tuple[str, ...]] = ("data", "source_crs")
+    data_fields: ClassVar[tuple[str, ...]] = ("data", "source_crs", "live_state")
     reload_fields: ClassVar[tuple[str, ...]] = ("mapping",)
 
     source: Path
@@ -394,6 +397,7 @@ class SensorsLayer(Layer):
     live: MqttSettings | None = None
     data: SensorData | None = None
     source_crs: str | None = None
+    live_state: LiveState | None = None
 
     @property
     def loaded(self) -> bool:
@@ -401,11 +405,19 @@ class SensorsLayer(Layer):
         return self.data is not None
 
     @property
+    def known_quantities(self) -> tuple[str, ...]:
+        """Quantities of the history, then those only the live feed delivered."""
+        history = self.data.quantities if self.data is not None else ()
+        live = self.live_state.quantities if self.live_state is not None else ()
+        return tuple(dict.fromkeys((*history, *live)))
+
+    @property
     def shown_quantity(self) -> str | None:
-        """The quantity drawn: the chosen one, else the layer's first."""
+        """The quantity drawn: the chosen one, else the layer's first (history, then live)."""
         if self.quantity is not None:
             return self.quantity
-        return self.data.quantities[0] if self.data is not None and self.data.quantities else None
+        known = self.known_quantities
+        return known[0] if known else None
 
     @property
     def bounds(self) -> tuple[float, float, float, float] | None:
@@ -455,25 +467,27 @@ class SensorsLayer(Layer):
         now = to_ns(when)
         info["at (UTC)"] = f"{when:%Y-%m-%d %H:%M:%S}"
         shown = self.shown_quantity
-        for quantity in sorted(data.quantities, key=lambda q: q != shown):
-            values, ages, index = data.latest(quantity, now)
+        for quantity in sorted(self.known_quantities, key=lambda q: q != shown):
+            got = latest_merged(data, self.live_state, quantity, now)
+            index, when_ns = got.index, got.times[row]
             unit = data.units.get(quantity, "")
             label = f"{quantity} ({unit})" if unit else quantity
-            info[label] = float(values[row]) if index[row] >= 0 else None
+            info[label] = float(got.values[row]) if got.has(row) else None
             if quantity != shown:
                 continue
             info["unit"] = unit
             info["observed (UTC)"] = (
-                f"{from_ns(int(data.obs_time[index[row]])):%Y-%m-%d %H:%M:%S}"
-                if index[row] >= 0
-                else None
+                f"{from_ns(int(when_ns)):%Y-%m-%d %H:%M:%S}" if got.has(row) else None
             )
-            stale = ages[row] > self.staleness_s
-            info["age"] = format_age(float(ages[row])) + (" (stale)" if stale else "")
+            if got.live[row]:
+                info["source"] = "live feed"
+            age = (now - when_ns) / NS if got.has(row) else math.inf
+            stale = age > self.staleness_s
+            info["age"] = format_age(float(age)) + (" (stale)" if stale else "")
             bits = int(data.flags[index[row]]) if index[row] >= 0 else 0
             info["flags"] = "; ".join(flag_names(bits)) or "none"
             levels = self.thresholds_of(quantity)
-            level = int(alert_levels(levels, values[row : row + 1])[0])
+            level = int(alert_levels(levels, got.values[row : row + 1])[0])
             info["alert level"] = levels[level].level if level >= 0 else "none"
         return info
 
@@ -495,5 +509,8 @@ class SensorsLayer(Layer):
         span = self.data.time_range
         if span is not None:
             lines.append(f"{span[0]:%Y-%m-%d %H:%M} to {span[1]:%Y-%m-%d %H:%M} UTC")
-        lines.append("Quantities: " + ", ".join(self.data.quantities))
+        if self.data.quantities:
+            lines.append("Quantities: " + ", ".join(self.data.quantities))
+        else:
+            lines.append("No history: values come from the live feed")
         return lines

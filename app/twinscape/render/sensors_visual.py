@@ -12,6 +12,12 @@ colour array (and the column tops) in place: no new VTK object, no new actor.
 Foot points follow the ground's vertical exaggeration (``(z - origin z) * ve``) while
 glyph sizes stay in metres, so markers stay round at any exaggeration; the actor's own
 scale is 1. Points are computed in float64 relative to the origin, then cast to float32.
+
+Live values: where the layer has a :class:`~twinscape.model.sensor_live.LiveState`, a
+station shows its live value when that is newer than its history's latest at the clock
+time (:func:`~twinscape.model.sensor_live.latest_merged`). The visual follows the live
+state's ``updated`` signal with the same in-place colour update, and asks for a render
+through ``on_update`` (the viewport coalesces those requests into one render).
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ from vtkmodules.vtkCommonDataModel import vtkCellArray, vtkPolyData
 from vtkmodules.vtkRenderingCore import vtkActor, vtkPolyDataMapper, vtkRenderer
 
 from twinscape.geo.origin import LocalOrigin
+from twinscape.model.sensor_live import LiveState, latest_merged
 from twinscape.model.sensors import SensorsLayer
 from twinscape.render.sensor_colors import (
     HIGHLIGHT,
@@ -74,8 +81,11 @@ class SensorsVisual:
         A ``vtkRenderer`` or a pyvista ``Plotter``.
     origin
         Render coordinates are world minus this point.
-    colour_executor, on_update
+    colour_executor
         Accepted for the visual interface; colours are written synchronously.
+    on_update
+        Called when live values changed the colours (asks for a render; the caller
+        coalesces). Without it the next render shows them.
     """
 
     def __init__(
@@ -94,6 +104,9 @@ class SensorsVisual:
         self._time_ns: int | None = None
         self._highlight: tuple[int, ...] = ()
         self._index: np.ndarray | None = None  # observation shown per station
+        self._times: np.ndarray | None = None  # time of the value shown per station
+        self._on_update = on_update
+        self._live: LiveState | None = None
         self.values = np.zeros(0)  # value shown per station (NaN: none)
         self._actor: vtkActor | None = None
         self._polydata: vtkPolyData | None = None
@@ -110,8 +123,10 @@ class SensorsVisual:
         self._connect(ev.style, self._on_style_replaced)
         for name in ("quantity", "staleness_s", "thresholds"):
             self._connect(getattr(ev, name), self.refresh)
+        self._connect(ev.live_state, self._follow_live)
         self._connect_style()
         self._rebuild()
+        self._follow_live()
 
     # -- events ---------------------------------------------------------------------
     def _connect(self, signal: Any, slot: Callable[..., Any], into: list | None = None) -> None:
@@ -123,6 +138,20 @@ class SensorsVisual:
             signal.disconnect(slot)
         self._style_connections.clear()
         self._connect(self.layer.style.events.all, self._on_style, self._style_connections)
+
+    def _follow_live(self, *_: Any) -> None:
+        """Listen to the layer's (new) live state and show its values."""
+        if self._live is not None:
+            self._live.updated.disconnect(self._live_updated)
+        self._live = self.layer.live_state
+        if self._live is not None:
+            self._live.updated.connect(self._live_updated)
+        self.refresh()
+
+    def _live_updated(self) -> None:
+        """New live values: recolour in place when a shown value changed, ask for a render."""
+        if self._update_values(force=False) and self._on_update is not None:
+            self._on_update()
 
     def _on_style_replaced(self, *_: Any) -> None:
         self._connect_style()
@@ -184,7 +213,7 @@ class SensorsVisual:
         """(Re)create the glyph mesh, its actor and the labels from the layer's data."""
         self._detach()
         self._actor = self._polydata = self._labels = self._template = None
-        self._index, self._bounds = None, None
+        self._index, self._times, self._bounds = None, None, None
         data = self.layer.data
         n = 0 if data is None else data.count
         self.values = np.full(n, np.nan)
@@ -265,7 +294,11 @@ class SensorsVisual:
 
     # -- values at the clock --------------------------------------------------------
     def set_time(self, time_ns: int) -> None:
-        """Show the latest value of every station at ``time_ns`` (ns since the epoch, UTC)."""
+        """Show the latest value of every station at ``time_ns`` (ns since the epoch, UTC).
+
+        A live value newer than the history's latest (at or before ``time_ns``, within
+        the layer's staleness) is shown instead.
+        """
         self._time_ns = int(time_ns)
         self._update_values(force=False)
 
@@ -276,22 +309,32 @@ class SensorsVisual:
     def _quantity(self) -> str | None:
         quantity = self.layer.shown_quantity
         data = self.layer.data
-        return quantity if data is not None and quantity in data.quantities else None
+        known = data is not None and quantity in self.layer.known_quantities
+        return quantity if known else None
 
-    def _update_values(self, *, force: bool) -> None:
+    def _update_values(self, *, force: bool) -> bool:
+        """Recolour when the values shown changed (or ``force``); True when recoloured."""
         data, quantity = self.layer.data, self._quantity()
         if self._polydata is None or data is None:
-            return
+            return False
         if quantity is None or self._time_ns is None:
             values, index = np.full(data.count, np.nan), np.full(data.count, -1)
+            times = index
         else:
-            values, _, index = data.latest(
-                quantity, self._time_ns, staleness_s=self.layer.staleness_s
-            )
-            index = np.where(np.isfinite(values), index, -1)
-        if not force and self._index is not None and np.array_equal(index, self._index):
-            return  # the same observations: nothing to redraw
-        self._index, self.values = index, values
+            shown = latest_merged(
+                data, self.layer.live_state, quantity, self._time_ns,
+                staleness_s=self.layer.staleness_s,
+            )  # fmt: skip
+            values, index, times = shown.values, shown.index, shown.times
+        if (
+            not force
+            and self._index is not None
+            and self._times is not None
+            and np.array_equal(index, self._index)
+            and np.array_equal(times, self._times)
+        ):
+            return False  # the same observations: nothing to redraw
+        self._index, self._times, self.values = index, times, values
         self._write_colours()
         if self.layer.style.glyph == "column":
             self._update_heights()
@@ -299,6 +342,7 @@ class SensorsVisual:
         if self._labels is not None:
             unit = data.units.get(quantity, "") if quantity is not None else ""
             self._labels.set_values(values, unit)
+        return True
 
     def _fraction(self, values: np.ndarray) -> np.ndarray:
         quantity = self._quantity()
@@ -428,6 +472,9 @@ class SensorsVisual:
         """Disconnect from the layer and its style and remove the actors."""
         for signal, slot in self._connections + self._style_connections:
             signal.disconnect(slot)
+        if self._live is not None:
+            self._live.updated.disconnect(self._live_updated)
+            self._live = None
         self._connections.clear()
         self._style_connections.clear()
         self._detach()

@@ -1,7 +1,8 @@
 """The "Alerts" dock: sensors over a threshold, flagged as anomalous, or stale, at the clock time.
 
 The list is recomputed when the clock moves (once per event-loop turn, however many
-clock events came): :meth:`SensorData.latest` is vectorised, so this is cheap. A
+clock events came): :meth:`SensorData.latest` is vectorised, so this is cheap; a live
+value newer than the history counts (:func:`~twinscape.model.sensor_live.latest_merged`). A
 double-click (or "Fly to") frames the sensor in the 3D view and selects it, which
 also charts it.
 """
@@ -26,9 +27,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from twinscape.model.clock import to_ns
+from twinscape.model.clock import NS, to_ns
 from twinscape.model.layers import Layer
 from twinscape.model.project import Project
+from twinscape.model.sensor_live import NO_TIME, latest_merged
 from twinscape.model.sensors import SensorsLayer, alert_levels, flag_names, format_age
 from twinscape.render.scene import Hit
 from twinscape.ui.chart_dock import sensor_layers, sensor_title
@@ -39,7 +41,7 @@ ANOMALY_COLOR = "#9467bd"
 STALE_COLOR = "#9e9e9e"
 #: How close "Fly to" frames a sensor (metres around it).
 FLY_RADIUS_M = 300.0
-_FIELDS = {"data", "quantity", "thresholds", "staleness_s", "name", "visible"}
+_FIELDS = {"data", "live_state", "quantity", "thresholds", "staleness_s", "name", "visible"}
 
 
 @dataclass(frozen=True)
@@ -78,17 +80,20 @@ def alerts_at(layers: list[SensorsLayer], time_ns: int) -> list[Alert]:
     found: list[Alert] = []
     for layer in layers:
         data, quantity = layer.data, layer.shown_quantity
-        if data is None or quantity is None or quantity not in data.quantities:
+        if data is None or quantity is None or quantity not in layer.known_quantities:
             continue
-        values, ages, index = data.latest(quantity, time_ns)
+        shown = latest_merged(data, layer.live_state, quantity, time_ns)  # history or live
+        values, index = shown.values, shown.index
+        has = shown.times != NO_TIME
+        ages = np.where(has, (time_ns - shown.times) / NS, np.inf)
         unit = data.units.get(quantity, "")
-        has = index >= 0
         stale = has & (ages > layer.staleness_s)
         fresh = has & ~stale
         levels = layer.thresholds_of(quantity)
         reached = alert_levels(levels, np.where(fresh, values, np.nan))
         bits = np.zeros(data.count, np.uint8)
-        bits[has] = data.flags[index[has]]
+        observed = index >= 0  # anomaly flags belong to the history's observations
+        bits[observed] = data.flags[index[observed]]
         order = np.argsort([t.value for t in levels]) if levels else np.array([], int)
         rank_of = {int(i): r for r, i in enumerate(order)}
         for row in np.flatnonzero((reached >= 0) | (fresh & (bits != 0)) | stale):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QByteArray, Qt, Signal
+from PySide6.QtCore import QByteArray, QObject, Qt, Signal
 from PySide6.QtGui import (
     QCloseEvent,
     QGuiApplication,
@@ -22,7 +22,7 @@ from twinscape.ui.drop import FileDropMixin
 from twinscape.ui.file_actions import FileActions
 from twinscape.ui.icons import icon
 from twinscape.ui.inspector_dock import InspectorDock, hit_attributes
-from twinscape.ui.kinds import kind_docks
+from twinscape.ui.kinds import kind_docks, kind_services
 from twinscape.ui.layer_tree import LayerTreeDock
 from twinscape.ui.loader import Loader
 from twinscape.ui.menus import WindowMenus
@@ -107,6 +107,10 @@ class MainWindow(WindowMenus, FileDropMixin, QMainWindow):
         self.time_dock = TimeDock(self.watcher, self.clock_watch, self)
         self.kind_docks: list[QDockWidget] = []
         self._add_kind_docks()
+        #: Objects layer kinds keep per window (by registered name), e.g. live feeds.
+        self.services: dict[str, QObject] = {
+            name: factory(self) for name, factory in kind_services()
+        }
         self.resizeDocks(
             [self.layer_dock, self.styling_dock], [300, 320], Qt.Orientation.Horizontal
         )
@@ -359,8 +363,9 @@ class MainWindow(WindowMenus, FileDropMixin, QMainWindow):
         self._save_layout()
         self.time_dock.stop()
         self.clock_watch.stop()
-        for dock in self.kind_docks:  # docks of kinds may own what Qt does not delete
-            shutdown = getattr(dock, "shutdown", None)
+        for part in (*self.services.values(), *self.kind_docks):
+            # services and docks of kinds may own what Qt does not stop (threads)
+            shutdown = getattr(part, "shutdown", None)
             if shutdown is not None:
                 shutdown()
         self.loader.shutdown()

@@ -1,9 +1,10 @@
-"""Style controls of a sensors layer: quantity, glyphs, colours, thresholds, legend.
+"""Style controls of a sensors layer: quantity, glyphs, colours, thresholds, legend, live feed.
 
 As in every panel (:class:`~twinscape.ui.controls_common.LayerControls`), widgets
 write to the model and the model's events write back with writing switched off.
 The thresholds table edits the alert levels of the shown quantity (level, value,
-colour); double-click a colour to pick another.
+colour); double-click a colour to pick another. The live feed group
+(:class:`~twinscape.ui.live_panel.LivePanel`) sets up and connects the layer's MQTT feed.
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ from PySide6.QtWidgets import (
 
 from twinscape.model.sensors import GLYPHS, SENSOR_RAMPS, SensorsLayer, Threshold
 from twinscape.ui.controls_common import LayerControls, combo_box, form_group, spin_box
+from twinscape.ui.live_feeds import LiveFeeds
+from twinscape.ui.live_panel import LivePanel
 from twinscape.ui.project_watch import ProjectWatcher
 
 log = logging.getLogger(__name__)
@@ -93,6 +96,10 @@ class SensorsControls(LayerControls):
         self.legend.setObjectName("legend")
         self.legend.setTextFormat(Qt.TextFormat.RichText)
         self.legend.setWordWrap(True)
+        self.live = LivePanel(layer, watcher, LiveFeeds.of(watcher))
+        self._known_quantities = layer.known_quantities
+        if self.live.feeds is not None:  # quantities that only the feed brings
+            self.live.feeds.status_changed.connect(self._feed_status)
 
         value_range = QWidget()
         row = QHBoxLayout(value_range)
@@ -122,6 +129,7 @@ class SensorsControls(LayerControls):
                 ],
             ),  # fmt: skip
             form_group("Alert levels", [("", levels)]),
+            self.live,
         )
 
         self.quantity.currentIndexChanged.connect(
@@ -150,7 +158,8 @@ class SensorsControls(LayerControls):
         """Set the widgets from the layer and its style."""
         layer, style, data = self.layer, self.layer.style, self.layer.data
         self.quantity.clear()
-        quantities = list(data.quantities) if data is not None else []
+        self._known_quantities = layer.known_quantities
+        quantities = list(self._known_quantities)
         if layer.quantity is not None and layer.quantity not in quantities:
             quantities.append(layer.quantity)
         for q in quantities:
@@ -171,6 +180,11 @@ class SensorsControls(LayerControls):
         self.labels.setChecked(style.labels)
         self._show_thresholds()
         self.legend.setText(self._legend_html())
+        self.live.show_values()
+
+    def _feed_status(self, layer_id: str) -> None:
+        if layer_id == self.layer.id and self.layer.known_quantities != self._known_quantities:
+            self.sync()  # the feed brought a quantity the history has not
 
     def _data_range(self) -> tuple[float, float]:
         data, q = self.layer.data, self.layer.shown_quantity

@@ -50,7 +50,7 @@ from twinscape.io.sensor_columns import (
     looks_like_sensor_table,
     quantity_name,
 )
-from twinscape.io.sensors_table import ground_under, read_sensors
+from twinscape.io.sensors_table import ground_under, read_sensors, read_stations
 from twinscape.io.toml_schema import TableReader
 from twinscape.model.layers import Layer
 from twinscape.model.raster import RasterGrid
@@ -146,31 +146,34 @@ def new_sensors(path: Path, assume_crs: str | None) -> SensorsLayer:
 def read_sensor_layer(layer: Layer, context: LoadContext) -> LayerData:
     """Read the stations and observations of ``layer``, standing on ``context.ground``.
 
+    A layer whose ``source`` is a stations file (no observations table) loads its
+    stations with no history: its values come from its live feed.
+
     Raises
     ------
     ReaderError, CRSError, LoadCancelled
         From :func:`~twinscape.io.sensors_table.read_sensors`, naming the file.
     """
     assert isinstance(layer, SensorsLayer)
-    read = read_sensors(
-        layer.source,
-        stations_source=layer.stations_source,
-        mapping=layer.mapping,
-        target_crs=context.project_crs,
-        ground=context.ground,
-        progress=context.progress,
-        cancelled=context.cancelled,
-    )
+    options: dict[str, Any] = {
+        "mapping": layer.mapping, "target_crs": context.project_crs, "ground": context.ground,
+        "progress": context.progress, "cancelled": context.cancelled,
+    }  # fmt: skip
+    if is_observations(layer):
+        read = read_sensors(layer.source, stations_source=layer.stations_source, **options)
+    else:  # a stations file alone: no history (a live feed brings the values)
+        read = read_stations(layer.source, **options)
     context.check()
     data = read.data
-    flags = flag_anomalies(
-        data.obs_station,
-        data.obs_quantity,
-        data.obs_time,
-        data.obs_value,
-        quantities=data.quantities,
-    )
-    data = dataclasses.replace(data, flags=flags)
+    if len(data.obs_time):
+        flags = flag_anomalies(
+            data.obs_station,
+            data.obs_quantity,
+            data.obs_time,
+            data.obs_value,
+            quantities=data.quantities,
+        )
+        data = dataclasses.replace(data, flags=flags)
     return LayerData(
         crs=read.target_crs,
         values={"data": data, "source_crs": read.source_crs},

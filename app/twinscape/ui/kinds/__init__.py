@@ -3,7 +3,10 @@
 Each module of this package registers the controls of one kind when imported; the
 package imports all of them, so adding a kind adds a module here and touches no
 generic code. A kind may also contribute docks to the main window (a chart of its
-data, a list of alerts): :func:`register_dock`; the window creates them at start.
+data, a list of alerts): :func:`register_dock`; and window services, objects that live
+as long as the window and need no dock (live feeds of sensor layers):
+:func:`register_service`. The window creates both at start, and calls ``shutdown()``
+of each (when it has one) as it closes.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import QDockWidget, QWidget
 
 from twinscape.model.layers import Layer
@@ -75,6 +78,33 @@ def unregister_dock(name: str) -> None:
 def kind_docks() -> list[DockSpec]:
     """The registered docks, in registration order."""
     return list(KIND_DOCKS.values())
+
+
+#: ``factory(window) -> QObject``: a window service (see :func:`register_service`).
+ServiceFactory = Callable[[Any], QObject]
+
+#: Window services contributed by kinds, in registration order.
+KIND_SERVICES: dict[str, ServiceFactory] = {}
+
+
+def register_service(name: str, factory: ServiceFactory) -> None:
+    """Give every main window the object ``factory(window)``, made at start.
+
+    The object should be a child of the window (so it goes with it) and may have a
+    ``shutdown()`` method, which the window calls as it closes (stop threads there).
+    Re-registering ``name`` replaces the factory.
+    """
+    KIND_SERVICES[name] = factory
+
+
+def unregister_service(name: str) -> None:
+    """Forget the service registered as ``name`` (tests, plugins)."""
+    KIND_SERVICES.pop(name, None)
+
+
+def kind_services() -> list[tuple[str, ServiceFactory]]:
+    """The registered window services ``(name, factory)``, in registration order."""
+    return list(KIND_SERVICES.items())
 
 
 def register_controls(layer_type: type, factory: ControlsFactory) -> None:
