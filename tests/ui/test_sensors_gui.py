@@ -457,3 +457,32 @@ def test_panels_menu_toggles_the_new_docks(sensor_window) -> None:
         toggle.trigger()
         assert dock.isVisible() is was
     assert window.time_dock.toggleViewAction().shortcut().toString() == "Ctrl+5"
+
+
+def test_the_panel_adds_an_interpolated_surface_draped_on_the_terrain(sensor_window) -> None:
+    from twinscape.io.kinds import kind_of
+    from twinscape.model.surfaces import SensorSurfaceLayer
+
+    window, layer = sensor_window
+    _reset(window, 30.0)
+    window.layer_dock.select_layer(layer)
+    controls = window.styling_dock.controls
+    before = settle(window)
+    controls.add_surface.click()
+    process_events(0.1)
+    [surface] = [la for la in window.project.layers if isinstance(la, SensorSurfaceLayer)]
+    try:
+        assert surface.sensors_layer_id == layer.id and surface.quantity == layer.shown_quantity
+        assert window.project.layers.index(surface) == window.project.layers.index(layer) + 1
+        item = window.layer_dock.item_for(surface)
+        assert item is not None and f"({kind_of(surface).title})" in item.toolTip(0)
+        window.layer_dock.select_layer(surface)
+        assert window.styling_dock.controls.objectName() != "noControls"
+        wait_until(
+            lambda: np.abs(settle(window).astype(int) - before.astype(int)).max() > 40,
+            30,
+            "the surface draped on the terrain",
+        )
+    finally:
+        window.project.layers.remove(surface)
+        process_events(0.1)

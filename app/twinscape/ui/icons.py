@@ -170,6 +170,35 @@ def _layer(p: QPainter) -> None:
         )
 
 
+def _sensors(p: QPainter) -> None:
+    p.setPen(_pen(_INK, 4))
+    p.drawLine(QPointF(32, 60), QPointF(32, 28))
+    p.setPen(Qt.PenStyle.NoPen)
+    p.setBrush(QColor("#e8453c"))
+    p.drawEllipse(QRectF(22, 14, 20, 20))
+    p.setBrush(Qt.BrushStyle.NoBrush)
+    p.setPen(_pen(_ACCENT, 4))
+    for radius in (18, 28):
+        p.drawArc(QRectF(32 - radius, 24 - radius, 2 * radius, 2 * radius), 30 * 16, 120 * 16)
+
+
+def _surface(p: QPainter) -> None:
+    colours = ("#00e400", "#ffff00", "#ff7e00", "#ff0000")
+    p.setPen(Qt.PenStyle.NoPen)
+    for i, colour in enumerate(colours):
+        p.setBrush(QColor(colour))
+        p.drawPolygon(
+            QPolygonF(
+                [
+                    QPointF(6 + 13 * i, 44 - 6 * i),
+                    QPointF(19 + 13 * i, 38 - 6 * i),
+                    QPointF(19 + 13 * i, 58 - 6 * i),
+                    QPointF(6 + 13 * i, 62 - 6 * i),
+                ]
+            )
+        )
+
+
 def _identify(p: QPainter) -> None:
     p.setPen(Qt.PenStyle.NoPen)
     p.setBrush(_ACCENT)
@@ -185,6 +214,8 @@ _DRAWN = {
     "model": _model,
     "layer": _layer,
     "identify": _identify,
+    "sensors": _sensors,
+    "surface": _surface,
     "terrain": _terrain,
     "add-data": _add_data,
     "zoom-all": _zoom_all,

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from twinscape.model.sensors import GLYPHS, SENSOR_RAMPS, SensorsLayer, Threshold
+from twinscape.model.surfaces import DISTANCE_RANGE, SensorSurfaceLayer
 from twinscape.ui.controls_common import LayerControls, combo_box, form_group, spin_box
 from twinscape.ui.live_feeds import LiveFeeds
 from twinscape.ui.live_panel import LivePanel
@@ -92,6 +93,13 @@ class SensorsControls(LayerControls):
         self.add_level.setObjectName("addThreshold")
         self.remove_level = QPushButton("Remove")
         self.remove_level.setObjectName("removeThreshold")
+        self.add_surface = QPushButton("Add Interpolated Surface")
+        self.add_surface.setObjectName("addSurface")
+        self.add_surface.setToolTip(
+            "Drape an inverse-distance-weighted surface of the shown quantity on the terrain, "
+            "following the clock"
+        )
+        self._watcher = watcher
         self.legend = QLabel()
         self.legend.setObjectName("legend")
         self.legend.setTextFormat(Qt.TextFormat.RichText)
@@ -116,7 +124,14 @@ class SensorsControls(LayerControls):
         buttons.addWidget(self.remove_level)
         column.addLayout(buttons)
         self.arrange(
-            form_group("Data", [("Quantity", self.quantity), ("Stale after", self.staleness)]),
+            form_group(
+                "Data",
+                [
+                    ("Quantity", self.quantity),
+                    ("Stale after", self.staleness),
+                    ("", self.add_surface),
+                ],
+            ),
             form_group(
                 "Glyphs",
                 [
@@ -151,7 +166,24 @@ class SensorsControls(LayerControls):
         self.thresholds.cellDoubleClicked.connect(self._cell_double_clicked)
         self.add_level.clicked.connect(self._add_level)
         self.remove_level.clicked.connect(self._remove_level)
+        self.add_surface.clicked.connect(self.add_interpolated_surface)
         self.follow(watcher)
+
+    def add_interpolated_surface(self) -> SensorSurfaceLayer | None:
+        """Add a surface of the shown quantity just above this layer (undo: remove it)."""
+        project = self._watcher.project
+        quantity = self.layer.shown_quantity
+        if project is None or quantity is None:
+            return None
+        surface = SensorSurfaceLayer(
+            name=f"{quantity.upper()} surface of {self.layer.name}",
+            sensors_layer_id=self.layer.id,
+            quantity=quantity,
+            ramp=self.layer.style.ramp,
+            max_distance_m=_reach(self.layer),
+        )
+        project.layers.insert(project.layers.index(self.layer) + 1, surface)
+        return surface
 
     # -- model -> widgets --------------------------------------------------------------
     def show_values(self) -> None:
@@ -307,3 +339,12 @@ class SensorsControls(LayerControls):
             return
         kept = tuple(level for i, level in enumerate(levels) if i != row)
         self.layer.thresholds = {**self.layer.thresholds, quantity: kept}
+
+
+def _reach(layer: SensorsLayer) -> float:
+    """A reach that covers the stations' area: its diagonal, within the model's limits."""
+    bounds = layer.bounds
+    if bounds is None:
+        return 20_000.0
+    diagonal = ((bounds[2] - bounds[0]) ** 2 + (bounds[3] - bounds[1]) ** 2) ** 0.5
+    return min(max(diagonal, 500.0, DISTANCE_RANGE[0]), DISTANCE_RANGE[1])

@@ -110,7 +110,7 @@ SENSOR_SURFACE = register_kind(
         table_keys=_KEYS,
         from_table=surface_from_table,
         to_table=surface_to_table,
-        icon="layer",
+        icon="surface",
         order=60,
     )
 )
