@@ -262,7 +262,7 @@ class FileActions(QObject):
         if self.window.loader.busy:  # try again once the current load is over
             self._when_idle(lambda: self.reload_layer(layer))
             return None
-        job = reload_layer_job(layer, project.crs, ground_grids(project.layers))
+        job = reload_layer_job(layer, project.crs, ground_grids(project.layers), project.origin)
         task = self._submit(job, f"Reloading {layer.name}")
 
         def apply(load: LayerLoad) -> None:

@@ -8,6 +8,7 @@ the GUI thread. Nothing here names a layer kind.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -65,17 +66,22 @@ def open_data_job(paths: list[Path]) -> Job:
 
 
 def reload_layer_job(
-    layer: Layer, project_crs: str | None, ground: tuple[RasterGrid, ...]
+    layer: Layer, project_crs: str | None, ground: tuple[RasterGrid, ...], origin: Vec3 | None
 ) -> Job:
     """Job: read ``layer``'s data again with its current settings -> :class:`LayerLoad`.
 
-    The layer itself is not touched on the worker thread; the caller applies the load.
+    The layer itself is not touched on the worker thread (the caller applies the load);
+    the kind's slow preparation runs on a detached copy holding the new data, and the
+    visual adopts it when the load is applied.
     """
 
     def job(*, progress: Any, cancelled: Any) -> LayerLoad:
-        return read_layer(
+        load = read_layer(
             layer, project_crs=project_crs, ground=ground, progress=progress, cancelled=cancelled
         )
+        detached = dataclasses.replace(layer, **load.data.values)  # its own events: unseen
+        prepare_layer(detached, LocalOrigin.of(origin))
+        return load
 
     return job
 
