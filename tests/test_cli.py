@@ -174,3 +174,22 @@ def test_render_places_buildings_given_with_a_dem(tmp_path: Path) -> None:
     rows, cols = np.nonzero(changed)
     assert 0 < len(rows) < 0.01 * changed.size  # a small town in the whole rift
     assert np.ptp(rows) < 60 and np.ptp(cols) < 60  # in one place, not smeared over the view
+
+
+@pytest.mark.render
+def test_render_time_shows_the_sensors_as_they_were(tmp_path: Path) -> None:
+    """The demo's stations before and during the simulated dust event of 17 April 2025."""
+    shots = {}
+    for name, when in (("calm", "2025-04-15T11:00Z"), ("dust", "2025-04-17T11:00+00:00")):
+        out = tmp_path / f"{name}.png"
+        result = twinscape(
+            "render", str(DEMO), "--out", str(out), "--size", "640x360", "--time", when
+        )
+        assert result.returncode == 0, result.stderr
+        shots[name] = np.asarray(Image.open(out).convert("RGB")).astype(int)
+    changed = np.abs(shots["dust"] - shots["calm"]).max(axis=-1) > 40
+    assert 0 < changed.mean() < 0.02  # the markers only: the terrain and town are the same
+    rgb = shots["dust"][changed]
+    assert ((rgb[:, 0] > 120) & (rgb[:, 1] < 90)).mean() > 0.3  # red and purple alert colours
+    bad = twinscape("render", str(DEMO), "--out", str(tmp_path / "x.png"), "--time", "noon")
+    assert bad.returncode == 2 and "time must look like" in bad.stderr
