@@ -102,7 +102,8 @@ class MainWindow(WindowMenus, FileDropMixin, QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.bookmarks_dock)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.styling_dock)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.inspector_dock)
-        self.splitDockWidget(self.styling_dock, self.inspector_dock, Qt.Orientation.Vertical)
+        self.tabifyDockWidget(self.styling_dock, self.inspector_dock)  # as QGIS's panels
+        self.styling_dock.raise_()
         self.splitDockWidget(self.layer_dock, self.bookmarks_dock, Qt.Orientation.Vertical)
         self.time_dock = TimeDock(self.watcher, self.clock_watch, self)
         self.kind_docks: list[QDockWidget] = []
@@ -134,6 +135,7 @@ class MainWindow(WindowMenus, FileDropMixin, QMainWindow):
         self.time_dock.install_shortcuts(self.viewport, self)
         self.watcher.project_changed.connect(self._project_field_changed)
         self.layer_dock.current_layer_changed.connect(self.styling_dock.show_layer)
+        self.layer_dock.current_layer_changed.connect(lambda _layer: self.styling_dock.raise_())
         self.layer_dock.zoom_requested.connect(self.viewport.zoom_to_layer)
         self.layer_dock.properties_requested.connect(self.show_properties)
         self.layer_dock.files_dropped.connect(self.handle_dropped_paths)
@@ -270,6 +272,7 @@ class MainWindow(WindowMenus, FileDropMixin, QMainWindow):
             title = f"{hit.layer.name}: {hit.layer.feature_label(hit.row)}"
         self.inspector_dock.show_attributes(title, attributes)
         self.inspector_dock.show()
+        self.inspector_dock.raise_()  # bring its tab to the front
         self.identified.emit(hit, add)
 
     def fly_to(self, point: tuple[float, float, float], radius: float = 300.0) -> None:
