@@ -288,7 +288,10 @@ class Loader(QObject):
 def _progress_dialog(label: str, parent: QWidget, min_duration_ms: int) -> QProgressDialog:
     dialog = QProgressDialog(label, "Cancel", 0, _STEPS, parent)
     dialog.setWindowTitle("Twinscape")
-    dialog.setWindowModality(Qt.WindowModality.WindowModal)
+    # Not modal: a modal QProgressDialog runs the event loop inside setValue(), so the
+    # load's own "finished" could run (and delete the task) in the middle of its progress
+    # slot. The window disables what must wait while the loader is busy instead.
+    dialog.setWindowModality(Qt.WindowModality.NonModal)
     dialog.setMinimumDuration(min_duration_ms)
     dialog.setAutoClose(False)
     dialog.setAutoReset(False)
