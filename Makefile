@@ -44,6 +44,7 @@ test: setup
 bench: setup
 	$(BIN)/python -m benchmarks.terrain
 	$(BIN)/python -m benchmarks.buildings
+	$(BIN)/python -m benchmarks.sensors
 
 clean:
 	rm -rf $(VENV) $(OUT) .pytest_cache
