@@ -216,6 +216,16 @@ def test_live_feed_end_to_end(make_main_window, own_broker: Broker, tmp_path: Pa
         _publish(publisher, {"sensor_id": STATION, "time": _now_iso(), "pm25": 20.0})
         wait_until(lambda: _is_yellow(_marker_rgb(window, layer, row)), 8,
                    "the marker to turn 'WHO guideline' yellow after the restart")
+        # the chart draws the live values beside the history, as they arrive
+        window.select(Hit(layer, row, tuple(layer.data.xyz[row])))
+        chart = next(d for d in window.kind_docks if d.objectName() == "sensorChartDock")
+
+        def live_curve():  # noqa: ANN202
+            return next((c for c in chart.curves if c.name().endswith("(live)")), None)
+
+        wait_until(lambda: live_curve() is not None, 4, "the live series on the chart")
+        xs, ys = live_curve().getData()
+        assert list(ys) == [60.0, 20.0] and xs[0] < xs[1]
     finally:
         publisher.loop_stop()
         publisher.disconnect()

@@ -37,6 +37,8 @@ class LiveState:
     """
 
     updated = Signal()
+    #: Live observations kept for charts (the oldest are dropped past this).
+    HISTORY_LIMIT = 2_000_000
 
     def __init__(self, station_ids: Sequence[str], quantities: Sequence[str] = ()) -> None:
         self.rows = {str(sid): row for row, sid in enumerate(station_ids)}
@@ -46,6 +48,10 @@ class LiveState:
         self.time = np.full((n, q), NO_TIME, dtype=np.int64)
         self.unknown = 0
         self.received = 0
+        #: Bumped by every :meth:`apply` that changed something (cheap change checks).
+        self.version = 0
+        self._log: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
+        self._logged = 0
 
     def _column(self, quantity: str) -> int:
         if quantity not in self.quantities:
@@ -82,14 +88,39 @@ class LiveState:
             return 0
         rows, columns = rows[order], columns[order]
         times_ns, values = times_ns[order], values[order]
+        self._remember(rows, columns, times_ns, values)
         newer = times_ns > self.time[rows, columns]
         rows, columns = rows[newer], columns[newer]
         if len(rows) == 0:
             return 0
         self.time[rows, columns] = times_ns[newer]
         self.value[rows, columns] = values[newer]
+        self.version += 1
         self.updated.emit()
         return len(np.unique(rows * self.value.shape[1] + columns))
+
+    def _remember(
+        self, rows: np.ndarray, columns: np.ndarray, times: np.ndarray, values: np.ndarray
+    ) -> None:
+        """Keep a batch for :meth:`series`, dropping the oldest past :attr:`HISTORY_LIMIT`."""
+        self._log.append((rows, columns, times, values))
+        self._logged += len(rows)
+        while self._logged > self.HISTORY_LIMIT and len(self._log) > 1:
+            self._logged -= len(self._log.pop(0)[0])
+
+    def series(self, row: int, quantity: str) -> tuple[np.ndarray, np.ndarray]:
+        """(times ns, values) received live for station ``row``'s ``quantity``, in time order."""
+        if quantity not in self.quantities or not self._log:
+            return np.zeros(0, np.int64), np.zeros(0)
+        column = self.quantities.index(quantity)
+        times, values = [], []
+        for rows, columns, batch_times, batch_values in self._log:
+            mine = (rows == row) & (columns == column)
+            times.append(batch_times[mine])
+            values.append(batch_values[mine])
+        t, v = np.concatenate(times), np.concatenate(values)
+        order = np.argsort(t, kind="stable")
+        return t[order], v[order]
 
     def latest(
         self, quantity: str, time_ns: int, *, staleness_s: float | None = None

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QColor, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
@@ -157,13 +157,31 @@ class SensorChartDock(QDockWidget):
         self.remove.clicked.connect(self.remove_selected)
         window.identified.connect(self._identified)
         window.clock_watch.time_changed.connect(self.move_cursor)
+        # live values arrive without layer events: look for new ones once a second
+        self._live_versions: dict[int, int] = {}
+        self._live_timer = QTimer(self)
+        self._live_timer.setInterval(1000)
+        self._live_timer.timeout.connect(self._follow_live)
+        self._live_timer.start()
         self._watcher.project_replaced.connect(lambda _p: self._project_replaced())
         self._watcher.layers_changed.connect(self._layers_changed)
         self._watcher.layer_changed.connect(self._layer_changed)
         self._project_replaced()
 
+    def _follow_live(self) -> None:
+        """Redraw when a charted layer received live values since the last look."""
+        versions = {
+            id(layer): layer.live_state.version
+            for layer, _row in self.entries
+            if layer.live_state is not None
+        }
+        if versions != self._live_versions:
+            self._live_versions = versions
+            self.redraw()
+
     def shutdown(self) -> None:
         """Free pyqtgraph's parentless widgets (the window closes)."""
+        self._live_timer.stop()
         for orphan in self._orphans:
             if isValid(orphan):
                 orphan.deleteLater()
@@ -288,7 +306,20 @@ class SensorChartDock(QDockWidget):
             item.setToolTip(f"{layer.name}: {title}")
             self.list.addItem(item)
             data, q = layer.data, layer.shown_quantity
-            if data is None or q is None or q not in data.quantities:
+            if data is None or q is None:
+                continue
+            live = layer.live_state
+            if live is not None:
+                live_times, live_values = live.series(row, q)
+                if len(live_times):
+                    self.curves.append(
+                        self.plot.plot(
+                            live_times / NS, live_values, name=f"{title} (live)",
+                            pen=pg.mkPen(colour, width=2, style=Qt.PenStyle.DashLine),
+                            symbol="o", symbolSize=5, symbolBrush=colour,
+                        )  # fmt: skip
+                    )
+            if q not in data.quantities:  # live only: no history to draw
                 continue
             span = data.series_slice(row, q)
             seconds = data.obs_time[span] / NS
