@@ -30,8 +30,9 @@ from PySide6.QtWidgets import (
 from twinscape.model.clock import NS, to_ns
 from twinscape.model.layers import Layer
 from twinscape.model.project import Project
+from twinscape.model.sensor_alerts import alert_levels, flag_names, format_age
 from twinscape.model.sensor_live import NO_TIME, latest_merged
-from twinscape.model.sensors import SensorsLayer, alert_levels, flag_names, format_age
+from twinscape.model.sensors import SensorsLayer
 from twinscape.render.scene import Hit
 from twinscape.ui.chart_dock import sensor_layers, sensor_title
 
@@ -211,9 +212,9 @@ class AlertsDock(QDockWidget):
                 item.setText(4, format_age(alert.age_s))
         else:
             self._rebuild(keep)
-        counts = {
-            kind: sum(a.kind == kind for a in alerts) for kind in ("threshold", "anomaly", "stale")
-        }
+        counts = {kind: sum(a.kind == kind for a in alerts) for kind in ("threshold", "stale")}
+        # a sensor over a threshold may be flagged too: count every flagged one
+        counts["anomaly"] = sum(a.kind == "anomaly" or "anomaly:" in a.text for a in alerts)
         if not layers:
             self.summary.setText("No sensor layer.")
         else:

@@ -50,7 +50,8 @@ from twinscape.io.sensor_columns import (
     looks_like_sensor_table,
     quantity_name,
 )
-from twinscape.io.sensors_table import ground_under, read_sensors, read_stations
+from twinscape.io.sensor_stations import read_stations
+from twinscape.io.sensors_table import ground_under, read_sensors
 from twinscape.io.toml_schema import TableReader
 from twinscape.model.layers import Layer
 from twinscape.model.raster import RasterGrid
