@@ -29,7 +29,7 @@ import numpy as np
 # The OpenGL implementations of the rendering classes and the default interactor
 # style, as pyvista imports them (the all-modules ``vtk`` package is never loaded).
 from vtkmodules import vtkInteractionStyle, vtkRenderingOpenGL2  # noqa: F401
-from vtkmodules.vtkRenderingCore import vtkActor, vtkRenderer
+from vtkmodules.vtkRenderingCore import vtkActor
 
 from twinscape.geo.origin import LocalOrigin
 from twinscape.model.buildings import BuildingsLayer
@@ -44,6 +44,7 @@ from twinscape.render.building_lod import (
 )
 from twinscape.render.building_points import PointClass, bin_weights, point_style
 from twinscape.render.terrain_lod import boxes_outside, pixels_per_metre
+from twinscape.render.visual import ActorsInRenderer, renderer_of
 
 __all__ = ["CHUNK_TRIANGLES", "BuildingsVisual"]
 
@@ -52,16 +53,9 @@ RESHADE_DEG = 8.0
 _RESHADE_COS = math.cos(math.radians(RESHADE_DEG))
 
 
-def _renderer_of(renderer: Any) -> vtkRenderer:
-    if isinstance(renderer, vtkRenderer):
-        return renderer
-    inner = getattr(renderer, "renderer", None)  # pyvista Plotter / QtInteractor
-    if isinstance(inner, vtkRenderer):
-        return inner
-    raise TypeError(f"need a vtkRenderer or a pyvista Plotter, got {type(renderer).__name__}")
 
 
-class BuildingsVisual:
+class BuildingsVisual(ActorsInRenderer):
     """Draws one :class:`~twinscape.model.buildings.BuildingsLayer` into a renderer.
 
     Parameters
@@ -89,7 +83,7 @@ class BuildingsVisual:
         chunk_triangles: int = CHUNK_TRIANGLES,
     ) -> None:
         self.layer = layer
-        self.renderer = _renderer_of(renderer)
+        self.renderer = renderer_of(renderer)
         self.origin = origin
         self.chunk_triangles = chunk_triangles
         self.lod: BuildingLOD | None = None
@@ -368,20 +362,7 @@ class BuildingsVisual:
             return None
         return int(rows.GetValue(int(cell_id)))
 
-    # -- renderer membership --------------------------------------------------------
-    def _attach(self) -> None:
-        for actor in self.actors:
-            self.renderer.AddActor(actor)
-
-    def _detach(self) -> None:
-        for actor in self.actors:
-            self.renderer.RemoveActor(actor)
-
-    def restack(self) -> None:
-        """Re-add the actors at the end of the renderer's list (drawn after the others)."""
-        self._detach()
-        self._attach()
-
+    # -- teardown -------------------------------------------------------------------
     def close(self) -> None:
         """Disconnect from the layer and remove the actors."""
         for signal, slot in self._connections + self._style_connections:

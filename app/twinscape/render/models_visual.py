@@ -28,7 +28,7 @@ from vtkmodules.util.numpy_support import numpy_to_vtk, numpy_to_vtkIdTypeArray,
 from vtkmodules.vtkCommonCore import vtkPoints
 from vtkmodules.vtkCommonDataModel import vtkCellArray, vtkPolyData
 from vtkmodules.vtkCommonMath import vtkMatrix4x4
-from vtkmodules.vtkRenderingCore import vtkActor, vtkPolyDataMapper, vtkRenderer
+from vtkmodules.vtkRenderingCore import vtkActor, vtkPolyDataMapper
 
 from twinscape.geo.origin import LocalOrigin
 from twinscape.model.models3d import ModelLayer, ModelMesh, rotation_z
@@ -42,18 +42,12 @@ from twinscape.render.building_colors import (
     SUN_ALTITUDE,
     SUN_AZIMUTH,
 )
+from twinscape.render.visual import ActorsInRenderer, renderer_of
 
 #: Share of the selection colour in a highlighted model's colours.
 HIGHLIGHT_MIX = 0.6
 
 
-def _renderer_of(renderer: Any) -> vtkRenderer:
-    if isinstance(renderer, vtkRenderer):
-        return renderer
-    inner = getattr(renderer, "renderer", None)  # pyvista Plotter / QtInteractor
-    if isinstance(inner, vtkRenderer):
-        return inner
-    raise TypeError(f"need a vtkRenderer or a pyvista Plotter, got {type(renderer).__name__}")
 
 
 def _direction(azimuth: float, altitude: float) -> np.ndarray:
@@ -106,7 +100,7 @@ def model_colors(
     return np.clip(np.rint(rgb * factor[:, None]), 0, 255).astype(np.uint8)
 
 
-class ModelVisual:
+class ModelVisual(ActorsInRenderer):
     """Draws one :class:`~twinscape.model.models3d.ModelLayer` into a renderer.
 
     Parameters
@@ -133,7 +127,7 @@ class ModelVisual:
         on_update: Callable[[], None] | None = None,
     ) -> None:
         self.layer = layer
-        self.renderer = _renderer_of(renderer)
+        self.renderer = renderer_of(renderer)
         self.origin = origin
         self._on_update = on_update
         self._ve = 1.0
@@ -344,20 +338,7 @@ class ModelVisual:
             return None
         return 0 if 0 <= cell_id < self.layer.mesh.count else None
 
-    # -- renderer membership --------------------------------------------------------
-    def _attach(self) -> None:
-        for actor in self.actors:
-            self.renderer.AddActor(actor)
-
-    def _detach(self) -> None:
-        for actor in self.actors:
-            self.renderer.RemoveActor(actor)
-
-    def restack(self) -> None:
-        """Re-add the actor at the end of the renderer's list (drawn after the others)."""
-        self._detach()
-        self._attach()
-
+    # -- teardown -------------------------------------------------------------------
     def close(self) -> None:
         """Disconnect from the layer and remove the actor."""
         for signal, slot in self._connections:

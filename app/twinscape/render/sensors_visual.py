@@ -33,7 +33,7 @@ from vtkmodules import vtkInteractionStyle, vtkRenderingFreeType, vtkRenderingOp
 from vtkmodules.util.numpy_support import numpy_to_vtk, numpy_to_vtkIdTypeArray, vtk_to_numpy
 from vtkmodules.vtkCommonCore import vtkPoints
 from vtkmodules.vtkCommonDataModel import vtkCellArray, vtkPolyData
-from vtkmodules.vtkRenderingCore import vtkActor, vtkPolyDataMapper, vtkRenderer
+from vtkmodules.vtkRenderingCore import vtkActor, vtkPolyDataMapper
 
 from twinscape.geo.origin import LocalOrigin
 from twinscape.model.sensor_live import LiveState, latest_merged
@@ -57,20 +57,14 @@ from twinscape.render.sensor_glyphs import (
     glyph_template,
 )
 from twinscape.render.sensor_labels import SensorLabels
+from twinscape.render.visual import ActorsInRenderer, renderer_of
 
 _REBUILD_FIELDS = ("glyph", "size", "labels")
 
 
-def _renderer_of(renderer: Any) -> vtkRenderer:
-    if isinstance(renderer, vtkRenderer):
-        return renderer
-    inner = getattr(renderer, "renderer", None)  # pyvista Plotter / QtInteractor
-    if isinstance(inner, vtkRenderer):
-        return inner
-    raise TypeError(f"need a vtkRenderer or a pyvista Plotter, got {type(renderer).__name__}")
 
 
-class SensorsVisual:
+class SensorsVisual(ActorsInRenderer):
     """Draws one :class:`~twinscape.model.sensors.SensorsLayer` into a renderer.
 
     Parameters
@@ -98,7 +92,7 @@ class SensorsVisual:
         on_update: Callable[[], None] | None = None,
     ) -> None:
         self.layer = layer
-        self.renderer = _renderer_of(renderer)
+        self.renderer = renderer_of(renderer)
         self.origin = origin
         self._ve = 1.0
         self._time_ns: int | None = None
@@ -462,11 +456,6 @@ class SensorsVisual:
             self.renderer.RemoveActor(self._actor)
         if self._labels is not None:
             self.renderer.RemoveViewProp(self._labels.actor)
-
-    def restack(self) -> None:
-        """Re-add the actors at the end of the renderer's lists (drawn after the others)."""
-        self._detach()
-        self._attach()
 
     def close(self) -> None:
         """Disconnect from the layer and its style and remove the actors."""

@@ -23,7 +23,7 @@ import numpy as np
 # The OpenGL implementations of the rendering classes and the default interactor
 # style, as pyvista imports them (the all-modules ``vtk`` package is never loaded).
 from vtkmodules import vtkInteractionStyle, vtkRenderingOpenGL2  # noqa: F401
-from vtkmodules.vtkRenderingCore import vtkActor, vtkPolyDataMapper, vtkRenderer
+from vtkmodules.vtkRenderingCore import vtkActor, vtkPolyDataMapper
 
 from twinscape.geo.origin import LocalOrigin
 from twinscape.model.raster import RasterGrid
@@ -33,6 +33,7 @@ from twinscape.render.colormaps import baked_colors
 from twinscape.render.recolour import Recolourer
 from twinscape.render.terrain_tiles import TerrainTiles
 from twinscape.render.tile_cache import CACHE_BYTES, TileCache
+from twinscape.render.visual import ActorsInRenderer, renderer_of
 
 _PREPARED: weakref.WeakKeyDictionary[RasterGrid, tuple[tuple, TerrainTiles]] = (
     weakref.WeakKeyDictionary()
@@ -74,16 +75,9 @@ def _tiles_for(layer: TerrainLayer, origin: LocalOrigin) -> TerrainTiles | None:
     return prepare_tiles(grid, layer.style, origin, keep=False)
 
 
-def _renderer_of(renderer: Any) -> vtkRenderer:
-    if isinstance(renderer, vtkRenderer):
-        return renderer
-    inner = getattr(renderer, "renderer", None)  # pyvista Plotter / QtInteractor
-    if isinstance(inner, vtkRenderer):
-        return inner
-    raise TypeError(f"need a vtkRenderer or a pyvista Plotter, got {type(renderer).__name__}")
 
 
-class TerrainVisual:
+class TerrainVisual(ActorsInRenderer):
     """Draws one :class:`~twinscape.model.TerrainLayer` into a renderer.
 
     Parameters
@@ -114,7 +108,7 @@ class TerrainVisual:
     ) -> None:
         self.layer = layer
         self._recolourer = Recolourer(colour_executor, on_update)
-        self.renderer = _renderer_of(renderer)
+        self.renderer = renderer_of(renderer)
         self.origin = origin
         self.cache: TileCache | None = None  # of the tiles shown, None without a grid
         self._cache_bytes = cache_bytes
@@ -360,20 +354,7 @@ class TerrainVisual:
         ve = self.ve
         return (lo[0], hi[1], lo[2], hi[3], lo[4] * ve, hi[5] * ve)
 
-    # -- renderer membership --------------------------------------------------------
-    def _attach(self) -> None:
-        for actor in self.actors:
-            self.renderer.AddActor(actor)
-
-    def _detach(self) -> None:
-        for actor in self.actors:
-            self.renderer.RemoveActor(actor)
-
-    def restack(self) -> None:
-        """Re-add the actors at the end of the renderer's list (drawn after the others)."""
-        self._detach()
-        self._attach()
-
+    # -- teardown -------------------------------------------------------------------
     def close(self) -> None:
         """Disconnect from the layer and remove the actors."""
         self._recolourer.cancel()

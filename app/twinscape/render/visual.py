@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 import numpy as np
+from vtkmodules.vtkRenderingCore import vtkRenderer
 
 from twinscape.geo.origin import LocalOrigin
 from twinscape.model.layers import Layer
@@ -59,3 +60,38 @@ class LayerVisual(Protocol):
     # Optional: a visual that shows data in time defines
     #     def set_time(self, time_ns: int) -> None
     # and SceneView calls it whenever the project clock moves (and once when created).
+
+
+def renderer_of(renderer: Any) -> vtkRenderer:
+    """The ``vtkRenderer`` of a renderer or of a pyvista ``Plotter``/``QtInteractor``."""
+    if isinstance(renderer, vtkRenderer):
+        return renderer
+    inner = getattr(renderer, "renderer", None)
+    if isinstance(inner, vtkRenderer):
+        return inner
+    raise TypeError(f"need a vtkRenderer or a pyvista Plotter, got {type(renderer).__name__}")
+
+
+class ActorsInRenderer:
+    """Renderer membership of a visual's :attr:`actors` (``self.renderer``, ``self.actors``).
+
+    A visual whose props are not all in ``actors`` (e.g. a 2-D label actor) overrides
+    :meth:`_attach` and :meth:`_detach`.
+    """
+
+    renderer: vtkRenderer
+    actors: list[Any]
+
+    def _attach(self) -> None:
+        for actor in self.actors:
+            self.renderer.AddActor(actor)
+
+    def _detach(self) -> None:
+        for actor in self.actors:
+            self.renderer.RemoveActor(actor)
+
+    def restack(self) -> None:
+        """Re-add the actors at the end of the renderer's list (drawn after the others)."""
+        self._detach()
+        self._attach()
+
