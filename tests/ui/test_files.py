@@ -229,7 +229,7 @@ def _drop(target, paths: list[Path]) -> None:  # noqa: ANN001 - a widget
     mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
     pos = QPointF(target.width() / 2, target.height() / 2)
     enter = QDragEnterEvent(
-        pos,
+        pos.toPoint(),  # Qt's QDragEnterEvent takes a QPoint (PySide6 < 6.12 insists)
         Qt.DropAction.CopyAction,
         mime,
         Qt.MouseButton.LeftButton,

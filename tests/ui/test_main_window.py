@@ -277,11 +277,14 @@ def test_window_layout_and_actions(demo_window) -> None:
         window.save_as_action: "Ctrl+Shift+S",
         window.add_data_action: "Ctrl+Shift+A",
         window.zoom_all_action: "Home",
+        window.undo.undo_action: "Ctrl+Z",
+        window.undo.redo_action: "Ctrl+Shift+Z",
     }
     for action, key in shortcuts.items():
         assert action.shortcut().toString() == key, action.text()
     titles = [a.text().replace("&", "") for a in window.menuBar().actions()]
-    assert titles[:3] == ["File", "View", "Bookmarks"]
+    assert titles[:4] == ["File", "Edit", "View", "Bookmarks"]
+    assert titles[-1] == "Help"
     for dock in (window.layer_dock, window.styling_dock, window.bookmarks_dock):
         assert dock.isVisible()
         dock.toggleViewAction().trigger()

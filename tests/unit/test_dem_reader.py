@@ -259,6 +259,48 @@ def test_max_cells_reads_coarser_on_the_same_footprint(demo_utm: Path, demo_wgs8
     assert read_dem(demo_wgs84, max_cells=100_000).grid.values.size <= 100_000
 
 
+def test_the_terrain_kind_passes_on_the_readers_warnings(
+    write_geotiff: Callable[..., Path],
+) -> None:
+    from twinscape.io.kinds import LoadContext
+    from twinscape.io.kinds.terrain import new_terrain, read_terrain
+
+    values = ramp(20, 20)
+    values[5, 7] = 1e30
+    path = write_geotiff(values, name="spike.tif")
+    data = read_terrain(new_terrain(path, None), LoadContext(project_crs=None))
+    [note] = data.warnings
+    assert note.startswith(f"{path}: 1 cell(s) beyond") and "drawn as nodata" in note
+
+
+def test_a_decimated_and_trimmed_terrain_says_what_was_drawn(
+    tmp_path: Path, write_geotiff: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from twinscape.io.kinds import LoadContext, terrain
+
+    monkeypatch.setattr(terrain, "MAX_TERRAIN_CELLS", 250_000)
+    part = write_geotiff(ramp(400, 400), name="part.tif")
+    vrt = tmp_path / "huge.vrt"  # 1e6 x 1e6 cells of 1 m declared, data in 400 km x 400 km
+    vrt.write_text(
+        '<VRTDataset rasterXSize="1000000" rasterYSize="1000000"><SRS>EPSG:32636</SRS>'
+        "<GeoTransform>500000, 1, 0, 3500000, 0, -1</GeoTransform>"
+        '<VRTRasterBand dataType="Float32" band="1"><NoDataValue>-9999</NoDataValue>'
+        f'<SimpleSource><SourceFilename relativeToVRT="1">{part.name}</SourceFilename>'
+        '<SourceBand>1</SourceBand><SrcRect xOff="0" yOff="0" xSize="400" ySize="400"/>'
+        '<DstRect xOff="0" yOff="0" xSize="400000" ySize="400000"/></SimpleSource>'
+        "</VRTRasterBand></VRTDataset>"
+    )
+    data = terrain.read_terrain(terrain.new_terrain(vrt, None), LoadContext("EPSG:32636"))
+    grid = data.values["grid"]
+    assert grid.shape == (200, 200) and grid.resolution == (2000.0, 2000.0)  # the data part
+    sampled, reduced = data.warnings
+    assert "no overviews" in sampled
+    assert reduced == (
+        f"{vrt}: 1000000 x 1000000 cells is more than Twinscape draws at once; "
+        "read sampled to 200 x 200 cells of 2000 m"
+    )
+
+
 # --- files that cannot be read ----------------------------------------------------------
 
 

@@ -342,7 +342,7 @@ def test_bad_files_get_one_line_errors(tmp_path: Path, monkeypatch: pytest.Monke
     assert read(tmp_path / "xy.csv", mapping=ColumnMapping(crs=UTM17)).data.xyz[0, 0] == 1.0
     with pytest.raises(ReaderError, match="does not exist"):
         read(tmp_path / "missing.csv")
-    with pytest.raises(ReaderError, match="is a folder"):
+    with pytest.raises(ReaderError, match="not a regular file but a folder"):
         read(tmp_path)
     with pytest.raises(ReaderError, match=r"mapping\.value 'reading' is not a column"):
         read(AIRNOW, mapping=ColumnMapping(value="reading"))
@@ -351,7 +351,7 @@ def test_bad_files_get_one_line_errors(tmp_path: Path, monkeypatch: pytest.Monke
     with pytest.raises(CRSError, match="not projected in metres"):
         read(AIRNOW, target_crs="EPSG:4326")
     monkeypatch.setattr(sensor_columns, "MAX_BYTES", 1000)
-    with pytest.raises(ReaderError, match=r"more than the 0\.0 GB Twinscape reads"):
+    with pytest.raises(ReaderError, match=r"over the 0\.0 MB limit; split it"):
         read(AIRNOW)
 
 

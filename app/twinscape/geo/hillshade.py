@@ -5,6 +5,10 @@ The 3x3 Horn kernel needs all eight neighbours. Where a neighbour is nodata
 neighbours, so the rim of a nodata hole is shaded like a gentle continuation of
 the terrain instead of a black or white seam. Cells that are nodata stay NaN.
 
+Elevations near the ends of float32 (a 1e30 or 3.4e38 spike) are shaded in float64,
+so no sum or square overflows; a cell whose slope still cannot be computed is shaded as
+flat ground.
+
 The function works on any window of a larger grid: pass the window with a
 one-sample halo on every side that has data, and drop the halo from the result.
 """
@@ -15,14 +19,17 @@ import math
 
 import numpy as np
 
+#: Past this steepness (or height) float32 sums and squares may overflow: use float64.
+_FLOAT32_SAFE = 1e18
+
 
 def _fill_rim(padded: np.ndarray) -> np.ndarray:
     """Replace NaN cells next to valid ones with the mean of their valid 3x3 neighbours."""
     rows, cols = padded.shape
     valid = np.isfinite(padded)
-    data = np.where(valid, padded, 0.0).astype(np.float32)
-    total = np.zeros((rows - 2, cols - 2), np.float32)
-    count = np.zeros((rows - 2, cols - 2), np.float32)
+    data = np.where(valid, padded, 0.0).astype(padded.dtype)
+    total = np.zeros((rows - 2, cols - 2), padded.dtype)
+    count = np.zeros((rows - 2, cols - 2), padded.dtype)
     for dr in (0, 1, 2):
         for dc in (0, 1, 2):
             if dr == 1 and dc == 1:
@@ -77,8 +84,15 @@ def hillshade(
     if z.ndim != 2:
         raise ValueError(f"hillshade needs a 2-D array, got shape {z.shape}")
     xres, yres = (float(r) for r in resolution)
-    if xres <= 0 or yres <= 0:
+    if not (0 < xres < math.inf and 0 < yres < math.inf):
         raise ValueError(f"resolution must be positive, got {resolution}")
+    valid = np.isfinite(z)
+    if not valid.any():
+        return np.full(z.shape, np.nan, np.float32)
+    peak = float(np.nanmax(np.abs(z)))
+    steep = peak * abs(z_factor) / min(xres, yres)
+    if not (peak < _FLOAT32_SAFE and steep < _FLOAT32_SAFE):
+        z = z.astype(np.float64)
     # Two rings of NaN: the inner one (outside the grid) is filled like any nodata rim.
     padded = _fill_rim(np.pad(z, 2, mode="constant", constant_values=np.nan))[1:-1, 1:-1]
     rows, cols = z.shape
@@ -87,15 +101,18 @@ def hillshade(
     d, f = win[1, 0], win[1, 2]
     g, h, i = win[2, 0], win[2, 1], win[2, 2]
     # x grows east, y grows north (row 0 is north).
-    dzdx = ((c + 2 * f + i) - (a + 2 * d + g)) * np.float32(z_factor / (8.0 * xres))
-    dzdy = ((a + 2 * b + c) - (g + 2 * h + i)) * np.float32(z_factor / (8.0 * yres))
+    t = z.dtype.type
     az = math.radians(azimuth)
     alt = math.radians(altitude)
-    lx = np.float32(math.sin(az) * math.cos(alt))
-    ly = np.float32(math.cos(az) * math.cos(alt))
-    lz = np.float32(math.sin(alt))
-    # Normal (-dzdx, -dzdy, 1) / |.| dotted with the sun direction.
-    shade = (lz - lx * dzdx - ly * dzdy) / np.sqrt(1.0 + dzdx * dzdx + dzdy * dzdy)
+    lx = t(math.sin(az) * math.cos(alt))
+    ly = t(math.cos(az) * math.cos(alt))
+    lz = t(math.sin(alt))
+    with np.errstate(over="ignore", invalid="ignore"):
+        dzdx = ((c + 2 * f + i) - (a + 2 * d + g)) * t(z_factor / (8.0 * xres))
+        dzdy = ((a + 2 * b + c) - (g + 2 * h + i)) * t(z_factor / (8.0 * yres))
+        # Normal (-dzdx, -dzdy, 1) / |.| dotted with the sun direction.
+        shade = (lz - lx * dzdx - ly * dzdy) / np.sqrt(1.0 + dzdx * dzdx + dzdy * dzdy)
+    shade[~np.isfinite(shade)] = lz  # a slope past float64: shade as flat ground
     np.clip(shade, 0.0, 1.0, out=shade)
-    shade[~np.isfinite(z)] = np.nan
+    shade[~valid] = np.nan
     return shade.astype(np.float32, copy=False)

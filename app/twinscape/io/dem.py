@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import math
 import os
+import time
+import warnings
 from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +22,8 @@ import rasterio
 from affine import Affine
 from rasterio.enums import MaskFlags, Resampling
 from rasterio.errors import CRSError as RasterioCRSError
-from rasterio.errors import RasterioError
+from rasterio.errors import NotGeoreferencedWarning, RasterioError
+from rasterio.io import MemoryFile
 from rasterio.warp import calculate_default_transform, reproject, transform_bounds
 from rasterio.windows import Window
 
@@ -29,7 +32,7 @@ from twinscape.io.file_checks import check_regular_file
 from twinscape.io.progress import Cancelled, Progress, ProgressReporter
 from twinscape.io.reader_crs import file_crs, pick_target_crs
 from twinscape.model.errors import CRSError, ReaderError
-from twinscape.model.raster import RasterGrid
+from twinscape.model.raster import MAX_ABS_ELEVATION, RasterGrid
 
 try:  # GDAL's own errors; rasterio keeps them in a private module
     from rasterio._err import CPLE_BaseError
@@ -46,6 +49,15 @@ _NO_CRS_HINT = (
     'assume_crs = "EPSG:xxxx" in the project file'
 )
 _WARP_HINT = "make it north-up first, e.g. gdalwarp -r bilinear in.tif out.tif"
+#: Above this many source cells a ``max_cells`` read takes a decimated copy first (GDAL's
+#: overviews when the file has them, else nearest samples) instead of averaging every cell.
+_FULL_READ_CELLS = 1 << 28
+#: The most cells a result may hold (1 GiB of float32); a larger one needs ``max_cells``.
+_MAX_RESULT_CELLS = 1 << 28
+#: A decimated read projected to take longer than this is refused (build overviews).
+_DECIMATE_SECONDS = 20.0
+_DECIMATE_CACHE_MB = 64
+_OVERVIEW_HINT = "build overviews first: gdaladdo -r average {name}"
 
 
 @dataclass(frozen=True)
@@ -62,12 +74,34 @@ class DemResult:
         The CRS of ``grid``, normalised.
     source_shape
         (rows, cols) of the file, before any reprojection or ``max_cells`` reduction.
+    warnings
+        One-line notes on what was read differently (cells that no elevation can be,
+        a decimated copy), each naming the file.
     """
 
     grid: RasterGrid
     source_crs: str
     target_crs: str
     source_shape: tuple[int, int] = (0, 0)
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass
+class _Outliers:
+    """Cells beyond :data:`MAX_ABS_ELEVATION` (or infinite) made nodata while reading."""
+
+    count: int = 0
+    largest: float = 0.0
+    notes: list[str] = field(default_factory=list)
+
+    def add(self, block: np.ndarray) -> None:
+        """Make the cells of ``block`` no elevation can be NaN, counting them."""
+        with np.errstate(invalid="ignore"):
+            far = np.abs(block) > np.float32(MAX_ABS_ELEVATION)
+        if far.any():
+            self.count += int(far.sum())
+            self.largest = max(self.largest, float(np.abs(block[far]).max()))
+            block[far] = np.nan
 
 
 @dataclass(frozen=True)
@@ -129,23 +163,56 @@ def read_dem(
     reporter = ProgressReporter(path, progress, cancelled)
     reporter.check()
     reporter.report(0.0)
-    with _gdal_errors(path, "GDAL cannot read it as a raster", _RASTER_HINT):
-        src = rasterio.open(path)
-    with src:
+    outliers = _Outliers()
+    with ExitStack() as stack:
+        # We say ourselves when a raster has no geotransform (a one-line error).
+        stack.enter_context(warnings.catch_warnings())
+        warnings.simplefilter("ignore", NotGeoreferencedWarning)
+        with _gdal_errors(path, "GDAL cannot read it as a raster", _RASTER_HINT):
+            src = stack.enter_context(rasterio.open(path))
         _check_georeferencing(src, path)
-        plan = _plan(src, path, target_crs, assume_crs, max_cells)
+        _check_band_type(src, path)
         source_shape = (src.height, src.width)
+        decimate = max_cells is not None and src.height * src.width > _FULL_READ_CELLS
+        if decimate:
+            assert max_cells is not None
+            # a small block cache: the samples are spread over blocks that are never reused
+            stack.enter_context(rasterio.Env(GDAL_CACHEMAX=_DECIMATE_CACHE_MB))
+            with _gdal_errors(path, _READ_PROBLEM, "export or download it again"):
+                src = stack.enter_context(_decimated(src, path, max_cells, reporter, outliers))
+        plan = _plan(src, path, target_crs, assume_crs, max_cells)
+        if plan.height * plan.width > _MAX_RESULT_CELLS:
+            raise ReaderError(
+                path,
+                f"{plan.height} x {plan.width} cells is too many to hold in memory",
+                hint="cut it with gdal_translate -srcwin, or read it with max_cells",
+            )
+        part = ProgressReporter(path, reporter.span(0.5 if decimate else 0.0, 1.0), cancelled)
         with _gdal_errors(path, _READ_PROBLEM, "export or download it again"):
-            values = _read(src, plan, reporter)
+            values = _read(src, plan, part, outliers)
     if not np.isfinite(values).any():
+        if outliers.count:
+            raise ReaderError(
+                path,
+                f"no cell holds an elevation: every cell is nodata or beyond "
+                f"\u00b1{MAX_ABS_ELEVATION:g} m (e.g. {outliers.largest:.3g})",
+                hint="check its nodata value and units (gdalinfo -stats)",
+            )
         raise ReaderError(path, "every cell is nodata", hint="check its nodata value (gdalinfo)")
     reporter.report(1.0)
+    notes = list(outliers.notes)
+    if outliers.count:
+        notes.append(
+            f"{path}: {outliers.count} cell(s) beyond \u00b1{MAX_ABS_ELEVATION:g} m "
+            f"(largest {outliers.largest:.3g}) are not elevations; drawn as nodata"
+        )
     grid = RasterGrid(values=values, transform=tuple(plan.transform)[:6], crs=plan.target_crs)
     return DemResult(
         grid=grid,
         source_crs=plan.source_crs,
         target_crs=plan.target_crs,
         source_shape=source_shape,
+        warnings=tuple(notes),
     )
 
 
@@ -185,6 +252,94 @@ def _check_georeferencing(src: rasterio.DatasetReader, path: Path) -> None:
         )
     if transform.b != 0 or transform.d != 0:
         raise ReaderError(path, "has a rotated or sheared geotransform", hint=_WARP_HINT)
+
+
+def _check_band_type(src: rasterio.DatasetReader, path: Path) -> None:
+    """Refuse complex-valued bands (an elevation is one real number)."""
+    dtype = src.dtypes[0]
+    if "complex" in dtype:
+        raise ReaderError(
+            path,
+            f"band 1 holds complex numbers ({dtype}), not elevations",
+            hint="keep the real part with gdal_translate -ot Float32 in.tif out.tif",
+        )
+
+
+@contextmanager
+def _decimated(
+    src: rasterio.DatasetReader,
+    path: Path,
+    max_cells: int,
+    reporter: ProgressReporter,
+    outliers: _Outliers,
+) -> Iterator[rasterio.DatasetReader]:
+    """An in-memory float32 copy of band 1 at about ``max_cells`` cells, same CRS and footprint.
+
+    GDAL reads it from the file's overviews (averaged) when it has them, else as nearest
+    samples, so the cost follows the cells read rather than the cells declared. A read
+    projected to take longer than :data:`_DECIMATE_SECONDS` is refused.
+    """
+    factor = math.sqrt(src.height * src.width / max_cells)
+    rows, cols = max(1, int(src.height / factor)), max(1, int(src.width / factor))
+    has_overviews = bool(src.overviews(1))
+    resampling = Resampling.average if has_overviews else Resampling.nearest
+    nodata = _nodata_scalar(src.nodata, np.dtype(src.dtypes[0]))
+    flags = src.mask_flag_enums[0]
+    masked = MaskFlags.per_dataset in flags or MaskFlags.alpha in flags
+    values = np.empty((rows, cols), np.float32)
+    step = max(1, min(rows // 200, _STRIP_CELLS // cols))
+    started = time.monotonic()
+    for row in range(0, rows, step):
+        reporter.check()
+        elapsed = time.monotonic() - started
+        if elapsed > 0.5 and elapsed * rows / row > _DECIMATE_SECONDS:
+            raise ReaderError(
+                path,
+                f"{src.height} x {src.width} cells without overviews: reading even a "
+                f"decimated copy would take about {elapsed * rows / row:.0f} s",
+                hint=_OVERVIEW_HINT.format(name=path.name),
+            )
+        stop = min(rows, row + step)
+        top, bottom = round(row * src.height / rows), round(stop * src.height / rows)
+        window = Window(0, top, src.width, max(1, bottom - top))
+        shape = (stop - row, cols)
+        raw = src.read(1, window=window, out_shape=shape, resampling=resampling)
+        block = values[row:stop]
+        with np.errstate(over="ignore", invalid="ignore"):
+            block[...] = raw
+        if nodata is not None:
+            block[raw == nodata] = np.nan
+        if masked:
+            mask = src.read_masks(1, window=window, out_shape=shape)
+            block[mask == 0] = np.nan
+        _to_nan(src, block, outliers)
+        reporter.report(0.5 * stop / rows)
+    if not has_overviews:
+        outliers.notes.append(
+            f"{path}: {src.height} x {src.width} cells and no overviews: drawn from every "
+            f"{factor:.0f}th sample; for an averaged picture, "
+            + _OVERVIEW_HINT.format(name=path.name)
+        )
+    transform = src.transform @ Affine.scale(src.width / cols, src.height / rows)
+    # Declared far larger than its data (a VRT of 1e6 x 1e6 around one tile): keep the
+    # part with data, so nothing is drawn (or reprojected) of the empty rest.
+    finite = np.isfinite(values)
+    if finite.any():
+        keep_rows, keep_cols = np.flatnonzero(finite.any(1)), np.flatnonzero(finite.any(0))
+        r0, r1, c0, c1 = keep_rows[0], keep_rows[-1] + 1, keep_cols[0], keep_cols[-1] + 1
+        values = np.ascontiguousarray(values[r0:r1, c0:c1])
+        transform = transform @ Affine.translation(c0, r0)
+        rows, cols = values.shape
+    profile = dict(
+        driver="GTiff", height=rows, width=cols, count=1, dtype="float32",
+        crs=src.crs, transform=transform, nodata=np.nan,
+    )  # fmt: skip
+    with MemoryFile() as memory:
+        with memory.open(**profile) as dst:
+            dst.write(values, 1)
+        del values
+        with memory.open() as small:
+            yield small
 
 
 def _plan(
@@ -268,7 +423,9 @@ def _nice(res: float, *, up: bool = False) -> float:
     return (math.ceil(res / scale) if up else max(round(res / scale), 1)) * scale
 
 
-def _read(src: rasterio.DatasetReader, plan: _Plan, reporter: ProgressReporter) -> np.ndarray:
+def _read(
+    src: rasterio.DatasetReader, plan: _Plan, reporter: ProgressReporter, outliers: _Outliers
+) -> np.ndarray:
     """Fill the float32 output strip by strip."""
     values = np.empty((plan.height, plan.width), dtype=np.float32)
     step = max(1, _STRIP_CELLS // plan.width)
@@ -278,7 +435,7 @@ def _read(src: rasterio.DatasetReader, plan: _Plan, reporter: ProgressReporter) 
         stop = min(plan.height, row + step)
         block = values[row:stop]
         read_rows(src, plan, row, stop, block)
-        _to_nan(src, block)
+        _to_nan(src, block, outliers)
         reporter.report(0.99 * stop / plan.height)
     return values
 
@@ -335,11 +492,13 @@ def _nodata_scalar(nodata: float | None, dtype: np.dtype) -> np.generic | None:
         return np.asarray(nodata).astype(dtype)[()]
 
 
-def _to_nan(src: rasterio.DatasetReader, block: np.ndarray) -> None:
-    """Apply band scale/offset and make every non-finite value NaN, in place."""
+def _to_nan(src: rasterio.DatasetReader, block: np.ndarray, outliers: _Outliers) -> None:
+    """Apply band scale/offset and make every non-finite or impossible value NaN, in place."""
     scale, offset = src.scales[0], src.offsets[0]
-    if scale != 1.0:
-        block *= np.float32(scale)
-    if offset != 0.0:
-        block += np.float32(offset)
+    with np.errstate(over="ignore", invalid="ignore"):
+        if scale != 1.0:
+            block *= np.float32(scale)
+        if offset != 0.0:
+            block += np.float32(offset)
+    outliers.add(block)
     block[~np.isfinite(block)] = np.nan

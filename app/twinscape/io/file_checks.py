@@ -8,6 +8,7 @@ Sniffers peek at a file's first bytes with :func:`read_head`, which never blocks
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 from pathlib import Path
@@ -17,6 +18,38 @@ from twinscape.model.errors import ReaderError
 
 #: The problem said of a path with nothing behind it.
 DOES_NOT_EXIST = "file does not exist"
+
+#: The problem said of a symbolic link that points back at itself (directly or in a cycle).
+SYMLINK_LOOP = "is a symbolic link that loops (it points back at itself)"
+#: What to do about it.
+SYMLINK_LOOP_HINT = "point the link at a real file"
+
+
+def resolve_path(path: str | os.PathLike[str]) -> Path:
+    """``path`` made absolute with its symbolic links resolved, never raising.
+
+    :meth:`Path.resolve` raises ``RuntimeError`` (Python < 3.13) or ``OSError`` (ELOOP)
+    on a symbolic-link loop; such a path, or one that cannot be resolved for any other
+    reason, is made absolute without resolving, so the reader that opens it reports the
+    problem as a one-line :class:`ReaderError`.
+    """
+    try:
+        return Path(path).resolve()
+    except (RuntimeError, OSError, ValueError):
+        return Path(os.path.abspath(path))
+
+
+def os_problem(err: OSError) -> tuple[str, str | None]:
+    """``(problem, hint)`` for an ``OSError`` met opening or ``stat``-ing a file."""
+    if err.errno == errno.ELOOP:
+        return SYMLINK_LOOP, SYMLINK_LOOP_HINT
+    if err.errno in (errno.EACCES, errno.EPERM):
+        return "cannot be read: permission denied", "check the file's permissions"
+    if err.errno == errno.ENOTDIR:
+        return "does not exist (a part of its folder path is a file)", None
+    if err.errno == errno.ENAMETOOLONG:
+        return "has a name too long for the file system", None
+    return f"cannot be read: {err.strerror or err}", None
 
 
 def format_size(count: int) -> str:
@@ -58,7 +91,10 @@ def check_regular_file(
     except FileNotFoundError:
         raise ReaderError(path, missing) from None
     except OSError as err:
-        raise ReaderError(path, f"cannot be read: {err.strerror or err}") from err
+        problem, fix = os_problem(err)
+        raise ReaderError(path, problem, hint=fix) from err
+    except ValueError as err:  # a NUL character in the name
+        raise ReaderError(path, "is not a valid file name (it holds a NUL character)") from err
     if stat.S_ISDIR(info.st_mode) and path.suffix.lower() in folder_suffixes:
         return info
     check_stat(path, info, hint=hint, max_bytes=max_bytes, limit_hint=limit_hint)
@@ -108,7 +144,8 @@ def open_regular_file(
     try:  # O_NONBLOCK: a FIFO swapped in after the stat must not block the open
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except OSError as err:
-        raise ReaderError(path, f"cannot be read: {err.strerror or err}") from err
+        problem, fix = os_problem(err)
+        raise ReaderError(path, problem, hint=fix) from err
     try:
         check_stat(path, os.fstat(fd), hint=hint, max_bytes=max_bytes, limit_hint=limit_hint)
         os.set_blocking(fd, True)
@@ -116,6 +153,27 @@ def open_regular_file(
         os.close(fd)
         raise
     return os.fdopen(fd, "rb")
+
+
+def read_regular_file(
+    path: Path, *, max_bytes: int, hint: str | None = None, limit_hint: str | None = None
+) -> bytes:
+    """The whole content of a regular file of at most ``max_bytes``, read without blocking.
+
+    The file is opened as :func:`open_regular_file` does, and no more than ``max_bytes``
+    are read even when it grows while being read; the parameters are as there.
+    """
+    with open_regular_file(path, hint=hint, max_bytes=max_bytes, limit_hint=limit_hint) as handle:
+        try:
+            data = handle.read(max_bytes + 1)
+        except OSError as err:
+            problem, fix = os_problem(err)
+            raise ReaderError(path, problem, hint=fix) from err
+    if len(data) > max_bytes:
+        raise ReaderError(
+            path, f"grew past the {format_size(max_bytes)} limit while read", hint=limit_hint
+        )
+    return data
 
 
 def read_head(path: str | os.PathLike[str], size: int = 4096) -> bytes | None:
@@ -131,5 +189,5 @@ def read_head(path: str | os.PathLike[str], size: int = 4096) -> bytes | None:
             if not stat.S_ISREG(os.fstat(fd).st_mode):
                 return None
             return handle.read(size)
-    except OSError:
+    except (OSError, ValueError):
         return None

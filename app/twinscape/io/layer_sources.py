@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from twinscape.geo.crs import normalize_crs
+from twinscape.io.file_checks import resolve_path
 from twinscape.io.toml_schema import TableReader
 
 
@@ -18,10 +19,17 @@ def layer_name(path: Path) -> str:
     return name or path.name
 
 
-def source_path(table: TableReader, folder: Path) -> Path:
-    """The ``source`` key of a layer table as an absolute path."""
-    source = Path(table.string("source"))
-    return source if source.is_absolute() else (folder / source).resolve()
+def source_path(table: TableReader, folder: Path, key: str = "source") -> Path:
+    """A file key of a layer table (``source``) as an absolute path.
+
+    Symbolic links are resolved where they can be; a link that loops is kept as written,
+    so that its reader says so in one line. A NUL character is refused here.
+    """
+    text = table.string(key)
+    if "\0" in text:
+        raise table.fail(key, "holds a NUL character, which no file name can")
+    source = Path(text)
+    return source if source.is_absolute() else resolve_path(folder / source)
 
 
 def relative_path(source: Path, folder: Path) -> str:

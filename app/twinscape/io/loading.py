@@ -16,6 +16,7 @@ from pathlib import Path
 
 from twinscape.geo.crs import same_crs
 from twinscape.geo.ground import ground_grids
+from twinscape.io.file_checks import resolve_path
 from twinscape.io.formats import PROJECT, classify_path
 from twinscape.io.kinds import LayerData, LoadContext, kind_named, kind_of, kinds
 from twinscape.io.progress import Cancelled, Progress
@@ -64,7 +65,7 @@ def new_layer(
     NoReaderError
         No kind reads such a file.
     """
-    path = Path(path).resolve()
+    path = resolve_path(path)
     return kind_named(classify_path(path)).new_layer(path, assume_crs)
 
 
@@ -79,7 +80,7 @@ def new_layers(
     layers: list[Layer] = []
     failures: list[ReaderError] = []
     for path in paths:
-        resolved = Path(path).resolve()
+        resolved = resolve_path(path)
         try:
             layers.append(new_layer(resolved, assume_crs=(assume or {}).get(Path(path))))
         except ReaderError as err:

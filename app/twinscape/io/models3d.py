@@ -22,7 +22,7 @@ from urllib.parse import unquote
 import numpy as np
 import shapely
 
-from twinscape.io.file_checks import check_regular_file
+from twinscape.io.file_checks import check_regular_file, open_regular_file
 from twinscape.io.models3d_colors import NEUTRAL_RGB, fill_colors, triangle_colors
 from twinscape.io.progress import Cancelled, Progress, ProgressReporter
 from twinscape.model.errors import ReaderError
@@ -61,11 +61,13 @@ def sniff_model(path: str | os.PathLike[str]) -> float:
     return 0.9 if _suffix(Path(path)) in MODEL_EXTENSIONS else 0.0
 
 
+#: What to give instead of a folder, a pipe or a device.
+MODEL_FILE_HINT = "give a model file saved on disk"
+
+
 def _check_file(path: Path) -> int:
     """The size of ``path``, a regular, non-empty file of a sane size; else ReaderError."""
-    info = check_regular_file(
-        path, hint="give a model file saved on disk", missing="file not found"
-    )
+    info = check_regular_file(path, hint=MODEL_FILE_HINT, missing="file not found")
     if info.st_size > MAX_MODEL_BYTES:
         raise ReaderError(
             path,
@@ -84,7 +86,7 @@ def _check_file(path: Path) -> int:
 def _check_header(path: Path, size: int) -> None:
     """Catch truncated and foreign files by their first bytes, before a parser sees them."""
     suffix = _suffix(path)
-    with open(path, "rb") as fh:
+    with open_regular_file(path, hint=MODEL_FILE_HINT) as fh:  # never blocks on a swapped-in FIFO
         head = fh.read(84)
     if suffix == ".ply" and not head.startswith(b"ply"):
         raise ReaderError(path, "is not a PLY file (it does not start with 'ply')")
@@ -128,7 +130,8 @@ def _check_gltf_resources(path: Path) -> None:
     A missing ``.bin`` is said plainly, and a FIFO in its place is never opened.
     """
     try:
-        doc = json.loads(path.read_bytes())
+        with open_regular_file(path, hint=MODEL_FILE_HINT) as fh:
+            doc = json.loads(fh.read(MAX_MODEL_BYTES + 1))
     except (ValueError, UnicodeDecodeError) as err:
         raise ReaderError(path, f"is not valid glTF JSON ({err})") from err
     if not isinstance(doc, dict):

@@ -6,11 +6,15 @@ value is checked. Layer data is not read here (see io/loading.py).
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
+import re
 import secrets
 import shutil
+import stat
 import sys
+import time
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -19,13 +23,25 @@ import tomli_w
 
 from twinscape import __version__
 from twinscape.geo.crs import crs_label, is_projected_metric
+from twinscape.io.file_checks import (
+    SYMLINK_LOOP,
+    SYMLINK_LOOP_HINT,
+    read_regular_file,
+    resolve_path,
+)
 from twinscape.io.kinds import kind_named, kind_of
 from twinscape.io.toml_schema import TableReader
-from twinscape.model.bookmarks import Bookmark, CameraView
+from twinscape.model.bookmarks import MAX_WORLD_COORDINATE, Bookmark, CameraView
 from twinscape.model.clock import ProjectClock
-from twinscape.model.errors import ProjectFileError
+from twinscape.model.errors import ProjectFileError, ReaderError, quote_path
 from twinscape.model.layers import Layer
 from twinscape.model.project import Project
+from twinscape.model.raster import MAX_ABS_ELEVATION
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None  # type: ignore[assignment]
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -34,6 +50,13 @@ else:  # pragma: no cover
 
 #: Version of the file layout this Twinscape writes.
 SCHEMA_VERSION = 1
+#: Largest project file read (bytes): settings, not data (1000 layers and 1000 bookmarks
+#: take well under 1 MB); the TOML parser reads a few MB a second.
+MAX_PROJECT_BYTES = 4_000_000
+#: Most layers a project holds (``[[layers]]``); a file with more is refused, and not saved.
+MAX_LAYERS = 1000
+#: Most bookmarks a project holds (``[[bookmarks]]``); a file with more is refused, and not saved.
+MAX_BOOKMARKS = 1000
 _VIEW_KEYS = ("position", "focal_point", "view_up", "view_angle")
 
 
@@ -54,21 +77,99 @@ def load_project(path: str | os.PathLike[str]) -> tuple[Project, list[str]]:
     Raises
     ------
     ProjectFileError
-        The file is missing, not TOML, or a key is invalid; the message names the key.
+        The file is missing, not a regular file, over :data:`MAX_PROJECT_BYTES`, not
+        UTF-8 TOML, nested too deeply, holds more than :data:`MAX_LAYERS` layers or
+        :data:`MAX_BOOKMARKS` bookmarks, or a key is invalid; the message names the key.
     """
-    path = Path(path).resolve()
-    try:
-        text = path.read_bytes().decode("utf-8")
-    except FileNotFoundError:
-        raise ProjectFileError(path, "", "file does not exist") from None
-    except (OSError, UnicodeDecodeError) as err:
-        raise ProjectFileError(path, "", f"cannot be read ({err})") from err
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as err:
-        raise ProjectFileError(path, "", f"is not valid TOML ({err})") from err
+    given = Path(os.path.abspath(path))
+    data = parse_project_text(given, read_project_bytes(given))
+    path = resolve_path(given)
+    _check_counts(path, data)
     root = TableReader(path, data, "")
     return _project_from(root, path), root.warnings
+
+
+def read_project_bytes(path: Path) -> bytes:
+    """The bytes of a project file: a regular file of at most :data:`MAX_PROJECT_BYTES`.
+
+    A FIFO, a device (``/dev/zero``), a folder or a symbolic-link loop is refused by its
+    ``stat``, before anything is read, so nothing blocks or fills the memory.
+
+    Raises
+    ------
+    ProjectFileError
+        One line naming the file, the problem and what to do.
+    """
+    try:
+        return read_regular_file(
+            path,
+            max_bytes=MAX_PROJECT_BYTES,
+            hint="open a project file (.toml) saved on disk",
+            limit_hint="a project file holds settings, not data: check that this is one",
+        )
+    except ReaderError as err:
+        problem = f"{err.problem}; {err.hint}" if err.hint else err.problem
+        raise ProjectFileError(path, "", problem) from None
+
+
+def parse_project_text(path: Path, raw: bytes) -> dict[str, Any]:
+    """The TOML document in ``raw`` (UTF-8, a UTF-8 byte-order mark allowed).
+
+    Raises
+    ------
+    ProjectFileError
+        Not UTF-8 text (said with the line and column of the first bad byte), NUL bytes,
+        invalid TOML, or arrays and inline tables nested too deeply for the parser.
+    """
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise ProjectFileError(path, "", "is UTF-16 text, not UTF-8; save it as UTF-8")
+    raw = raw.removeprefix(b"\xef\xbb\xbf")  # Windows editors add a UTF-8 byte-order mark
+    nul = raw.find(b"\0")
+    if nul >= 0:
+        line, column = _place(raw, nul)
+        raise ProjectFileError(
+            path, "", f"holds a NUL byte (line {line}, column {column}): binary data, not "
+            "a TOML text file; open the project file (.toml), not another file"
+        )  # fmt: skip
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line, column = _place(raw, err.start)
+        raise ProjectFileError(
+            path, "", f"is not UTF-8 text (byte 0x{raw[err.start]:02x} at line {line}, "
+            f"column {column}); save it as UTF-8"
+        ) from None  # fmt: skip
+    try:
+        return tomllib.loads(text)
+    except RecursionError:
+        raise ProjectFileError(
+            path, "", "is not a project file Twinscape reads: arrays or inline tables are "
+            "nested too deeply for the TOML parser"
+        ) from None  # fmt: skip
+    except ValueError as err:  # TOMLDecodeError, or an integer of thousands of digits
+        problem = " ".join(str(err).split())[:200]
+        raise ProjectFileError(path, "", f"is not valid TOML ({problem})") from None
+
+
+def _place(raw: bytes, offset: int) -> tuple[int, int]:
+    """1-based (line, column) of byte ``offset`` (columns counted in bytes)."""
+    line_start = raw.rfind(b"\n", 0, offset) + 1
+    return raw.count(b"\n", 0, offset) + 1, offset - line_start + 1
+
+
+def _check_counts(path: Path, data: dict[str, Any]) -> None:
+    """Refuse a project of more layers or bookmarks than a project holds, before reading them.
+
+    Each layer is a set of visuals and a read of its data, so thousands of layers make a
+    project no one can work with (and take minutes to open); such a file is refused at once.
+    """
+    for key, limit in (("layers", MAX_LAYERS), ("bookmarks", MAX_BOOKMARKS)):
+        items = data.get(key)
+        if isinstance(items, list) and len(items) > limit:
+            raise ProjectFileError(
+                path, key, f"has {len(items)} entries, more than the {limit} a project holds; "
+                f"split the project, or remove {key} from the file"
+            )  # fmt: skip
 
 
 def _project_from(root: TableReader, path: Path) -> Project:
@@ -89,7 +190,7 @@ def _project_from(root: TableReader, path: Path) -> Project:
     project = Project(
         name=meta.string("name", "Untitled"),
         crs=_crs_from(meta),
-        origin=meta.vector("origin", 3, None),
+        origin=_origin_from(meta),
         clock=_clock_from(root.sub("clock")),
         view=_view_from(root.sub("view")),
         path=path,
@@ -150,6 +251,14 @@ def _clock_from(table: TableReader | None) -> ProjectClock:
         raise table.fail("", str(err)) from err
 
 
+def _origin_from(meta: TableReader) -> tuple[float, float, float] | None:
+    """The project origin, within reach of every projected CRS (x, y) and of elevations (z)."""
+    origin = meta.vector("origin", 3, None, limit=MAX_WORLD_COORDINATE)
+    if origin is not None and abs(origin[2]) > MAX_ABS_ELEVATION:
+        raise meta.fail("origin", f"z {origin[2]:g} m is beyond \u00b1{MAX_ABS_ELEVATION:g} m")
+    return origin  # type: ignore[return-value]
+
+
 def _view_from(table: TableReader | None, *, strict: bool = True) -> CameraView | None:
     if table is None:
         return None
@@ -165,6 +274,9 @@ def _view_from(table: TableReader | None, *, strict: bool = True) -> CameraView 
     except ValueError as err:
         if isinstance(err, ProjectFileError):
             raise
+        key, _, problem = str(err).partition(": ")
+        if key in _VIEW_KEYS and problem:
+            raise table.fail(key, problem) from err
         raise ProjectFileError(table.path, table.where, str(err)) from err
 
 
@@ -239,47 +351,179 @@ def _layer_to(layer: Layer, folder: Path) -> dict[str, Any]:
 def save_project(project: Project, path: str | os.PathLike[str] | None = None) -> Path:
     """Write ``project`` atomically; the previous file is kept as ``<file>.bak``.
 
-    The document goes to a temporary file in the same folder, is flushed and
-    fsynced, then renamed over the target, so a crash never leaves half a file.
+    The document goes to a temporary file ``.<file>.<random>.tmp`` in the same folder, is
+    flushed and fsynced, then renamed over the target, so a crash never leaves half a
+    file. The backup is written the same way (a copy in a temporary file, renamed over
+    ``<file>.bak``): a full disk leaves the previous backup whole, and a symbolic link
+    named ``<file>.bak`` is replaced itself, never the file it points to. Temporary files
+    of this project left by a save that was killed are removed. Nothing is written under
+    any other name.
 
     Raises
     ------
     ProjectFileError
-        No path was given and the project has none, or the folder is not writable.
+        No path was given and the project has none; the target or ``<file>.bak`` is a
+        folder or another non-regular file (the save is refused, so that no backup is
+        lost); too many layers or bookmarks; or the write failed (read-only folder, full
+        disk). The project file and its backup are then as they were.
     """
     target = Path(path if path is not None else project.path or "")
     if not str(target) or target == Path("."):
         raise ProjectFileError("<unsaved project>", "", "has no file name; use Save As")
-    target = target.resolve()
+    target = _save_target(target)
+    for key, items, limit in (
+        ("layers", project.layers, MAX_LAYERS),
+        ("bookmarks", project.bookmarks, MAX_BOOKMARKS),
+    ):
+        if len(items) > limit:
+            raise ProjectFileError(
+                target, key, f"{len(items)} {key} are more than the {limit} a project file "
+                f"holds; remove some {key} and save again"
+            )  # fmt: skip
+    backup = target.with_name(target.name + BACKUP_SUFFIX)
+    existing = _regular_or_missing(target, target, "the project file")
+    if existing:
+        _regular_or_missing(target, backup, "its backup")
     payload = tomli_w.dumps(project_to_toml(project, target.parent)).encode("utf-8")
     try:
-        fd, tmp_name = _create_temp(target)
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(payload)
-                handle.flush()
-                os.fsync(handle.fileno())
-            if target.exists():
-                shutil.copymode(target, tmp_name)  # a shared project stays shared
-                shutil.copy2(target, target.with_name(target.name + ".bak"))
-            os.replace(tmp_name, target)
-        except BaseException:
-            Path(tmp_name).unlink(missing_ok=True)
-            raise
+        _remove_stale_temps(target)
+        with _TempFile(target) as new:
+            new.write(payload)
+            new.sync()  # a full disk fails here, before the backup is touched
+            if existing:
+                os.chmod(new.name, stat.S_IMODE(os.stat(target).st_mode))  # shared stays shared
+                with _TempFile(target) as copy:
+                    copy.copy_from(target)
+                    copy.sync()
+                    shutil.copystat(target, copy.name)
+                    copy.commit(backup)  # replaces a link named .bak, never its target
+            new.commit(target)
         _fsync_folder(target.parent)
     except OSError as err:
-        raise ProjectFileError(target, "", f"could not be saved ({err.strerror or err})") from err
+        raise ProjectFileError(target, "", _save_problem(err, target)) from err
     project.path = target
     return target
 
 
-def _create_temp(target: Path) -> tuple[int, str]:
-    """A new, empty file beside ``target``, with the permissions a plain create gives.
+#: Suffix of the backup of the previous project file.
+BACKUP_SUFFIX = ".bak"
 
-    Unlike :func:`tempfile.mkstemp` (always 0600), the user's umask applies, so a new
-    project file is readable by whoever the user's other files are readable by.
+
+def temp_name_pattern(target: Path) -> re.Pattern[str]:
+    """Names of the temporary files a save of ``target`` makes (``.<name>.<8 hex>.tmp``)."""
+    return re.compile(rf"\.{re.escape(target.name)}\.[0-9a-f]{{8}}\.tmp")
+
+
+def _save_target(target: Path) -> Path:
+    """The absolute file a save writes: symbolic links to the project file followed."""
+    target = Path(os.path.abspath(target))
+    try:
+        return target.resolve()
+    except (RuntimeError, OSError):  # a symbolic-link loop
+        raise ProjectFileError(
+            target, "", f"{SYMLINK_LOOP}, so it cannot be saved; {SYMLINK_LOOP_HINT}, or "
+            "use Save As"
+        ) from None  # fmt: skip
+
+
+def _regular_or_missing(target: Path, path: Path, what: str) -> bool:
+    """True when ``path`` is a regular file, False when nothing is there; else refuse.
+
+    A symbolic link (at the backup) counts as a file: it is replaced, not followed.
     """
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        return False
+    except OSError as err:
+        raise ProjectFileError(target, "", _save_problem(err, target)) from err
+    if stat.S_ISREG(info.st_mode) or (stat.S_ISLNK(info.st_mode) and path != target):
+        return True
+    kind = "a folder" if stat.S_ISDIR(info.st_mode) else "not a regular file"
+    raise ProjectFileError(
+        target, "", f"was not saved: {what} {quote_path(path)} is {kind}; rename or remove "
+        "it, or use Save As"
+    )  # fmt: skip
+
+
+def _save_problem(err: OSError, target: Path) -> str:
+    """One line saying why a save failed and what to do; nothing was changed."""
+    reason = err.strerror or str(err)
+    if err.errno == errno.ENOSPC or err.errno == getattr(errno, "EDQUOT", -1):
+        fix = "free some disk space, or use Save As on another disk"
+    elif err.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        fix = f"the folder {quote_path(target.parent)} is not writable; use Save As"
+    else:
+        fix = "use Save As to save elsewhere"
+    return f"could not be saved ({reason}); nothing on disk was changed; {fix}"
+
+
+class _TempFile:
+    """A new temporary file beside a project file, removed unless committed.
+
+    It is created exclusively (never through an existing file or link), with the
+    permissions a plain create gives (unlike :func:`tempfile.mkstemp`, always 0600, the
+    user's umask applies), and locked while open so that another save sees it is in use.
+    """
+
+    def __init__(self, target: Path) -> None:
+        self.fd, self.name = _create_temp(target)
+        _lock(self.fd, blocking=False)  # a new file: nobody else can hold it
+        self._committed = False
+
+    def __enter__(self) -> _TempFile:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.fd >= 0:
+            os.close(self.fd)
+            self.fd = -1
+        if not self._committed:
+            with contextlib.suppress(OSError):
+                os.unlink(self.name)
+
+    def write(self, data: bytes) -> None:
+        """Write all of ``data`` (a short write, as on a full disk, raises)."""
+        view = memoryview(data)
+        while view:
+            written = os.write(self.fd, view)
+            if written <= 0:
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), self.name)
+            view = view[written:]
+
+    def copy_from(self, source: Path) -> None:
+        """Write the content of the regular file ``source``."""
+        fd = os.open(source, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+        try:
+            while chunk := os.read(fd, _COPY_CHUNK):
+                self.write(chunk)
+        finally:
+            os.close(fd)
+
+    def sync(self) -> None:
+        """Flush what was written to the disk (where a full disk may yet be reported)."""
+        os.fsync(self.fd)
+
+    def commit(self, path: Path) -> None:
+        """Rename the synced file to ``path``, replacing a file or a link there.
+
+        On POSIX the file is renamed while still open and locked, so a stale-file sweep
+        of another save never takes it for left over; Windows renames only closed files.
+        """
+        if os.name != "posix":
+            os.close(self.fd)
+            self.fd = -1
+        os.replace(self.name, path)
+        self._committed = True
+
+
+_COPY_CHUNK = 1 << 20
+
+
+def _create_temp(target: Path) -> tuple[int, str]:
+    """A new, empty file ``.<name>.<8 hex>.tmp`` beside ``target``: (descriptor, path)."""
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    flags |= getattr(os, "O_NOFOLLOW", 0)
     for _ in range(100):
         name = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
         try:
@@ -289,11 +533,56 @@ def _create_temp(target: Path) -> tuple[int, str]:
     raise FileExistsError(errno.EEXIST, "no free temporary file name", str(target.parent))
 
 
+#: A temporary file younger than this may belong to a save under way (no locks on Windows).
+_STALE_AFTER_S = 2.0 if fcntl is not None else 3600.0
+
+
+def _remove_stale_temps(target: Path) -> None:
+    """Remove temporary files a killed save of ``target`` left: its own name pattern only.
+
+    A file is stale when it is a regular file matching :func:`temp_name_pattern`, is not
+    locked by a save under way, and is older than a few seconds; anything else is left.
+    """
+    pattern = temp_name_pattern(target)
+    try:
+        names = [name for name in os.listdir(target.parent) if pattern.fullmatch(name)]
+    except OSError:
+        return
+    now = time.time()
+    for name in names:
+        path = target.parent / name
+        with contextlib.suppress(OSError):
+            info = os.lstat(path)
+            if not stat.S_ISREG(info.st_mode) or now - info.st_mtime < _STALE_AFTER_S:
+                continue
+            fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+            try:
+                if _lock(fd, blocking=False) and os.path.samestat(os.fstat(fd), info):
+                    os.unlink(path)
+            finally:
+                os.close(fd)
+
+
+def _lock(fd: int, *, blocking: bool) -> bool:
+    """Take an exclusive advisory lock on ``fd``; False when another process holds one."""
+    if fcntl is None:
+        return True
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
+    except BlockingIOError:
+        return False
+    except OSError:  # a file system without locks: the age alone decides
+        return True
+    return True
+
+
 def _fsync_folder(folder: Path) -> None:
+    """Flush the folder's entries (the rename) to disk; best effort, the file is saved."""
     if os.name != "posix":
         return
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)

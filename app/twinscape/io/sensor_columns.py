@@ -15,7 +15,6 @@ from __future__ import annotations
 import codecs
 import csv
 import re
-import stat
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -29,6 +28,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from twinscape.io.file_checks import check_regular_file, read_head
 from twinscape.model.errors import ReaderError
 from twinscape.model.sensors import ColumnMapping
 
@@ -425,25 +425,8 @@ def _resolve(naive: pd.Series, keys: np.ndarray, zone: ZoneInfo) -> tuple[np.nda
 def check_file(path: Path) -> None:
     """ReaderError unless ``path`` is a non-empty regular file within :data:`MAX_BYTES`
     (by ``stat`` only: a FIFO or a device is never opened)."""
-    try:
-        info = path.stat()
-    except FileNotFoundError:
-        raise ReaderError(path, "file does not exist") from None
-    except OSError as err:
-        raise ReaderError(path, f"cannot be read: {err.strerror or err}") from err
-    if stat.S_ISDIR(info.st_mode):
-        raise ReaderError(path, "is a folder, not a file")
-    if not stat.S_ISREG(info.st_mode):
-        raise ReaderError(path, "is not a regular file (a pipe, device or socket)")
-    if info.st_size == 0:
-        raise ReaderError(path, "is empty (0 bytes)")
-    if info.st_size > MAX_BYTES:
-        raise ReaderError(
-            path,
-            f"is {info.st_size / 1e9:.1f} GB, more than the {MAX_BYTES / 1e9:.1f} GB "
-            "Twinscape reads",
-            hint="split it into several files (e.g. by month)",
-        )
+    check_regular_file(path, hint="give a CSV or Parquet table", max_bytes=MAX_BYTES,
+                       limit_hint="split it into several files (e.g. by month)")
 
 
 def is_parquet(path: Path, head: bytes) -> bool:
@@ -471,11 +454,10 @@ def _delimiter(header: str) -> str:
 
 def header_of(path: Path) -> list[str] | None:
     """Column names of a regular file (a CSV's first line, a Parquet schema); None if unreadable."""
+    head = read_head(path, 65536)
+    if head is None:
+        return None
     try:
-        if not stat.S_ISREG(path.stat().st_mode):
-            return None
-        with open(path, "rb") as handle:
-            head = handle.read(65536)
         if is_parquet(path, head):
             return list(pq.read_schema(path).names)
         first = head.decode(text_encoding(path, head), errors="replace").splitlines()[:1]

@@ -22,6 +22,7 @@ import pyogrio.errors
 import shapely
 
 from twinscape.geo.crs import normalize_crs
+from twinscape.io.file_checks import open_regular_file
 from twinscape.io.sensor_columns import (
     TABLE_EXTENSIONS,
     Columns,
@@ -108,7 +109,7 @@ def stations_from_table(path: Path, frame: pd.DataFrame, cols: Columns, row_ids:
 def read_stations_file(path: Path, mapping: ColumnMapping) -> Stations:
     """Stations of a vector file (points; a point on each surface) or of a table."""
     check_file(path)
-    with open(path, "rb") as handle:
+    with open_regular_file(path) as handle:  # never blocks, should a FIFO be swapped in
         head = handle.read(8)
     own = {k: v for k, v in mapping.as_dict().items() if k in ("sensor_id", "x", "y", "crs")}
     if path.name.lower().endswith(TABLE_EXTENSIONS) or is_parquet(path, head):

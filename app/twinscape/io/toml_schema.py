@@ -15,6 +15,24 @@ _MISSING = object()
 _Settings = TypeVar("_Settings")
 
 
+def _as_float(value: Any) -> float | None:
+    """``value`` as a finite float, or None when it is no number or none a float holds
+    (bool, nan, inf, an integer of hundreds of digits)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _shown(value: Any) -> str:
+    """``repr(value)`` cut to a readable length (a 400-digit integer)."""
+    text = repr(value)
+    return text if len(text) <= 40 else f"{text[:20]}...({len(text)} characters)"
+
+
 @dataclass
 class TableReader:
     """Reads keys of one TOML table, naming ``file [key]`` in every error.
@@ -78,31 +96,31 @@ class TableReader:
     ) -> float:
         """A finite number, optionally within ``low..high``."""
         value = self._get(name, default)
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, (int, float))
-            or not math.isfinite(value)
-        ):
-            raise self.fail(name, f"must be a finite number, got {value!r}")
-        if (low is not None and value < low) or (high is not None and value > high):
-            raise self.fail(name, f"{value} is not within {low}..{high}")
-        return float(value)
+        number = _as_float(value)
+        if number is None:
+            raise self.fail(name, f"must be a finite number, got {_shown(value)}")
+        if (low is not None and number < low) or (high is not None and number > high):
+            raise self.fail(name, f"{number:g} is not within {low}..{high}")
+        return number
 
-    def vector(self, name: str, length: int, default: Any = _MISSING) -> tuple[float, ...]:
-        """A list of ``length`` finite numbers."""
+    def vector(
+        self, name: str, length: int, default: Any = _MISSING, *, limit: float | None = None
+    ) -> tuple[float, ...]:
+        """A list of ``length`` finite numbers, each within ``±limit`` when given."""
         value = self._get(name, default)
         if value is default and default is not _MISSING:
             return value
         if not isinstance(value, list) or len(value) != length:
-            raise self.fail(name, f"must be a list of {length} numbers, got {value!r}")
+            raise self.fail(name, f"must be a list of {length} numbers, got {_shown(value)}")
+        numbers = []
         for item in value:
-            if (
-                isinstance(item, bool)
-                or not isinstance(item, (int, float))
-                or not math.isfinite(item)
-            ):
-                raise self.fail(name, f"must hold finite numbers only, got {item!r}")
-        return tuple(float(v) for v in value)
+            number = _as_float(item)
+            if number is None:
+                raise self.fail(name, f"must hold finite numbers only, got {_shown(item)}")
+            if limit is not None and abs(number) > limit:
+                raise self.fail(name, f"{number:g} is beyond \u00b1{limit:g}")
+            numbers.append(number)
+        return tuple(numbers)
 
     def raw(self, name: str, default: Any = _MISSING) -> Any:
         """The value as parsed, unchecked."""

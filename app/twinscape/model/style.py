@@ -6,6 +6,8 @@ from dataclasses import dataclass, fields
 
 from psygnal import evented
 
+from twinscape.model.raster import MAX_ABS_ELEVATION
+
 #: Colour ramps a terrain can use; render/colormaps.py defines their stops.
 COLORMAPS: tuple[str, ...] = ("desert", "mountain", "sand", "gray")
 
@@ -75,6 +77,10 @@ class TerrainStyle:
             lo, hi = self.elevation_range
             if not lo < hi:
                 raise ValueError(f"elevation_range: low {lo} must be below high {hi}")
+            if not -MAX_ABS_ELEVATION <= lo < hi <= MAX_ABS_ELEVATION:
+                raise ValueError(
+                    f"elevation_range: {lo}..{hi} m is not within \u00b1{MAX_ABS_ELEVATION:g} m"
+                )
         if not -11000.0 <= self.sea_level <= 9000.0:
             raise ValueError(f"sea_level: {self.sea_level} m is not within -11000..9000")
         if not 0.0 <= self.sun_azimuth <= 360.0:

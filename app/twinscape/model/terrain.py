@@ -53,6 +53,13 @@ class TerrainLayer(Layer):
             rows, cols = self.grid.shape
             rx, ry = self.grid.resolution
             lines.append(f"{cols} \u00d7 {rows} cells at {rx:g} \u00d7 {ry:g} m")
+            found = self.grid.value_range()
+            if found is not None and found.spikes:
+                lines.append(
+                    f"{found.spikes} spike cell(s) from {found.minimum:.3g} to "
+                    f"{found.maximum:.3g} m, outside the colour range "
+                    f"{found.low:.6g}..{found.high:.6g} m"
+                )
         return lines
 
     def identify(self, row: int | None, point: tuple[float, float, float]) -> dict[str, object]:

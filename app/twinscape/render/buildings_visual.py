@@ -44,7 +44,7 @@ from twinscape.render.building_lod import (
 )
 from twinscape.render.building_points import PointClass, bin_weights, point_style
 from twinscape.render.terrain_lod import boxes_outside, pixels_per_metre
-from twinscape.render.visual import ActorsInRenderer, renderer_of
+from twinscape.render.visual import ActorsInRenderer, ScaledWithGround, renderer_of
 
 __all__ = ["CHUNK_TRIANGLES", "BuildingsVisual"]
 
@@ -55,7 +55,7 @@ _RESHADE_COS = math.cos(math.radians(RESHADE_DEG))
 
 
 
-class BuildingsVisual(ActorsInRenderer):
+class BuildingsVisual(ScaledWithGround, ActorsInRenderer):
     """Draws one :class:`~twinscape.model.buildings.BuildingsLayer` into a renderer.
 
     Parameters
@@ -310,20 +310,6 @@ class BuildingsVisual(ActorsInRenderer):
                    for p in c.points.values() if p.shown)  # fmt: skip
 
     # -- appearance -----------------------------------------------------------------
-    @property
-    def ve(self) -> float:
-        """Vertical exaggeration (the actors' z scale)."""
-        return self._ve
-
-    def set_exaggeration(self, ve: float) -> None:
-        """Scale render z by ``ve`` as the terrain does (nothing is rebuilt)."""
-        self._ve = float(ve)
-        self._apply_scale()
-
-    def _apply_scale(self) -> None:
-        for actor in self.actors:
-            actor.SetScale(1.0, 1.0, self._ve)
-
     def _apply_visibility(self, *_: Any) -> None:
         visible = bool(self.layer.visible)
         for chunk in self._chunks:

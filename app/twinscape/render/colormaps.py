@@ -20,6 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 
 from twinscape.geo.hillshade import hillshade as _hillshade
+from twinscape.model.raster import value_range
 from twinscape.model.style import COLORMAPS, TerrainStyle
 
 Stops = tuple[tuple[float, tuple[int, int, int]], ...]
@@ -82,11 +83,13 @@ _SEA_LUT = ramp_lut(SEA)
 
 
 def finite_range(values: np.ndarray) -> tuple[float, float] | None:
-    """(min, max) of the finite values, or None when there are none."""
-    finite = np.isfinite(values)
-    if not finite.any():
-        return None
-    return float(np.nanmin(values)), float(np.nanmax(values))
+    """(low, high) of the finite values without spike cells, or None when there are none.
+
+    A spike (1e30 in a 0..500 m grid, see :class:`twinscape.model.raster.ValueRange`)
+    gets the end colour of the ramp instead of squeezing every other cell into one colour.
+    """
+    found = value_range(values)
+    return None if found is None else (found.low, found.high)
 
 
 def stretch(
@@ -108,8 +111,8 @@ def stretch(
         land_lo, land_hi = sea, hi
     else:
         land_lo, land_hi = lo, hi
-    if land_hi <= land_lo:
-        land_hi = land_lo + 1.0
+    if land_hi <= land_lo:  # one value: a span it can be told from (also at 1e30)
+        land_hi = land_lo + max(1.0, abs(land_lo) * 2.0**-20)
     return float(land_lo), float(land_hi), (lo if use_sea else None)
 
 
@@ -117,8 +120,16 @@ _SHADE_STEPS = 256
 
 
 def _bins(lut_size: int, values: np.ndarray, lo: float, hi: float) -> np.ndarray:
-    scale = np.float32((lut_size - 1) / (hi - lo))
-    idx = (values - np.float32(lo)) * scale + np.float32(0.5)
+    """Table indices of ``values`` stretched over ``lo..hi``; beyond it (even past float32's
+    range) they take the end entries, NaN the first."""
+    if not hi > lo:
+        hi = lo + max(1.0, abs(lo) * 2.0**-20)
+    span = hi - lo
+    if not max(abs(lo), abs(hi), span) < 1e30:  # keep the arithmetic inside its dtype
+        values = np.asarray(values, np.float64)
+    scale = np.asarray((lut_size - 1) / span, values.dtype)
+    with np.errstate(over="ignore", invalid="ignore"):
+        idx = (values - np.asarray(lo, values.dtype)) * scale + np.asarray(0.5, values.dtype)
     np.clip(idx, 0, lut_size - 1, out=idx)
     return np.nan_to_num(idx, nan=0.0, copy=False).astype(np.int32)
 

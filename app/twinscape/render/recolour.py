@@ -12,18 +12,26 @@ a time and always ends on the newest picture. The terrain's own baked colours an
 each drape's painted RGBA are kept between jobs (:class:`ColourCache`), so a drape
 that changes (the clock, its opacity) does not re-bake the terrain, and a terrain
 colour change does not re-paint the drapes.
+
+A job that fails, or a drape that cannot be painted, is not only logged: the outcome
+of every finished job (:class:`ColourOutcome`) waits with its result, the visual picks
+it up on the GUI thread and tells the listeners (:func:`add_colour_listener`, the
+window's status bar), or warns when nobody listens (headless rendering).
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import warnings
 from collections.abc import Callable, Hashable, Sequence
 from concurrent.futures import Executor, Future
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from twinscape.model.errors import TwinscapeError, error_line
 from twinscape.model.raster import RasterGrid
 from twinscape.model.style import COLOUR_FIELDS, TerrainStyle
 from twinscape.render.colormaps import baked_colors, color_pyramid, drape_colors, terrain_shade
@@ -31,6 +39,55 @@ from twinscape.render.colormaps import baked_colors, color_pyramid, drape_colors
 log = logging.getLogger(__name__)
 
 Pyramid = list[np.ndarray]
+#: ``listener(layer, problem)``: a layer's colours failed (``problem``) or are right again (None).
+ColourListener = Callable[[Any, "ColourProblem | None"], None]
+_LISTENERS: list[ColourListener] = []
+
+
+@dataclass(frozen=True)
+class ColourProblem:
+    """What went wrong while colouring a terrain, in one line for the user.
+
+    ``stale``: no colours could be computed, the ones shown are those of earlier
+    settings; otherwise the terrain was coloured without the drapes that failed.
+    """
+
+    message: str
+    stale: bool
+
+
+class ColourError(TwinscapeError, RuntimeError):
+    """A picture was asked for while a terrain's colours are out of date (they failed)."""
+
+
+@dataclass(frozen=True)
+class ColourOutcome:
+    """How the newest finished colouring went (None: well)."""
+
+    problem: ColourProblem | None
+
+
+def add_colour_listener(listener: ColourListener) -> None:
+    """Call ``listener(layer, problem)`` (GUI thread) when a layer's colouring fails or heals."""
+    _LISTENERS.append(listener)
+
+
+def remove_colour_listener(listener: ColourListener) -> None:
+    """Stop calling ``listener`` (no error when it was not added)."""
+    if listener in _LISTENERS:
+        _LISTENERS.remove(listener)
+
+
+def report_colour_problem(layer: Any, problem: ColourProblem | None) -> None:
+    """Tell the listeners; with none (headless rendering) a problem becomes a warning."""
+    listeners = list(_LISTENERS)
+    for listener in listeners:
+        try:
+            listener(layer, problem)
+        except Exception:  # noqa: BLE001 - a broken listener must not stop the render
+            log.exception("a colour listener failed")
+    if not listeners and problem is not None:
+        warnings.warn(f"layer {getattr(layer, 'name', '?')!r}: {problem.message}", stacklevel=3)
 
 
 class ColourCache:
@@ -41,6 +98,7 @@ class ColourCache:
         self._base: tuple[RasterGrid, tuple, np.ndarray] | None = None
         self._shade: tuple[RasterGrid, tuple, np.ndarray | None] | None = None
         self._paints: dict[Hashable, tuple[RasterGrid, np.ndarray | None]] = {}
+        self._failures: dict[Hashable, str] = {}
 
     def base(self, grid: RasterGrid, style: TerrainStyle) -> np.ndarray:
         """uint8 (rows, cols, 3) baked colours of ``grid`` in ``style`` (read only)."""
@@ -71,34 +129,48 @@ class ColourCache:
     def paint(self, grid: RasterGrid, drape: Any) -> np.ndarray | None:
         """RGBA of ``drape`` (a :class:`~twinscape.render.kinds.Drape`) over ``grid``.
 
-        A drape that fails to paint is logged and left out (None); the others show.
+        A drape that fails to paint is logged and left out (None), and its problem is
+        kept for :meth:`failures`; the others show.
         """
         key = drape.source.key
         with self._lock:
             hit = self._paints.get(key)
         if hit is not None and hit[0] is grid:
             return hit[1]
+        failure = None
         try:
             rgba = np.asarray(drape.source.paint(grid))
             if rgba.shape != (*grid.shape, 4) or rgba.dtype != np.uint8:
                 raise ValueError(f"painted {rgba.dtype} {rgba.shape}, not uint8 {grid.shape}x4")
-        except Exception:  # noqa: BLE001 - one bad drape must not lose the terrain
+        except Exception as err:  # noqa: BLE001 - one bad drape must not lose the terrain
             log.exception("painting a drape failed")
             rgba = None
+            failure = error_line(err, 300)
         with self._lock:
             self._paints[key] = (grid, rgba)
+            if failure is None:
+                self._failures.pop(key, None)
+            else:
+                self._failures[key] = failure
         return rgba
+
+    def failures(self, keys: Sequence[Hashable]) -> list[str]:
+        """Why the drapes of ``keys`` that failed to paint are left out, one line each."""
+        with self._lock:
+            return [self._failures[k] for k in keys if k in self._failures]
 
     def keep(self, keys: Sequence[Hashable]) -> None:
         """Forget the paints of every other key (drapes that changed or went)."""
         with self._lock:
             self._paints = {k: v for k, v in self._paints.items() if k in set(keys)}
+            self._failures = {k: v for k, v in self._failures.items() if k in set(keys)}
 
     def clear(self) -> None:
         """Forget everything (a new grid)."""
         with self._lock:
             self._base = self._shade = None
             self._paints.clear()
+            self._failures.clear()
 
 
 def colour_pyramid(
@@ -149,6 +221,7 @@ class Recolourer:
         self._future: Future[None] | None = None
         self._waiting: tuple[int, tuple] | None = None
         self._ready: Pyramid | None = None
+        self._outcome: ColourOutcome | None = None
         self.cache = ColourCache()
 
     @property
@@ -170,7 +243,10 @@ class Recolourer:
         replacing any job that waited before it.
         """
         if self._executor is None:
-            return colour_pyramid(grid, style, n_levels, tuple(drapes), self.cache)
+            pyramid = colour_pyramid(grid, style, n_levels, tuple(drapes), self.cache)
+            with self._lock:
+                self._outcome = self._drape_outcome(drapes)
+            return pyramid
         with self._lock:
             self._generation += 1
             self._ready = None
@@ -190,22 +266,44 @@ class Recolourer:
         except RuntimeError:  # the executor was shut down: the app is closing
             self._future = None
 
+    def _drape_outcome(self, drapes: Sequence[Any]) -> ColourOutcome:
+        """The outcome of a job that computed colours: drapes that could not be painted."""
+        failed = self.cache.failures([d.source.key for d in drapes])
+        if not failed:
+            return ColourOutcome(None)
+        what = "a layer draped on it" if len(failed) == 1 else f"{len(failed)} draped layers"
+        return ColourOutcome(
+            ColourProblem(f"{what} could not be painted and is left out: {failed[0]}", False)
+        )
+
     def _run(self, generation: int, args: tuple) -> None:
-        """The worker: compute, keep the result if still the newest, start the waiting job."""
+        """The worker: compute, keep the result (or the failure) if still the newest job's."""
         result: Pyramid | None = None
         try:
             result = colour_pyramid(*args, self.cache)
-        except Exception:  # noqa: BLE001 - logged; the old colours stay
+        except Exception as err:  # noqa: BLE001 - told to the user by the visual
             log.exception("recolouring the terrain failed")
+            outcome = ColourOutcome(
+                ColourProblem(f"its colours could not be computed: {error_line(err, 300)}", True)
+            )
+        else:
+            outcome = self._drape_outcome(args[3])
         with self._lock:
-            fresh = result is not None and generation == self._generation
+            fresh = generation == self._generation
             if fresh:
                 self._ready = result
+                self._outcome = outcome
             waiting, self._waiting = self._waiting, None
             if waiting is not None:
                 self._submit(waiting)  # before returning: wait() then sees the next future
         if fresh and self._on_ready is not None:
             self._on_ready()
+
+    def take_outcome(self) -> ColourOutcome | None:
+        """How the newest finished job went, once; None when no job finished since."""
+        with self._lock:
+            outcome, self._outcome = self._outcome, None
+        return outcome
 
     def take(self) -> Pyramid | None:
         """The newest finished pyramid, once; None when there is none (GUI thread)."""
@@ -222,7 +320,7 @@ class Recolourer:
                 break
             try:
                 future.result()
-            except Exception:  # noqa: BLE001 - logged by _run
+            except Exception:  # noqa: BLE001 - kept as the outcome by _run
                 pass
             with self._lock:
                 if self._future is future and self._waiting is None:
@@ -234,4 +332,5 @@ class Recolourer:
         with self._lock:
             self._generation += 1
             self._ready = None
+            self._outcome = None
             self._waiting = None

@@ -171,11 +171,15 @@ def tile_texture(
     Returns ``(rgb, (su, ou, sv, ov))``: ``rgb`` is uint8 (height, width, 3) with row 0
     the southern edge (VTK image order); a vertex with texture coordinates (col, row)
     samples ``u = su * col + ou``, ``v = sv * row + ov`` (texel centres on samples).
-    ``level`` is clipped to the pyramid.
+    ``level`` is clipped to the pyramid. A pyramid of a grid one sample high or wide
+    (whose tiles double that sample, see :mod:`~twinscape.render.terrain_tiles`) has its
+    edge texels repeated.
     """
     level = min(level, len(pyramid) - 1)
     s = 1 << level
     h, w = (nrows - 1) // s + 1, (ncols - 1) // s + 1
     rgb = pyramid[level][r0 // s : r0 // s + h, c0 // s : c0 // s + w]
+    if rgb.shape[:2] != (h, w):
+        rgb = np.pad(rgb, ((0, h - rgb.shape[0]), (0, w - rgb.shape[1]), (0, 0)), mode="edge")
     mapping = (1.0 / (s * w), 0.5 / w, -1.0 / (s * h), (h - 0.5) / h)
     return np.ascontiguousarray(rgb[::-1]), mapping

@@ -1,10 +1,12 @@
 """Terrain tiles, numpy only (no VTK), so it is unit-testable.
 
 The grid is cut into square tiles of ``2**k + 1`` samples that share their edge
-samples (partial tiles at the grid edge keep their extent). :class:`TerrainTiles`
-measures every tile once (box, errors per level, skirt depths) and then serves, per
-tile, the level choice (:mod:`~twinscape.render.terrain_lod`) and the meshes and
-textures (:mod:`~twinscape.render.terrain_mesh`).
+samples (partial tiles at the grid edge keep their extent). A grid one sample
+high or wide (1 x 1, 1 x N, N x 1) is drawn as its cells: the single row or column of
+samples is doubled onto the two edges of its cells, so it covers its footprint.
+:class:`TerrainTiles` measures every tile once (box, errors per level, skirt depths)
+and then serves, per tile, the level choice (:mod:`~twinscape.render.terrain_lod`) and
+the meshes and textures (:mod:`~twinscape.render.terrain_mesh`).
 """
 
 from __future__ import annotations
@@ -94,14 +96,20 @@ class TerrainTiles:
         # keep their grid, hence themselves, alive for ever
         self._grid = weakref.ref(grid)
         self.resolution = grid.resolution
-        self.values = grid.values
         self.origin = origin
-        rows, cols = grid.shape
+        xc, yc = grid.cell_centers()
+        west, south, east, north = grid.bounds
+        self._thin = (grid.shape[0] < 2, grid.shape[1] < 2)
+        if self._thin[0]:
+            yc = np.array([north, south])
+        if self._thin[1]:
+            xc = np.array([west, east])
+        self.values = self._widen(grid.values)
+        rows, cols = self.values.shape
         self.tile_size = tile_size or choose_tile_size((rows, cols))
         if self.tile_size < 3 or (self.tile_size - 1) & (self.tile_size - 2):
             raise ValueError(f"tile_size must be 2**k + 1, got {self.tile_size}")
         self.n_levels = int(math.log2(self.tile_size - 1))  # strides 1 .. (size-1)/2
-        xc, yc = grid.cell_centers()
         self._x, self._y = xc - origin.x, yc - origin.y  # float64 render coordinates
         step = self.tile_size - 1
         n_tr, n_tc = _count(rows, self.tile_size), _count(cols, self.tile_size)
@@ -133,6 +141,13 @@ class TerrainTiles:
         return self._grid()
 
     # -- construction ---------------------------------------------------------------
+    def _widen(self, array: np.ndarray) -> np.ndarray:
+        """``array`` (grid-shaped) with a single row or column doubled (see the module)."""
+        for axis, thin in enumerate(self._thin):
+            if thin and array.shape[axis] == 1:
+                array = np.repeat(array, 2, axis=axis)
+        return array
+
     def tile_values(self, tile: Tile) -> np.ndarray:
         """View of the tile's samples in the full grid."""
         return self.values[tile.r0 : tile.r0 + tile.nrows, tile.c0 : tile.c0 + tile.ncols]
@@ -164,6 +179,7 @@ class TerrainTiles:
 
         Keeps ``rgb`` (rims of holes filled in place) and a filtered pyramid of it.
         """
+        rgb = self._widen(rgb)
         if rgb.shape != self.values.shape + (3,):
             raise ValueError(f"colours {rgb.shape} do not match the grid {self.values.shape}")
         self.colors = color_pyramid(rgb, np.isfinite(self.values), self.n_levels)

@@ -6,7 +6,9 @@ picture; the texture level follows the screen size of a texel, the mesh level th
 screen-space error. Vertical exaggeration is the actors' scale (no rebuild).
 Rasters draped on the terrain (:meth:`TerrainVisual.set_drapes`, from SceneView) are
 blended into those colours by the same background recolour, so they share the tiles'
-texture pyramid and levels of detail.
+texture pyramid and levels of detail. When colouring fails, the visual says so
+(:func:`~twinscape.render.recolour.report_colour_problem`: the status bar, or a warning
+when headless) and a screenshot of the out-of-date colours is refused.
 The VTK meshes and textures come from :class:`~twinscape.render.tile_cache.TileCache`.
 """
 
@@ -30,7 +32,12 @@ from twinscape.model.raster import RasterGrid
 from twinscape.model.style import COLOUR_FIELDS, TerrainStyle
 from twinscape.model.terrain import TerrainLayer
 from twinscape.render.colormaps import baked_colors
-from twinscape.render.recolour import Recolourer
+from twinscape.render.recolour import (
+    ColourError,
+    ColourProblem,
+    Recolourer,
+    report_colour_problem,
+)
 from twinscape.render.terrain_tiles import TerrainTiles
 from twinscape.render.tile_cache import CACHE_BYTES, TileCache
 from twinscape.render.visual import ActorsInRenderer, renderer_of
@@ -75,8 +82,6 @@ def _tiles_for(layer: TerrainLayer, origin: LocalOrigin) -> TerrainTiles | None:
     return prepare_tiles(grid, layer.style, origin, keep=False)
 
 
-
-
 class TerrainVisual(ActorsInRenderer):
     """Draws one :class:`~twinscape.model.TerrainLayer` into a renderer.
 
@@ -119,6 +124,7 @@ class TerrainVisual(ActorsInRenderer):
         self.culled = np.zeros(0, bool)
         self._tri: dict[int, int] = {}
         self._drapes: tuple[Any, ...] = ()  # render.kinds.Drape, bottom first
+        self.colour_problem: ColourProblem | None = None  # why the colours shown may be wrong
         self._connections: list[tuple[Any, Callable[..., Any]]] = []
         self._style_connections: list[tuple[Any, Callable[..., Any]]] = []
         ev = layer.events
@@ -193,6 +199,8 @@ class TerrainVisual(ActorsInRenderer):
         self._apply_scale()
         self._apply_names()
         self._attach()
+        if self.colour_problem is not None and self.colour_problem.stale:
+            self._set_problem(None)  # fresh colours of the new grid
         if self._drapes:
             self._recolour()  # prepared tiles carry the terrain's own colours only
 
@@ -210,6 +218,18 @@ class TerrainVisual(ActorsInRenderer):
         )
         if pyramid is not None:
             self._use_colours(pyramid)
+            self._take_outcome()
+
+    def _take_outcome(self) -> None:
+        """Tell the listeners when the newest colouring failed, or went well after a failure."""
+        outcome = self._recolourer.take_outcome()
+        if outcome is not None:
+            self._set_problem(outcome.problem)
+
+    def _set_problem(self, problem: ColourProblem | None) -> None:
+        if problem != self.colour_problem:
+            self.colour_problem = problem
+            report_colour_problem(self.layer, problem)
 
     @property
     def drapes(self) -> tuple[Any, ...]:
@@ -231,8 +251,19 @@ class TerrainVisual(ActorsInRenderer):
         return True
 
     def apply_pending_colours(self, *, wait: bool = False) -> bool:
-        """Show colours computed in the background, if any (``wait``: for a screenshot)."""
+        """Show colours computed in the background, if any (``wait``: for a screenshot).
+
+        A failed colouring is reported (:attr:`colour_problem`); the old colours stay,
+        but with ``wait`` (a picture is being taken) :class:`ColourError` is raised
+        rather than a picture in out-of-date colours.
+        """
         pyramid = self._recolourer.wait() if wait else self._recolourer.take()
+        self._take_outcome()
+        if wait and self.colour_problem is not None and self.colour_problem.stale:
+            raise ColourError(
+                f"terrain {self.layer.name!r}: {self.colour_problem.message}; the picture "
+                "would show out-of-date colours, change its colour settings and try again"
+            )
         if pyramid is None or self.cache is None:
             return False
         self._use_colours(pyramid)
@@ -358,6 +389,7 @@ class TerrainVisual(ActorsInRenderer):
     def close(self) -> None:
         """Disconnect from the layer and remove the actors."""
         self._recolourer.cancel()
+        self._set_problem(None)
         for signal, slot in self._connections + self._style_connections:
             signal.disconnect(slot)
         self._connections.clear()

@@ -95,3 +95,28 @@ class ActorsInRenderer:
         self._detach()
         self._attach()
 
+
+class ScaledWithGround:
+    """Vertical exaggeration as the z scale of every actor in :attr:`actors`.
+
+    For visuals whose geometry stands on the ground in true metres (buildings, placed
+    assets): exaggerating scales their render z like the terrain's, nothing is rebuilt.
+    """
+
+    _ve: float = 1.0
+    actors: list[Any]
+
+    @property
+    def ve(self) -> float:
+        """Vertical exaggeration (the actors' z scale)."""
+        return self._ve
+
+    def set_exaggeration(self, ve: float) -> None:
+        """Scale render z by ``ve`` as the terrain does (nothing is rebuilt)."""
+        self._ve = float(ve)
+        self._apply_scale()
+
+    def _apply_scale(self) -> None:
+        for actor in self.actors:
+            actor.SetScale(1.0, 1.0, self._ve)
+

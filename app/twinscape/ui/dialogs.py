@@ -1,8 +1,11 @@
 """Small message dialogs shared by the window and its docks.
 
 Every user-facing error goes through :func:`show_error`, so a failure shows
-one line (``<path>: <problem>; <hint>``) and never a traceback. Tests replace
-``QMessageBox.critical`` or :func:`ask_save_changes` to answer for the user.
+one line (``<path>: <problem>; <hint>``) and never a traceback; the line is worded,
+quoted and capped as the command line's (:func:`~twinscape.model.errors.error_line`).
+Work that failed in the background is told with :func:`show_notice`, which does not
+block. Tests replace ``QMessageBox.critical`` or :func:`ask_save_changes` to answer
+for the user.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QInputDialog, QMessageBox, QWidget
 
 from twinscape.geo.crs import normalize_crs
-from twinscape.model.errors import TwinscapeError
+from twinscape.model.errors import TwinscapeError, error_line, one_line
 
 log = logging.getLogger(__name__)
 
@@ -29,22 +32,47 @@ class SaveChoice(Enum):
 
 
 def error_text(err: BaseException) -> str:
-    """One line for the user: Twinscape's own message, or the type and message of a bug."""
-    if isinstance(err, TwinscapeError):
-        return str(err)
-    text = str(err).strip().splitlines()[0] if str(err).strip() else ""
-    return f"Unexpected error ({type(err).__name__}){': ' + text if text else ''}"
+    """One line for the user: Twinscape's own message (or an OS error's), or a bug's type."""
+    if isinstance(err, TwinscapeError) or (isinstance(err, OSError) and err.strerror):
+        return error_line(err)
+    if isinstance(err, MemoryError):
+        return "Out of memory; close other projects or use smaller files"
+    text = str(err).strip()
+    return one_line(f"Unexpected error ({type(err).__name__}){': ' + text if text else ''}")
+
+
+def _message(err: BaseException | str) -> str:
+    """``err`` as the text of a dialog: one capped line per line given (lists stay lists)."""
+    if isinstance(err, BaseException):
+        if not isinstance(err, TwinscapeError):
+            log.error("unexpected error", exc_info=err)
+        return error_text(err)
+    lines = err.splitlines()[:20] or [""]
+    return "\n".join(one_line(line) for line in lines)
 
 
 def show_error(parent: QWidget | None, title: str, err: BaseException | str) -> None:
     """Show a modal critical message with one line; log unexpected errors with a traceback."""
-    if isinstance(err, BaseException):
-        if not isinstance(err, TwinscapeError):
-            log.error("%s", title, exc_info=err)
-        message = error_text(err)
-    else:
-        message = err
-    QMessageBox.critical(parent, title, message)
+    QMessageBox.critical(parent, title, _message(err))
+
+
+def show_notice(
+    parent: QWidget | None, title: str, err: BaseException | str, *, box: QMessageBox | None = None
+) -> QMessageBox:
+    """Show a warning that does not block (work that failed in the background); the box.
+
+    Pass the ``box`` a previous notice returned to update it instead of stacking another.
+    """
+    if box is None:
+        box = QMessageBox(parent)
+        box.setIcon(QMessageBox.Icon.Warning)
+        box.setStandardButtons(QMessageBox.StandardButton.Ok)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.setWindowModality(Qt.WindowModality.NonModal)
+    box.setWindowTitle(title)
+    box.setText(_message(err))
+    box.show()
+    return box
 
 
 def ask_crs(parent: QWidget | None, path: Path, suggestion: str | None) -> str | None:
@@ -91,6 +119,7 @@ def show_warnings(parent: QWidget | None, title: str, warnings: list[str]) -> QM
     """Show non-fatal messages (e.g. unknown keys in a project file) without blocking."""
     if not warnings:
         return None
+    warnings = [one_line(w) for w in warnings]
     box = QMessageBox(parent)
     box.setIcon(QMessageBox.Icon.Warning)
     box.setWindowTitle(title)

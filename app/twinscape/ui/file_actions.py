@@ -21,7 +21,7 @@ from twinscape.io.formats import PROJECT, PROJECT_FILE_FILTER, PROJECT_SUFFIX, c
 from twinscape.io.kinds import data_file_filter, kinds
 from twinscape.io.loading import LayerLoad, apply_load, new_project
 from twinscape.io.project_file import save_project
-from twinscape.model.errors import MissingCRSError, TwinscapeError
+from twinscape.model.errors import MissingCRSError, TwinscapeError, one_line, quote_path
 from twinscape.model.layers import Layer
 from twinscape.model.project import Project
 from twinscape.ui.dialogs import (
@@ -82,6 +82,7 @@ class FileActions(QObject):
         self, job: Any, label: str, *, on_failed: Callable[[BaseException], None] | None = None
     ) -> LoadTask:
         task = self.window.loader.submit(job, label=label, dialog_parent=self.window)
+        task.failed.connect(lambda err: self._say_failed(label, err))
         task.failed.connect(
             on_failed or (lambda err: show_error(self.window, "Could not load", err))
         )
@@ -89,6 +90,12 @@ class FileActions(QObject):
             lambda: self.window.statusBar().showMessage("Cancelled; nothing was changed.", 4000)
         )
         return task
+
+    def _say_failed(self, label: str, err: BaseException) -> None:
+        """Put a failed load in the status bar too (the dialog may be dismissed)."""
+        self.window.statusBar().showMessage(
+            one_line(f"{label} failed: {error_text(err)}; nothing was changed."), 15000
+        )
 
     def maybe_save(self) -> bool:
         """Ask to save unsaved changes; False when the user cancels (or saving failed)."""
@@ -142,14 +149,16 @@ class FileActions(QObject):
             show_error(
                 self.window,
                 "Could not open",
-                f"{paths[0]}: open either one project file or data files, not both",
+                f"{quote_path(paths[0])}: open either one project file or data files, not both",
             )
             return None
         if ask and not self.maybe_save():
             return None
         path = paths[0]
         _remember_dir(path)
-        label = f"Opening {path.name}" if len(paths) == 1 else f"Opening {len(paths)} files"
+        label = (
+            f"Opening {quote_path(path.name)}" if len(paths) == 1 else f"Opening {len(paths)} files"
+        )
         if kinds == [PROJECT]:
             task = self._submit(open_project_job(path), label)
             task.finished.connect(lambda result: self._project_opened(path, *result))
@@ -196,7 +205,11 @@ class FileActions(QObject):
         paths = [Path(p).expanduser().resolve() for p in paths]
         _remember_dir(paths[0])
         project = self.project
-        label = f"Adding {paths[0].name}" if len(paths) == 1 else f"Adding {len(paths)} files"
+        label = (
+            f"Adding {quote_path(paths[0].name)}"
+            if len(paths) == 1
+            else f"Adding {len(paths)} files"
+        )
         job = add_layers_job(
             paths, project.crs, project.origin, ground_grids(project.layers), assume
         )
@@ -333,7 +346,11 @@ class FileActions(QObject):
         try:
             written = self.window.viewport.save_screenshot(path, scale=scale)
         except (OSError, ValueError, RuntimeError) as err:
-            show_error(self.window, "Could not save the screenshot", f"{path}: {err}")
+            message = error_text(err)
+            if isinstance(err, TwinscapeError) or not isinstance(err, OSError):
+                message = f"{quote_path(path)}: {message}"
+            show_error(self.window, "Could not save the screenshot", message)
+            self.window.statusBar().showMessage(f"The screenshot was not saved: {message}", 15000)
             return None
         finally:
             QGuiApplication.restoreOverrideCursor()

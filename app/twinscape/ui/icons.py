@@ -199,6 +199,50 @@ def _surface(p: QPainter) -> None:
         )
 
 
+def _placed(p: QPainter) -> None:
+    """A lattice pylon carrying two sagging conductors."""
+    p.setPen(_pen(_INK, 4))
+    p.drawLine(QPointF(18, 60), QPointF(29, 10))
+    p.drawLine(QPointF(46, 60), QPointF(35, 10))
+    p.setPen(_pen(_INK, 2.5))  # X braces between the legs
+    for (xl0, xr0, y0), (xl1, xr1, y1) in (((18, 46, 60), (22, 42, 40)),
+                                           ((22, 42, 40), (26, 38, 22))):  # fmt: skip
+        p.drawLine(QPointF(xl0, y0), QPointF(xr1, y1))
+        p.drawLine(QPointF(xr0, y0), QPointF(xl1, y1))
+    p.setPen(_pen(_INK, 4))
+    p.drawLine(QPointF(8, 20), QPointF(56, 20))
+    p.setBrush(Qt.BrushStyle.NoBrush)
+    p.setPen(_pen(_ACCENT, 3))
+    path = QPainterPath()
+    for x, end in ((8, -4), (56, 68)):  # an insulator, then the conductor sagging away
+        path.moveTo(x, 20)
+        path.lineTo(x, 27)
+        path.quadTo((x + end) / 2, 29, end, 34)
+    p.drawPath(path)
+
+
+def _analysis(p: QPainter) -> None:
+    """Contour classes of the ground, and an eye (what is seen from where)."""
+    p.setPen(_pen(_INK, 2))
+    for rect, colour in (
+        (QRectF(2, 14, 52, 48), "#bfe3b4"),
+        (QRectF(10, 24, 36, 30), "#7cc576"),
+        (QRectF(18, 32, 20, 16), "#2e9d4f"),
+    ):
+        p.setBrush(QColor(colour))
+        p.drawEllipse(rect)
+    eye = QPainterPath()
+    eye.moveTo(30, 14)
+    eye.quadTo(46, -2, 62, 14)
+    eye.quadTo(46, 30, 30, 14)
+    p.setPen(_pen(_INK, 3))
+    p.setBrush(QColor("white"))
+    p.drawPath(eye)
+    p.setPen(Qt.PenStyle.NoPen)
+    p.setBrush(_ACCENT)
+    p.drawEllipse(QRectF(40, 8, 12, 12))
+
+
 def _identify(p: QPainter) -> None:
     p.setPen(Qt.PenStyle.NoPen)
     p.setBrush(_ACCENT)
@@ -216,6 +260,8 @@ _DRAWN = {
     "identify": _identify,
     "sensors": _sensors,
     "surface": _surface,
+    "placed": _placed,
+    "analysis": _analysis,
     "terrain": _terrain,
     "add-data": _add_data,
     "zoom-all": _zoom_all,

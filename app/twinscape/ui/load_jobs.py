@@ -9,6 +9,7 @@ the GUI thread. Nothing here names a layer kind.
 from __future__ import annotations
 
 import dataclasses
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +23,7 @@ from twinscape.io.loading import (
     open_project,
     read_layer,
 )
-from twinscape.model.errors import ReaderError
+from twinscape.model.errors import LoadCancelled, ReaderError, error_line
 from twinscape.model.layers import Layer
 from twinscape.model.project import Project, Vec3, origin_for
 from twinscape.model.raster import RasterGrid
@@ -30,6 +31,7 @@ from twinscape.render.kinds import prepare_layer
 from twinscape.ui.loader import progress_fraction
 
 Job = Callable[..., Any]
+log = logging.getLogger(__name__)
 
 
 def _prepare_project(project: Project) -> None:
@@ -107,9 +109,9 @@ def add_layers_job(
     ground files among ``paths`` are read first and join it. ``assume`` gives the CRS
     of files that state none (as the user answered).
 
-    A file that cannot be read is reported in :attr:`AddedLayers.failures` and the
-    others are still added (in the order given); when none can be read the first error
-    is raised.
+    A file that cannot be read (whatever its reader raised) is reported in
+    :attr:`AddedLayers.failures` and the others are still added (in the order given);
+    when none can be read the first error is raised.
     """
 
     def job(*, progress: Any, cancelled: Any) -> AddedLayers:
@@ -131,6 +133,13 @@ def add_layers_job(
                 )
             except ReaderError as err:
                 failures.append(err)
+                continue
+            except (LoadCancelled, MemoryError):
+                raise
+            except Exception as err:  # noqa: BLE001 - one hostile file must not lose the others
+                log.error("reading %s failed", getattr(layer, "source", layer.name), exc_info=err)
+                source = getattr(layer, "source", None) or layer.name
+                failures.append(ReaderError(source, f"could not be read: {error_line(err, 300)}"))
                 continue
             crs = crs or load.data.crs
             for name, value in load.data.values.items():  # the layer is not shown yet

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QByteArray, QObject, Qt, Signal
 from PySide6.QtGui import (
     QCloseEvent,
@@ -15,6 +17,7 @@ from twinscape.geo.ground import ground_grids
 from twinscape.io.loading import DEMO_SCENE, new_project, restand
 from twinscape.model.layers import Layer, identify_time
 from twinscape.model.project import Project
+from twinscape.render.measure_overlay import MeasureOverlay
 from twinscape.render.scene import Hit
 from twinscape.ui.bookmarks_dock import BookmarksDock
 from twinscape.ui.dialogs import show_error
@@ -31,6 +34,7 @@ from twinscape.ui.recent_files import app_settings
 from twinscape.ui.status_bar import CoordinateStatus
 from twinscape.ui.styling_dock import LayerStylingDock
 from twinscape.ui.time_dock import ClockWatcher, TimeDock
+from twinscape.ui.undo import UndoStack
 from twinscape.ui.viewport import Viewport
 
 APP_NAME = "Twinscape"
@@ -106,12 +110,19 @@ class MainWindow(WindowMenus, FileDropMixin, QMainWindow):
         self.styling_dock.raise_()
         self.splitDockWidget(self.layer_dock, self.bookmarks_dock, Qt.Orientation.Vertical)
         self.time_dock = TimeDock(self.watcher, self.clock_watch, self)
-        self.kind_docks: list[QDockWidget] = []
-        self._add_kind_docks()
+        #: Edit > Undo / Redo of model edits (placed assets, ...).
+        self.undo = UndoStack(self)
+        #: Lines tools draw over the scene (a profile being clicked, a line of sight).
+        self.measure_overlay = MeasureOverlay(lambda: self.viewport.scene)
+        #: ``handler(x_px, y_px) -> bool`` asked first about a click in the 3D view (a tool
+        #: placing something); True means it was used and nothing is identified.
+        self.click_handlers: list[Callable[[int, int], bool]] = []
         #: Objects layer kinds keep per window (by registered name), e.g. live feeds.
         self.services: dict[str, QObject] = {
             name: factory(self) for name, factory in kind_services()
         }
+        self.kind_docks: list[QDockWidget] = []
+        self._add_kind_docks()
         self.resizeDocks(
             [self.layer_dock, self.styling_dock], [300, 320], Qt.Orientation.Horizontal
         )
@@ -146,7 +157,7 @@ class MainWindow(WindowMenus, FileDropMixin, QMainWindow):
         self.watcher.layers_changed.connect(self._follow_ground)
         self.watcher.layer_changed.connect(lambda layer, _field: self._follow_ground())
         self.watcher.layer_changed.connect(self._reload_if_needed)
-        self.viewport.clicked.connect(self.identify_at)
+        self.viewport.clicked.connect(self._clicked)
         self.watcher.layer_changed.connect(
             lambda _layer, field: field == "grid" and self._update_hint()
         )
@@ -158,7 +169,8 @@ class MainWindow(WindowMenus, FileDropMixin, QMainWindow):
     def _add_kind_docks(self) -> None:
         """The Time dock along the bottom, and the docks layer kinds contribute.
 
-        Bottom docks of kinds sit side by side above the Time dock.
+        Bottom docks of kinds sit side by side above the Time dock; right docks are
+        tabs beside the Styling panel.
         """
         bottom = Qt.DockWidgetArea.BottomDockWidgetArea
         row: list[QDockWidget] = []
@@ -167,12 +179,15 @@ class MainWindow(WindowMenus, FileDropMixin, QMainWindow):
             self.kind_docks.append(dock)
             if spec.area == bottom and row:
                 self.splitDockWidget(row[-1], dock, Qt.Orientation.Horizontal)
+            elif spec.area == Qt.DockWidgetArea.RightDockWidgetArea:
+                self.tabifyDockWidget(self.styling_dock, dock)  # a tab beside Styling
             else:
                 self.addDockWidget(spec.area, dock)
             if spec.area == bottom:
                 row.append(dock)
             dock.setVisible(spec.visible)
         self.addDockWidget(bottom, self.time_dock, Qt.Orientation.Vertical)
+        self.styling_dock.raise_()
         if len(row) > 1:  # the first (a chart) wide, the others narrower
             sizes = [900] + [380] * (len(row) - 1)
             self.resizeDocks(row, sizes, Qt.Orientation.Horizontal)
@@ -197,6 +212,8 @@ class MainWindow(WindowMenus, FileDropMixin, QMainWindow):
     def set_project(self, project: Project) -> None:
         """Show ``project`` instead of the current one (no questions asked)."""
         self._project = project
+        self.measure_overlay.clear()
+        self.undo.clear()  # edits of another project cannot be undone here
         self.viewport.set_project(project)
         self.status.set_project(project)
         self._ground = {id(grid) for grid in ground_grids(project.layers)}
@@ -243,6 +260,11 @@ class MainWindow(WindowMenus, FileDropMixin, QMainWindow):
             action.setEnabled(not busy)
 
     # -- identify --------------------------------------------------------------------
+    def _clicked(self, x_px: int, y_px: int) -> None:
+        """A click in the 3D view: a tool's first (see :attr:`click_handlers`), else identify."""
+        if not any(handler(x_px, y_px) for handler in self.click_handlers):
+            self.identify_at(x_px, y_px)
+
     def identify_at(self, x_px: int, y_px: int, *, add: bool | None = None) -> Hit | None:
         """Identify what is drawn at VTK display (x, y): highlight it and list its attributes.
 

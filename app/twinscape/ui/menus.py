@@ -96,6 +96,11 @@ class WindowMenus:
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
 
+        edit_menu = bar.addMenu("&Edit")
+        edit_menu.addActions([self.undo.undo_action, self.undo.redo_action])
+        self.addActions([self.undo.undo_action, self.undo.redo_action])  # shortcuts everywhere
+        self.edit_menu = edit_menu
+
         view_menu = bar.addMenu("&View")
         view_menu.addActions([self.zoom_all_action, self.zoom_layer_action])
         view_menu.addSeparator()
@@ -123,6 +128,10 @@ class WindowMenus:
         self.bookmarks_menu = bar.addMenu("&Bookmarks")
         self.bookmarks_menu.aboutToShow.connect(self._fill_bookmarks_menu)
         self._fill_bookmarks_menu()
+        for service in self.services.values():  # menus layer kinds contribute (Analysis)
+            menu = getattr(service, "menu", None)
+            if isinstance(menu, QMenu):
+                bar.addMenu(menu)
         help_menu = bar.addMenu("&Help")
         help_menu.addAction(self.about_action)
 

@@ -4,6 +4,10 @@ Mouse moves over the 3D view are throttled (one pick per ~30 ms); the point
 is picked on the scene, converted to lon/lat with pyproj, and the elevation
 is sampled from the DEM grid of the topmost visible terrain layer (the data,
 not the exaggerated mesh).
+
+Work that fails in the background is told here too: when a terrain's colours cannot be
+computed (:mod:`twinscape.render.recolour`), the status bar says so until they can, and
+a notice that does not block gives the one-line reason.
 """
 
 from __future__ import annotations
@@ -25,7 +29,14 @@ from PySide6.QtWidgets import (
 from twinscape.geo.crs import LonLatTransformer, crs_label
 from twinscape.geo.ground import ground_grids
 from twinscape.geo.sampling import sample_elevation
+from twinscape.model.errors import one_line
 from twinscape.model.project import Project
+from twinscape.render.recolour import (
+    ColourProblem,
+    add_colour_listener,
+    remove_colour_listener,
+)
+from twinscape.ui.dialogs import show_notice
 from twinscape.ui.icons import icon
 
 DASH = "\u2014"
@@ -88,6 +99,7 @@ class CoordinateStatus(QObject):
     ) -> None:
         super().__init__(status_bar)
         self._view = view_widget
+        self._status_bar = status_bar
         self._pick = pick
         self._identify = identify
         self._project: Project | None = None
@@ -122,6 +134,9 @@ class CoordinateStatus(QObject):
         status_bar.addPermanentWidget(self.crs_button)
         self.clear()
         view_widget.installEventFilter(self)
+        self._problems: dict[int, str] = {}  # id(layer) -> the status message shown for it
+        self._notice: QMessageBox | None = None
+        add_colour_listener(self._on_colour_problem)
 
     def _label(self, name: str, font: QFont, widest: str) -> QLabel:
         label = QLabel()
@@ -134,6 +149,8 @@ class CoordinateStatus(QObject):
     # -- project ---------------------------------------------------------------------
     def set_project(self, project: Project | None) -> None:
         """Follow ``project`` (its CRS and layers)."""
+        for key in list(self._problems):
+            self._forget_problem(key)
         self._project = project
         self.update_crs()
         self.clear()
@@ -156,6 +173,50 @@ class CoordinateStatus(QObject):
         else:
             self.crs_button.setText("No CRS")
             self.crs_button.setToolTip("The project CRS is set by the first layer added")
+
+    # -- background failures -----------------------------------------------------------
+    def _on_colour_problem(self, layer: Any, problem: ColourProblem | None) -> None:
+        """A terrain's colouring failed or healed (GUI thread, maybe inside a render)."""
+        project = self._project
+        if project is None or not any(item is layer for item in project.layers):
+            if problem is None:
+                self._forget_problem(id(layer))
+            return
+        if problem is None:
+            self._forget_problem(id(layer))
+            return
+        tail = (
+            "the colours shown are out of date" if problem.stale else "the rest is drawn"
+        )
+        text = one_line(f"Terrain \u201c{layer.name}\u201d: {problem.message}; {tail}")
+        self._problems[id(layer)] = text
+        QTimer.singleShot(0, self, lambda: self._tell(text))  # not in the middle of a render
+
+    def _tell(self, text: str) -> None:
+        if text not in self._problems.values():  # healed meanwhile
+            return
+        self._status_bar.showMessage(text)
+        self._notice = show_notice(
+            self._view.window(), "Terrain colours", text, box=self._notice_box()
+        )
+
+    def _notice_box(self) -> QMessageBox | None:
+        """The notice still open, if any (one notice is updated, not stacked)."""
+        box = self._notice
+        try:
+            return box if box is not None and box.isVisible() else None
+        except RuntimeError:  # deleted on close (WA_DeleteOnClose)
+            return None
+
+    def _forget_problem(self, key: int) -> None:
+        text = self._problems.pop(key, None)
+        if text is not None and self._status_bar.currentMessage() == text:
+            self._status_bar.clearMessage()
+
+    @property
+    def problems(self) -> list[str]:
+        """The background failures shown now, one line each."""
+        return list(self._problems.values())
 
     def _show_crs(self) -> None:
         crs = self._project.crs if self._project is not None else None
@@ -239,6 +300,7 @@ class CoordinateStatus(QObject):
         self.feature_label.setText("")
 
     def stop(self) -> None:
-        """Stop following the mouse (the window is closing)."""
+        """Stop following the mouse and background failures (the window is closing)."""
         self._timer.stop()
         self._view.removeEventFilter(self)
+        remove_colour_listener(self._on_colour_problem)

@@ -18,9 +18,16 @@ import numpy as np
 import shapely
 
 from twinscape.geo.ground import footprint_bases
+from twinscape.io.file_checks import check_regular_file
 from twinscape.io.kinds import LayerData, LayerKind, LoadContext, register_kind
 from twinscape.io.layer_sources import layer_name, source_path, source_table
-from twinscape.io.models3d import MODEL_EXTENSIONS, default_up_axis, read_model, sniff_model
+from twinscape.io.models3d import (
+    MODEL_EXTENSIONS,
+    MODEL_FILE_HINT,
+    default_up_axis,
+    read_model,
+    sniff_model,
+)
 from twinscape.io.toml_schema import TableReader, settings_from_table, settings_to_table
 from twinscape.model.errors import CRSError, ReaderError
 from twinscape.model.layers import Layer
@@ -100,6 +107,7 @@ def read_placed_model(layer: Layer, context: LoadContext) -> LayerData:
         The user cancelled.
     """
     assert isinstance(layer, ModelLayer)
+    check_regular_file(layer.source, hint=MODEL_FILE_HINT, missing="file not found")  # say it first
     crs = context.project_crs or (context.ground[0].crs if context.ground else None)
     if crs is None:
         raise CRSError(

@@ -39,7 +39,7 @@ import pyogrio
 
 from twinscape.geo.anomalies import flag_anomalies
 from twinscape.geo.crs import normalize_crs
-from twinscape.io.file_checks import read_head
+from twinscape.io.file_checks import check_regular_file, read_head, resolve_path
 from twinscape.io.kinds import LayerData, LayerKind, LoadContext, register_kind
 from twinscape.io.layer_sources import layer_name, relative_path, source_path
 from twinscape.io.sensor_columns import (
@@ -70,6 +70,7 @@ _LIVE_KEYS = tuple(f.name for f in fields(MqttSettings))
 _LAYOUTS = ("auto", "long", "wide")
 _COLOR = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
 _PARQUET = (".parquet", ".pq")
+_FILE_HINT = "give a CSV or Parquet table, or a stations file, saved on disk"
 
 
 def sniff_sensors(path: Path) -> float:
@@ -156,6 +157,9 @@ def read_sensor_layer(layer: Layer, context: LoadContext) -> LayerData:
         From :func:`~twinscape.io.sensors_table.read_sensors`, naming the file.
     """
     assert isinstance(layer, SensorsLayer)
+    for path in (layer.source, layer.stations_source):  # a pipe or a link loop: said first
+        if path is not None:
+            check_regular_file(path, hint=_FILE_HINT)
     options: dict[str, Any] = {
         "mapping": layer.mapping, "target_crs": context.project_crs, "ground": context.ground,
         "progress": context.progress, "cancelled": context.cancelled,
@@ -194,12 +198,14 @@ def restand_sensors(layer: Layer, ground: tuple[RasterGrid, ...]) -> dict[str, A
 def sensors_from_table(table: TableReader, folder: Path, common: dict[str, Any]) -> SensorsLayer:
     """A sensors layer from its project-file table."""
     source = source_path(table, folder)
-    stations = table.string("stations_source", None)
+    stations = (
+        source_path(table, folder, "stations_source") if "stations_source" in table.table else None
+    )
     default = SensorsLayer(name="", source=source)
     return SensorsLayer(
         **{"name": layer_name(source), **common},
         source=source,
-        stations_source=None if stations is None else (folder / stations).resolve(),
+        stations_source=stations,
         mapping=_mapping_from(table.sub("mapping")),
         quantity=table.string("quantity", None),
         staleness_s=table.number("staleness_s", default.staleness_s, low=1.0, high=3.2e8),
@@ -298,7 +304,7 @@ def _live_from(table: TableReader | None, folder: Path) -> MqttSettings | None:
         tls=table.boolean("tls", default.tls),
         username=table.string("username", None),
         password_env=table.string("password_env", None),
-        record_to=None if record is None else (folder / record).resolve(),
+        record_to=None if record is None else resolve_path(folder / record),
     )
 
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
-from twinscape.io.dem import read_dem
+from twinscape.io.dem import DemResult, read_dem
 from twinscape.io.kinds import LayerData, LayerKind, LoadContext, has_suffix, register_kind
 from twinscape.io.layer_sources import assumed_crs, layer_name, source_path, source_table
 from twinscape.io.toml_schema import TableReader, settings_from_table, settings_to_table
@@ -48,7 +49,10 @@ def new_terrain(path: Path, assume_crs: str | None) -> TerrainLayer:
 
 
 def read_terrain(layer: Layer, context: LoadContext) -> LayerData:
-    """Read the DEM of ``layer`` for the project (averaged down past :data:`MAX_TERRAIN_CELLS`).
+    """Read the DEM of ``layer`` for the project (reduced past :data:`MAX_TERRAIN_CELLS`).
+
+    The warnings are the reader's own (cells that are no elevations, a decimated read
+    without overviews), then how a DEM too large to draw was reduced.
 
     Raises
     ------
@@ -64,19 +68,32 @@ def read_terrain(layer: Layer, context: LoadContext) -> LayerData:
         cancelled=context.cancelled,
         max_cells=MAX_TERRAIN_CELLS,
     )
-    warnings: tuple[str, ...] = ()
+    warnings = result.warnings
     rows, cols = result.source_shape
     if rows * cols > MAX_TERRAIN_CELLS:
-        shown_rows, shown_cols = result.grid.shape
-        res = result.grid.resolution[0]
-        warnings = (
-            f"{layer.source}: {rows} x {cols} cells is more than Twinscape draws at once; "
-            f"read averaged to {shown_rows} x {shown_cols} cells of {res:g} m",
-        )
+        warnings = (*warnings, _reduced_note(layer.source, result))
     return LayerData(
         crs=result.target_crs,
         values={"grid": result.grid, "source_crs": result.source_crs},
         warnings=warnings,
+    )
+
+
+def _reduced_note(source: Path, result: DemResult) -> str:
+    """One line on the grid a DEM too large to draw was read to, as it was read.
+
+    The grid is what was drawn: after a decimated read it is only the part of the file
+    holding data, and it was sampled, not averaged, when the file has no overviews
+    (read_dem's own note says so).
+    """
+    rows, cols = result.source_shape
+    shown_rows, shown_cols = result.grid.shape
+    dx, dy = result.grid.resolution
+    size = f"{dx:.4g}" if math.isclose(dx, dy, rel_tol=0.01) else f"{dx:.4g} x {dy:.4g}"
+    sampled = any("no overviews" in note for note in result.warnings)
+    return (
+        f"{source}: {rows} x {cols} cells is more than Twinscape draws at once; read "
+        f"{'sampled' if sampled else 'averaged'} to {shown_rows} x {shown_cols} cells of {size} m"
     )
 
 
