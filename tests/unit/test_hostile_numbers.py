@@ -104,3 +104,24 @@ def test_camera_view_checks_without_numpy() -> None:
         CameraView(position=(float("nan"), 0.0, 5.0), focal_point=(0.0, 0.0, 0.0))
     with pytest.raises(ValueError, match="^focal_point: must differ"):
         CameraView(position=(0.0, 0.0, 1e-300), focal_point=(1e-300, 0.0, 0.0))
+
+
+def test_origin_far_from_its_data_is_refused_and_nothing_stays_loaded(tmp_path: Path) -> None:
+    """An origin every coordinate is valid for, but 45,000 km from the data: float32 cannot."""
+    from twinscape.io.loading import open_project
+
+    dem = Path(__file__).resolve().parents[2] / "assets" / "dem"
+    source = next(dem.glob("*.tif"))
+    path = tmp_path / "far.toml"
+    path.write_text(HEAD + "origin = [50000000.0, 3500000.0, 0.0]\n"
+                    f'[[layers]]\nkind = "terrain"\nsource = "{source}"\n')
+    with pytest.raises(ProjectFileError) as caught:
+        open_project(path)
+    message = str(caught.value)
+    assert "[project.origin]" in message and "km from the data" in message
+    assert "\n" not in message
+    # the same data with the origin near it loads
+    path.write_text(HEAD + "origin = [740000.0, 3490000.0, 0.0]\n"
+                    f'[[layers]]\nkind = "terrain"\nsource = "{source}"\n')
+    project, _ = open_project(path)
+    assert project.layers[0].loaded

@@ -21,7 +21,7 @@ from twinscape.io.formats import PROJECT, classify_path
 from twinscape.io.kinds import LayerData, LoadContext, kind_named, kind_of, kinds
 from twinscape.io.progress import Cancelled, Progress
 from twinscape.io.project_file import load_project
-from twinscape.model.errors import ReaderError
+from twinscape.model.errors import ProjectFileError, ReaderError
 from twinscape.model.layers import Layer
 from twinscape.model.project import Project
 from twinscape.model.raster import RasterGrid
@@ -154,15 +154,53 @@ def apply_load(project: Project, load: LayerLoad) -> Layer:
             f"{getattr(layer, 'source', layer.name)}: was reprojected to {data.crs}, "
             f"but the project CRS is {project.crs}"
         )
+    before = {name: getattr(layer, name) for name in data.values}
     for name, value in data.values.items():
         setattr(layer, name, value)
     if layer.bounds is not None:
         project.adopt_origin(layer.bounds)
+        try:
+            check_placeable(project, layer)
+        except ProjectFileError:
+            for name, value in before.items():  # nothing half-loaded stays behind
+                setattr(layer, name, value)
+            raise
     if not any(existing is layer for existing in project.layers):
         project.layers.append(layer)
     if layer.provides_ground:
         restand(project)
     return layer
+
+
+#: Farthest render coordinate (m from the project origin) float32 places within 0.25 m.
+MAX_RENDER_OFFSET_M = 4_000_000.0
+
+
+def check_placeable(project: Project, layer: Layer) -> None:
+    """Raise when float32 render coordinates cannot place ``layer`` near the project origin.
+
+    Render coordinates are world minus the origin in float32: 4,000 km out, one float32
+    step is 0.25 m, and beyond that buildings jitter and tiles crack. An origin typed in
+    a project file far from its data is refused, naming ``project.origin``.
+
+    Raises
+    ------
+    ProjectFileError
+        The layer lies more than :data:`MAX_RENDER_OFFSET_M` from the origin.
+    """
+    if project.origin is None or layer.bounds is None:
+        return
+    ox, oy, _oz = project.origin
+    xmin, ymin, xmax, ymax = layer.bounds
+    far = max(abs(xmin - ox), abs(xmax - ox), abs(ymin - oy), abs(ymax - oy))
+    if far > MAX_RENDER_OFFSET_M:
+        raise ProjectFileError(
+            project.path or "project", "project.origin",
+            f"({ox:.6g}, {oy:.6g}) is {far / 1000:,.0f} km from the data of layer "
+            f"{layer.name!r}, farther than the {MAX_RENDER_OFFSET_M / 1000:,.0f} km that "
+            "float32 render coordinates place within 0.25 m; remove origin from [project] "
+            "(Twinscape then takes the centre of the data) or set it near the data",
+        )
 
 
 def restand(project: Project) -> None:
