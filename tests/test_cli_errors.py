@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from twinscape import cli
+from twinscape import cli, cli_args, cli_errors
 from twinscape.model.errors import CRSError, one_line, quote_path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -58,7 +58,7 @@ def no_loading(monkeypatch: pytest.MonkeyPatch) -> list[object]:
         calls.append(paths)
         raise cli.CliError("loaded")
 
-    monkeypatch.setattr(cli, "load_for_cli", load)
+    monkeypatch.setattr(cli, "load_inputs", load)
     return calls
 
 
@@ -115,7 +115,7 @@ def test_a_huge_message_is_capped(
     def load(paths):  # noqa: ANN001, ANN202
         raise CRSError(paths[0], f"unknown CRS {crs}", hint="give an EPSG code")
 
-    monkeypatch.setattr(cli, "load_for_cli", load)
+    monkeypatch.setattr(cli, "load_inputs", load)
     code, _out, err = run_main(capsys, "render", DEM, "--out", tmp_path / "x.png")
     line = the_error(code, err, str(DEM), "unknown CRS")
     assert len(line) <= len("twinscape: error: ") + 500
@@ -157,13 +157,13 @@ def test_read_only_and_full_places_are_refused(
     out.write_bytes(b"old")
     real_access = os.access
     monkeypatch.setattr(
-        cli.os, "access", lambda p, mode: False if Path(p) == out else real_access(p, mode)
+        cli_args.os, "access", lambda p, mode: False if Path(p) == out else real_access(p, mode)
     )
     code, _out, err = run_main(capsys, "render", DEM, "--out", out)
     the_error(code, err, "read-only", "--out")
-    monkeypatch.setattr(cli.os, "access", real_access)
+    monkeypatch.setattr(cli_args.os, "access", real_access)
 
-    monkeypatch.setattr(cli.shutil, "disk_usage", lambda _p: type("U", (), {"free": 1000})())
+    monkeypatch.setattr(cli_args.shutil, "disk_usage", lambda _p: type("U", (), {"free": 1000})())
     code, _out, err = run_main(capsys, "render", DEM, "--out", tmp_path / "new.png")
     the_error(code, err, "MB free", "free some space")
     assert no_loading == []
@@ -213,7 +213,7 @@ def test_warnings_before_an_error_do_not_leak(
             np.sqrt(np.float64(-1))
         raise CRSError(paths[0], "states no CRS", hint="give one")
 
-    monkeypatch.setattr(cli, "load_for_cli", load)
+    monkeypatch.setattr(cli, "load_inputs", load)
     code, _out, err = run_main(capsys, "render", DEM, "--out", tmp_path / "x.png")
     the_error(code, err, "states no CRS")
 
@@ -243,8 +243,8 @@ def test_an_unexpected_exception_is_one_line_and_a_log(
         raise TypeError("boom\nsecond line")
 
     logs = tmp_path / "logs"
-    monkeypatch.setattr(cli, "load_for_cli", broken)
-    monkeypatch.setattr(cli, "log_folder", lambda: logs)
+    monkeypatch.setattr(cli, "load_inputs", broken)
+    monkeypatch.setattr(cli_errors, "log_folder", lambda: logs)
     code, _out, err = run_main(capsys, "render", DEM, "--out", tmp_path / "x.png")
     line = the_error(code, err, "unexpected TypeError", "boom\\nsecond line", "details")
     written = list(logs.iterdir())
@@ -258,9 +258,9 @@ def test_the_log_folder_falls_back_when_it_cannot_be_made(
 ) -> None:
     blocker = tmp_path / "blocker"
     blocker.write_text("a file where the log folder should be")
-    monkeypatch.setattr(cli, "log_folder", lambda: blocker / "logs")
-    monkeypatch.setattr(cli.tempfile, "gettempdir", lambda: str(tmp_path))
-    monkeypatch.setattr(cli, "load_for_cli", lambda _p: {}["missing"])
+    monkeypatch.setattr(cli_errors, "log_folder", lambda: blocker / "logs")
+    monkeypatch.setattr(cli_errors.tempfile, "gettempdir", lambda: str(tmp_path))
+    monkeypatch.setattr(cli, "load_inputs", lambda _p: {}["missing"])
     code, _out, err = run_main(capsys, "render", DEM, "--out", tmp_path / "x.png")
     the_error(code, err, "unexpected KeyError", str(tmp_path))
     assert list(tmp_path.glob("twinscape-crash-*.log"))

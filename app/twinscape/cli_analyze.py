@@ -11,7 +11,7 @@ writes line up with the DEM and with GDAL's tools:
 - ``viewshed DEM --observer X,Y --crs EPSG:N --height H --radius R --out FILE``: 255
   visible, 0 invisible (uint8), like ``gdal_viewshed``.
 
-Bad arguments raise :class:`AnalyzeError` (a one-line :class:`TwinscapeError`).
+Bad arguments raise :class:`AnalyzeError` (a one-line :class:`~twinscape.cli_args.CliError`).
 """
 
 from __future__ import annotations
@@ -28,7 +28,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from twinscape.model.errors import ReaderError, TwinscapeError, quote_path
+from twinscape.cli_args import CliError, check_out
+from twinscape.model.errors import ReaderError, quote_path
 from twinscape.model.raster import RasterGrid
 
 if TYPE_CHECKING:
@@ -39,7 +40,7 @@ if TYPE_CHECKING:
 SLOPE_NODATA = -9999.0
 
 
-class AnalyzeError(TwinscapeError):
+class AnalyzeError(CliError):
     """A bad argument of ``twinscape analyze``."""
 
 
@@ -174,14 +175,8 @@ def _read(path: Path) -> RasterGrid:
 
 
 def _check_out(out: Path) -> None:
-    """Fail before any work when ``--out`` cannot be written."""
-    folder = out.parent if str(out.parent) else Path(".")
-    if out.is_dir():
-        raise AnalyzeError(f"{quote_path(out)}: --out is a folder; give a file name")
-    if not folder.is_dir():
-        raise AnalyzeError(f"{quote_path(out)}: --out's folder does not exist")
-    if not os.access(folder, os.W_OK):
-        raise AnalyzeError(f"{quote_path(out)}: --out's folder is not writable")
+    """Fail before any work when ``--out`` cannot be written (its folder must exist)."""
+    check_out(out, make_folders=False, error=AnalyzeError)
 
 
 def _slope_aspect(args: argparse.Namespace) -> int:

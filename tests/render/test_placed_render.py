@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,8 +13,10 @@ from twinscape.geo.origin import LocalOrigin
 from twinscape.geo.sampling import sample_elevation
 from twinscape.model import CameraView, RasterGrid
 from twinscape.model.catalogue import Catalogue, CatalogueEntry
+from twinscape.model.models3d import ModelMesh
 from twinscape.model.placed import Assessment, PlacedAsset, PlacedAssetsLayer
 from twinscape.render.placed_colors import STATUS_RGB
+from twinscape.render.placed_mesh import box
 from twinscape.render.placed_visual import PlacedVisual
 from twinscape.render.scene import SceneView
 
@@ -193,3 +196,44 @@ def test_editing_an_asset_rebuilds_and_hiding_removes(site: Site) -> None:
     image = site.shot()
     steep = site.pixel((*STEEP, site.ground(STEEP)))
     assert not near(image, steep, STATUS_RGB["fail"])
+
+
+def _dish_mast() -> ModelMesh:
+    """In half metres: a pole 2 wide and 80 tall, a dish 24 x 24 at 56..80 facing north."""
+    parts = [box((-1, -1, 0), (1, 1, 80)), box((-12, 1, 56), (12, 4, 80))]
+    vertices = np.concatenate([v for v, _ in parts])
+    triangles = np.concatenate([parts[0][1], parts[1][1] + 8]).astype(np.int32)
+    colors = np.tile(np.array([230, 40, 200], np.uint8), (len(triangles), 1))
+    footprint = np.array([[-12.0, -1.0], [12.0, -1.0], [12.0, 4.0], [-12.0, 4.0]])
+    return ModelMesh(vertices, triangles, colors, footprint, name="dish mast")
+
+
+def test_a_model_entry_is_drawn_with_its_model(site: Site) -> None:
+    model_file = Path("/models/dish_mast.glb")
+    site.layer.catalogue = CATALOGUE.merged(
+        [CatalogueEntry("dish", "Dish mast", "point", "mast", model=model_file, model_scale=0.5)],
+        {model_file: _dish_mast()},
+    )  # fmt: skip
+    at = (X + 1900.0, Y - 1300.0)
+    site.layer.insert(PlacedAsset("dish", [at], rotation_deg=200.0, id="dish"))
+    base = site.visual.assessments()["dish"].base_z
+    assert np.isfinite(base)
+    site.look((at[0] + 90.0, at[1] - 110.0, base + 25.0), (at[0], at[1], base + 22.0))
+    image = site.shot("placed_model")
+    site.layer.visible = False
+    bare = site.shot()
+    site.layer.visible = True
+    changed = np.abs(image.astype(int) - bare.astype(int)).max(axis=2) > 30
+    foot, top = site.pixel((*at, base)), site.pixel((*at, base + 40.0))
+    dish = site.pixel((*at, base + 34.0))  # the dish's middle: 40 m tall, scale 0.5
+    rows, cols = np.nonzero(changed)
+    assert abs(rows.min() - top[0]) <= 6  # as tall as the model, not the 10 m generated mast
+    pole = changed[dish[0] : foot[0] - 3, foot[1] - 3 : foot[1] + 4].any(axis=1)
+    assert pole.mean() > 0.9
+    wide = changed[dish[0]].sum()  # the dish, 12 m across, against a pole 1 m wide
+    assert wide > 3 * changed[(dish[0] + foot[0]) // 2 + 5].sum()
+    r, g, b = image[dish].astype(int)  # the model's own magenta, shaded, not the entry's grey
+    assert r > 3 * g and b > 3 * g
+    hit = site.identify(((dish[0] + foot[0]) // 2 + 5, foot[1]))
+    assert hit is not None and hit.layer is site.layer and hit.row == 3
+

@@ -331,7 +331,8 @@ def test_screenshot_is_larger_than_the_view(
 
     def answer(dialog: ScreenshotDialog) -> QDialog.DialogCode:
         dialog.path_edit.setText(str(tmp_path / "view"))
-        dialog.scale_combo.setCurrentIndex(dialog.scale_combo.findData(2))
+        width, height = dialog.view_size
+        dialog.select_size((2 * width, 2 * height))
         return QDialog.DialogCode.Accepted
 
     monkeypatch.setattr(ScreenshotDialog, "exec", answer)

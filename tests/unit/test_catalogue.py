@@ -9,9 +9,12 @@ from pathlib import Path
 import pytest
 import tomli_w
 
+import twinscape.io.catalogue as catalogue_io
 from twinscape.io.catalogue import BUILTIN_CATALOGUE, entry_table, load_catalogue, read_catalogue
 from twinscape.model.catalogue import PARAMETERS, SHAPES, Catalogue, CatalogueEntry, with_params
 from twinscape.model.errors import ProjectFileError
+
+from catalogue_models import MAST_SIZE_M, example_catalogue, write_dish_mast
 
 ENTRY = """
 [[entries]]
@@ -58,13 +61,14 @@ def test_user_files_add_and_override_entries_by_key(tmp_path: Path) -> None:
     bigger = with_params(builtin.get("wind_turbine"), hub_height_m=150.0)
     model = tmp_path / "models" / "tank.glb"
     model.parent.mkdir()
-    model.write_bytes(b"glTF")
+    triangles = write_dish_mast(model)
     tank = CatalogueEntry(key="tank_x", title="Tank X", geometry="point", shape="tank",
-                          model=model, color=(0.1, 0.2, 0.3))  # fmt: skip
+                          model=model, model_scale=0.5, color=(0.1, 0.2, 0.3))  # fmt: skip
     user = tmp_path / "mine.toml"
     user.write_text(tomli_w.dumps({"schema_version": 1, "entries": [
         entry_table(bigger, tmp_path), entry_table(tank, tmp_path)]}), encoding="utf-8")
     assert 'model = "models/tank.glb"' in user.read_text(encoding="utf-8")
+    assert "model_scale = 0.5" in user.read_text(encoding="utf-8")
     second = tmp_path / "second.toml"
     second.write_text(ENTRY, encoding="utf-8")
     catalogue = load_catalogue([user, second])
@@ -73,6 +77,8 @@ def test_user_files_add_and_override_entries_by_key(tmp_path: Path) -> None:
     assert catalogue.get("wind_turbine").source == user
     assert catalogue.get("tank_x").model == model and catalogue.get("tank_x").color == (
         0.1, 0.2, 0.3)  # fmt: skip
+    assert catalogue.get("tank_x").model_scale == 0.5
+    assert catalogue.model_of(catalogue.get("tank_x")).count == triangles
     assert catalogue.get("mast_x").param("height_m") == 12.0
     assert list(catalogue.entries)[: len(builtin)] == list(builtin.entries)
     with pytest.raises(KeyError, match="no catalogue entry 'nope'"):
@@ -96,6 +102,9 @@ def test_user_files_add_and_override_entries_by_key(tmp_path: Path) -> None:
         (ENTRY + 'color = [1, 2, 3]\n', r"\[entries\[0\]\.color\] \[1.0, 2.0, 3.0\] needs three"),
         (ENTRY + 'model = "missing.glb"\n', r"\[entries\[0\]\.model\] .*missing.glb is not a file"),
         (ENTRY + 'model = "tank.docx"\n', r"\[entries\[0\]\.model\] 'tank.docx' is not one of"),
+        (ENTRY.replace('"point"', '"line"').replace('"mast"', '"road"') + 'model = "m.glb"\n',
+         r"\[entries\[0\]\.model\] is only for point entries, not a line"),
+        (ENTRY + "model_scale = 2.0\n", r"\[entries\[0\]\.model_scale\] needs a model"),
         (ENTRY + 'colour = [1, 1, 1]\n', r"\[entries\[0\]\.colour\] unknown key"),
         ("schema_version = 99\n" + ENTRY, r"\[schema_version\] 99 is newer"),
         ('title = "x"\n', r"\[title\] unknown key"),
@@ -188,3 +197,49 @@ def test_entries_check_their_own_values() -> None:
     with pytest.raises(ValueError, match="params.width_m"):
         CatalogueEntry(key="a", title="A", geometry="line", shape="road", params={"width_m": -1})
     assert len(Catalogue()) == 0
+
+
+def test_a_model_entry_reads_its_model_once_per_file_version(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path, triangles = example_catalogue(tmp_path)
+    reads: list[Path] = []
+    real = catalogue_io.read_model
+    monkeypatch.setattr(catalogue_io, "read_model", lambda p: reads.append(p) or real(p))
+    catalogue = load_catalogue([path])
+    entry = catalogue.get("dish_mast")
+    assert entry.model == tmp_path / "dish_mast.glb" and entry.model_scale == 0.01
+    assert entry.shape == "box"  # what is drawn when the model cannot be
+    mesh = catalogue.model_of(entry)
+    assert mesh is not None and mesh.count == triangles
+    assert mesh.extent * 0.01 == pytest.approx(MAST_SIZE_M, abs=1e-6)
+    assert entry.param("footprint_m") == pytest.approx(max(MAST_SIZE_M[:2]))  # from the model
+    assert entry.param("height_m") == 12.0 and "wind_turbine" in catalogue
+    assert load_catalogue([path]).model_of(entry) is mesh and len(reads) == 1
+    model = tmp_path / "dish_mast.glb"
+    os.utime(model, ns=(model.stat().st_atime_ns, model.stat().st_mtime_ns + 10**9))
+    assert load_catalogue([path]).model_of(entry) is not mesh and len(reads) == 2
+
+
+def test_model_files_that_cannot_be_read_or_scaled_are_refused(tmp_path: Path) -> None:
+    path, _ = example_catalogue(tmp_path)
+    text = path.read_text(encoding="utf-8")
+    (tmp_path / "broken.glb").write_bytes(b"glTF\x02\x00\x00\x00garbage")
+    key = r"\[entries\[0\]\.model"
+    cases = {
+        text.replace("dish_mast.glb", "broken.glb"): key + r"\] .*broken.glb is truncated",
+        text.replace("dish_mast.glb", "gone.glb"): key + r"\] .*gone.glb is not a file",
+        text.replace("0.01", "-1.0"): key + r"_scale\] -1 is not within",
+    }
+    for body, match in cases.items():
+        path.write_text(body, encoding="utf-8")
+        with pytest.raises(ProjectFileError, match=match) as caught:
+            read_catalogue(path)
+        assert "\n" not in str(caught.value)
+        warnings: list[str] = []
+        assert "dish_mast" not in load_catalogue([path], warnings=warnings) and warnings
+    with pytest.raises(ValueError, match="model: is only for point entries, not a polygon"):
+        CatalogueEntry(key="a", title="A", geometry="polygon", shape="pad", model=path)
+    with pytest.raises(ValueError, match="model_scale"):
+        CatalogueEntry(key="a", title="A", geometry="point", shape="box", model_scale=0.0)
+

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -11,6 +12,7 @@ from shapely.geometry import Polygon
 
 from twinscape.geo.sampling import sample_elevation
 from twinscape.model.catalogue import Catalogue, CatalogueEntry
+from twinscape.model.models3d import ModelMesh
 from twinscape.model.placed import Assessment, PlacedAsset, PlacedAssetsLayer
 from twinscape.model.raster import RasterGrid
 from twinscape.render.placed_colors import STATUS_RGB
@@ -19,6 +21,8 @@ from twinscape.render.placed_geometry import (
     drape_lift,
     layer_mesh,
 )
+from twinscape.render.placed_mesh import box
+from twinscape.render.placed_points import MODEL_STATUS_MIX, model_footprint
 
 CELL = 30.0
 
@@ -211,3 +215,58 @@ def test_unknown_entries_and_short_lines_draw_nothing(flat: RasterGrid) -> None:
 def test_without_ground_assets_stand_at_zero() -> None:
     mesh = asset_mesh(PlacedAsset("turbine", [(0.0, 0.0)]), CATALOGUE, ())
     assert mesh.vertices[:, 2].min() == pytest.approx(0.0)
+
+
+def _arm_model() -> ModelMesh:
+    """A 2 x 2 x 2 block with an arm reaching 8 units north at z 1..1.5 (model units)."""
+    (bv, bt), (av, at) = box((-1, -1, 0), (1, 1, 2)), box((-0.5, 1, 1), (0.5, 9, 1.5))
+    vertices = np.concatenate([bv, av])
+    triangles = np.concatenate([bt, at + len(bv)]).astype(np.int32)
+    colors = np.tile(np.array([200, 180, 40], np.uint8), (len(triangles), 1))
+    footprint = np.array([[-1.0, -1.0], [1.0, -1.0], [1.0, 9.0], [-1.0, 9.0]])
+    return ModelMesh(vertices, triangles, colors, footprint, name="arm")
+
+
+ARM = _arm_model()
+ARM_FILE = Path("/models/arm.glb")
+MODELS = CATALOGUE.merged(
+    [CatalogueEntry("arm", "Arm", "point", "mast", model=ARM_FILE, model_scale=2.0),
+     CatalogueEntry("unread", "Unread", "point", "box", model=Path("/models/unread.glb"))],
+    {ARM_FILE: ARM},
+)  # fmt: skip
+
+
+def test_a_model_entry_draws_its_model_turned_and_scaled(flat: RasterGrid) -> None:
+    asset = PlacedAsset("arm", [(1500.0, 1500.0)], rotation_deg=90.0)
+    mesh = asset_mesh(asset, MODELS, (flat,), Assessment(status="ok", base_z=50.0))
+    assert mesh.triangle_count == ARM.count and np.all(mesh.rows == 0)
+    assert mesh.vertices[:, 2].min() == pytest.approx(50.0)
+    assert mesh.vertices[:, 2].max() == pytest.approx(50.0 + 2 * 2.0)  # model_scale 2
+    # the centre of its box (x 0, y 4) on the asset; north (the arm) turned to the east
+    lo, hi = mesh.vertices.min(axis=0), mesh.vertices.max(axis=0)
+    assert (lo[0], hi[0], lo[1], hi[1]) == pytest.approx((1490.0, 1510.0, 1498.0, 1502.0))
+    arm = mesh.vertices[:, 2] > 51.5  # the arm's bottom is at z 1 unit = 2 m
+    arm &= mesh.vertices[:, 2] < 53.5
+    assert mesh.vertices[arm, 0].max() == pytest.approx(1510.0)
+    top = np.isclose(mesh.vertices[mesh.triangles][:, :, 2], 54.0).all(axis=1)
+    assert (mesh.colors[top] == [200, 180, 40]).all()  # an upward face keeps its colour
+    assert len(asset_mesh(PlacedAsset("unread", [(1500.0, 1500.0)]), MODELS,
+                          (flat,)).triangles) == 12  # not read: its generated box
+
+
+def test_a_model_stands_on_the_lowest_ground_under_its_footprint(hills: RasterGrid) -> None:
+    asset = PlacedAsset("arm", [(2000.0, 4000.0)], rotation_deg=30.0)
+    mesh = asset_mesh(asset, MODELS, (hills,))
+    ring = model_footprint(ARM, asset.coords[0], 30.0, 2.0)
+    under = [sample_elevation(hills, x, y) for x, y in [*ring, asset.coords[0]]]
+    assert mesh.vertices[:, 2].min() == pytest.approx(min(under), abs=1e-6)
+
+
+def test_a_failing_model_is_mixed_toward_red(flat: RasterGrid) -> None:
+    mesh = asset_mesh(PlacedAsset("arm", [(1500.0, 1500.0)]), MODELS, (flat,),
+                      Assessment(status="fail", base_z=50.0))
+    top = np.isclose(mesh.vertices[mesh.triangles][:, :, 2], 54.0).all(axis=1)
+    expect = (np.array([200, 180, 40]) * (1 - MODEL_STATUS_MIX)
+              + np.array(STATUS_RGB["fail"]) * MODEL_STATUS_MIX)
+    assert top.any() and np.abs(mesh.colors[top].astype(int) - expect).max() <= 1
+

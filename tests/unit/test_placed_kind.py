@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from twinscape.geo.design_checks import assess_layer
@@ -14,6 +15,9 @@ from twinscape.io.project_file import SCHEMA_VERSION, load_project, save_project
 from twinscape.model import Project, ProjectFileError
 from twinscape.model.placed import PlacedAsset, PlacedAssetsLayer
 from twinscape.model.terrain import TerrainLayer
+from twinscape.render.placed_geometry import asset_mesh
+
+from catalogue_models import example_catalogue
 
 USER_CATALOGUE = """
 schema_version = 1
@@ -176,3 +180,38 @@ def test_reading_restanding_and_no_ground(tmp_path: Path) -> None:
     assert load.data.values["catalogue"] is not None and "assets" not in load.data.values
     assert kind.restand is not None and kind.restand(layer, ()) == {"ground": ()}
     assert kind.sniff(tmp_path / "p.toml") == 0.0
+
+
+def test_a_user_catalogue_with_a_model_survives_save_and_reopen(
+    tmp_path: Path, demo_utm: Path
+) -> None:
+    user, triangles = example_catalogue(tmp_path / "catalogues")
+    project = Project(name="links", crs="EPSG:32636")
+    project.layers.append(TerrainLayer(name="dem", source=demo_utm))
+    mast = PlacedAsset(entry="dish_mast", coords=((X, Y),), rotation_deg=45.0, name="M1")
+    project.layers.append(PlacedAssetsLayer(name="Links", assets=(mast,),
+                                            catalogue_files=(user,)))  # fmt: skip
+    path = save_project(project, tmp_path / "p.toml")
+    assert '"catalogues/catalogue_model_mast.toml"' in path.read_text(encoding="utf-8")
+
+    opened, warnings = open_project(path)
+    assert warnings == []
+    placed = opened.layers[1]
+    assert isinstance(placed, PlacedAssetsLayer) and placed.catalogue is not None
+    assert placed.assets == (mast,)
+    entry = placed.catalogue.get("dish_mast")
+    model = placed.catalogue.model_of(entry)
+    assert entry.model == (tmp_path / "catalogues" / "dish_mast.glb").resolve()
+    assert model is not None and model.count == triangles
+    assessment = assess_layer(placed)[mast.id]
+    assert assessment.status == "ok" and math.isfinite(assessment.base_z)
+    mesh = asset_mesh(mast, placed.catalogue, placed.ground, assessment)
+    assert mesh.triangle_count == triangles
+    assert mesh.vertices[:, 2].min() == pytest.approx(assessment.base_z)
+    assert np.ptp(mesh.vertices[:, 2]) == pytest.approx(12.0)  # 1200 cm at model_scale 0.01
+
+    save_project(opened, path)
+    again, _ = load_project(path)
+    assert again.layers[1].assets == (mast,)
+    assert again.layers[1].catalogue_files == (user.resolve(),)
+

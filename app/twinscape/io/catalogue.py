@@ -5,6 +5,14 @@ users add or override entries in files of their own with the same layout (its he
 explains it). Files are parsed by :mod:`tomllib` and every value is checked; an error is
 one line naming the file and the key (``my.toml: [entries[3].params.width_m] must not
 be negative, got -2``). Model paths are relative to the catalogue file.
+
+A point entry may name a ``model`` file (glTF, OBJ, STL, PLY; ``model_scale`` metres per
+model unit, default 1) drawn instead of its generated shape; ``shape`` may then be left
+out (``"box"``: what is drawn when the model cannot be). The model is read with the
+catalogue (:func:`catalogue_model`, once per file version), so a broken one is refused
+with the file, and drawing never reads a file. An entry with a model and no
+``footprint_m`` takes it from the model's size seen from above, so the checks look at
+the ground under all of it (give ``footprint_m`` for an overhanging model, e.g. a rotor).
 """
 
 from __future__ import annotations
@@ -12,12 +20,14 @@ from __future__ import annotations
 import math
 import os
 import sys
-from collections.abc import Iterable, Sequence
+import threading
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from twinscape.geo.design_checks import ROUND_SHAPES
 from twinscape.io.file_checks import open_regular_file, resolve_path
-from twinscape.io.models3d import MODEL_EXTENSIONS
+from twinscape.io.models3d import MODEL_EXTENSIONS, read_model
 from twinscape.io.toml_schema import TableReader
 from twinscape.model.catalogue import (
     GEOMETRIES,
@@ -27,6 +37,7 @@ from twinscape.model.catalogue import (
     CatalogueEntry,
 )
 from twinscape.model.errors import ProjectFileError, ReaderError
+from twinscape.model.models3d import SCALE_RANGE, ModelMesh
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -41,7 +52,12 @@ CATALOGUE_VERSION = 1
 NAN_PARAMETERS = ("pad_elevation_m",)
 #: Parameters that may be negative (an elevation below sea level).
 SIGNED_PARAMETERS = ("pad_elevation_m",)
-_ENTRY_KEYS = ("key", "title", "geometry", "shape", "color", "model", "description", "params")
+_ENTRY_KEYS = ("key", "title", "geometry", "shape", "color", "model", "model_scale",
+               "description", "params")
+#: Model files kept read (by path, each with the version read).
+MAX_CACHED_MODELS = 32
+_models: dict[Path, tuple[tuple[int, int], ModelMesh]] = {}
+_models_lock = threading.Lock()
 
 
 def _resource_root() -> Path:
@@ -60,9 +76,15 @@ def read_catalogue(path: str | os.PathLike[str]) -> list[CatalogueEntry]:
     Raises
     ------
     ProjectFileError
-        The file is missing, not a regular file, too big, not UTF-8 TOML, or a value is
-        invalid; the message names the file and the key (``entries[3].params.width_m``).
+        The file is missing, not a regular file, too big, not UTF-8 TOML, a value is
+        invalid or a model file cannot be read; the message names the file and the key
+        (``entries[3].params.width_m``).
     """
+    return _read_file(path)[0]
+
+
+def _read_file(path: str | os.PathLike[str]) -> tuple[list[CatalogueEntry], dict[Path, ModelMesh]]:
+    """The entries of one catalogue file and the triangles of their model files."""
     path = resolve_path(path)
     try:
         with open_regular_file(
@@ -82,10 +104,13 @@ def read_catalogue(path: str | os.PathLike[str]) -> list[CatalogueEntry]:
     except tomllib.TOMLDecodeError as err:
         raise ProjectFileError(path, "", f"is not valid TOML ({err})") from None
     root = TableReader(path, data, "")
-    return _entries_from(root, path)
+    models: dict[Path, ModelMesh] = {}
+    return _entries_from(root, path, models), models
 
 
-def _entries_from(root: TableReader, path: Path) -> list[CatalogueEntry]:
+def _entries_from(
+    root: TableReader, path: Path, models: dict[Path, ModelMesh]
+) -> list[CatalogueEntry]:
     unknown = sorted(set(root.table) - {"schema_version", "entries"})
     if unknown:
         raise root.fail(unknown[0], "unknown key (a catalogue has schema_version and entries)")
@@ -103,7 +128,7 @@ def _entries_from(root: TableReader, path: Path) -> list[CatalogueEntry]:
     entries: list[CatalogueEntry] = []
     seen: dict[str, str] = {}
     for table in root.array_of_tables("entries"):
-        entry = _entry_from(table, path.parent)
+        entry = _entry_from(table, path.parent, models)
         if entry.key in seen:
             raise table.fail("key", f"{entry.key!r} is already used by {seen[entry.key]}")
         seen[entry.key] = table.where
@@ -111,8 +136,11 @@ def _entries_from(root: TableReader, path: Path) -> list[CatalogueEntry]:
     return entries
 
 
-def _entry_from(table: TableReader, folder: Path) -> CatalogueEntry:
-    """One ``[[entries]]`` table as an entry; errors name the key."""
+def _entry_from(
+    table: TableReader, folder: Path, models: dict[Path, ModelMesh]
+) -> CatalogueEntry:
+    """One ``[[entries]]`` table as an entry (its model read into ``models``); errors
+    name the key."""
     unknown = sorted(set(table.table) - set(_ENTRY_KEYS))
     if unknown:
         raise table.fail(unknown[0], f"unknown key (an entry has {', '.join(_ENTRY_KEYS)})")
@@ -122,17 +150,29 @@ def _entry_from(table: TableReader, folder: Path) -> CatalogueEntry:
     geometry = table.string("geometry")
     if geometry not in GEOMETRIES:
         raise table.fail("geometry", f"{geometry!r} is not one of {', '.join(GEOMETRIES)}")
-    shape = table.string("shape")
+    has_model = "model" in table.table
+    if has_model and geometry != "point":
+        raise table.fail("model", f"is only for point entries, not a {geometry}")
+    shape = table.string("shape", "box") if has_model else table.string("shape")
     if shape not in SHAPES[geometry]:
         allowed = ", ".join(SHAPES[geometry])
         raise table.fail("shape", f"{shape!r} is not one of {allowed} for a {geometry}")
     color = table.vector("color", 3, (0.8, 0.8, 0.8))
     if not all(0.0 <= c <= 1.0 for c in color):
         raise table.fail("color", f"{list(color)} needs three values within 0..1")
-    model = None
-    if "model" in table.table:
-        model = _model_path(table, folder)
     params = params_from_table(table.sub("params"))
+    model, scale = None, 1.0
+    if has_model:
+        model = _model_path(table, folder)
+        scale = table.number("model_scale", 1.0, low=SCALE_RANGE[0], high=SCALE_RANGE[1])
+        try:
+            models[model] = catalogue_model(model)
+        except ReaderError as err:
+            raise table.fail("model", f"{model} {err.problem}") from None
+        if "footprint_m" not in params:
+            params["footprint_m"] = _model_footprint(models[model], scale, shape)
+    elif "model_scale" in table.table:
+        raise table.fail("model_scale", "needs a model (give model = \"file.glb\")")
     try:
         return CatalogueEntry(
             key=key,
@@ -142,6 +182,7 @@ def _entry_from(table: TableReader, folder: Path) -> CatalogueEntry:
             color=(color[0], color[1], color[2]),
             params=params,
             model=model,
+            model_scale=scale,
             description=table.string("description", ""),
             source=table.path,
         )
@@ -159,6 +200,41 @@ def _model_path(table: TableReader, folder: Path) -> Path:
     if not model.is_file():
         raise table.fail("model", f"{model} is not a file")
     return model
+
+
+def _model_footprint(mesh: ModelMesh, scale: float, shape: str) -> float:
+    """Side (diameter for a round shape) of the footprint covering the model's box."""
+    width, depth = (float(v) * scale for v in mesh.extent[:2])
+    side = math.hypot(width, depth) if shape in ROUND_SHAPES else max(width, depth)
+    return round(side, 3)
+
+
+def catalogue_model(path: Path) -> ModelMesh:
+    """The triangles of a catalogue entry's model file, read once per file version.
+
+    Thread-safe: loading reads it off the GUI thread, drawing finds it in the catalogue.
+
+    Raises
+    ------
+    ReaderError
+        The file cannot be read as a 3D model (see :func:`~twinscape.io.models3d.read_model`).
+    """
+    try:
+        info = path.stat()
+    except OSError as err:
+        raise ReaderError(path, f"cannot be read ({err.strerror or err})") from None
+    version = (info.st_mtime_ns, info.st_size)
+    with _models_lock:
+        cached = _models.get(path)
+    if cached is not None and cached[0] == version:
+        return cached[1]
+    mesh = read_model(path)
+    with _models_lock:
+        _models.pop(path, None)
+        _models[path] = (version, mesh)
+        while len(_models) > MAX_CACHED_MODELS:
+            del _models[next(iter(_models))]
+    return mesh
 
 
 def params_from_table(table: TableReader | None) -> dict[str, float]:
@@ -201,16 +277,16 @@ def load_catalogue(
     ProjectFileError
         The built-in catalogue is broken, or a user file is (when ``warnings`` is None).
     """
-    catalogue = Catalogue().merged(read_catalogue(BUILTIN_CATALOGUE))
+    catalogue = Catalogue().merged(*_read_file(BUILTIN_CATALOGUE))
     for path in user_files:
         try:
-            entries: Iterable[CatalogueEntry] = read_catalogue(path)
+            entries, models = _read_file(path)
         except ProjectFileError as err:
             if warnings is None:
                 raise
             warnings.append(f"{err} (catalogue file skipped)")
             continue
-        catalogue = catalogue.merged(entries)
+        catalogue = catalogue.merged(entries, models)
     return catalogue
 
 
@@ -229,6 +305,8 @@ def entry_table(entry: CatalogueEntry, folder: Path) -> dict[str, Any]:
             table["model"] = Path(os.path.relpath(entry.model, folder)).as_posix()
         except ValueError:  # another drive on Windows
             table["model"] = entry.model.as_posix()
+        if entry.model_scale != 1.0:
+            table["model_scale"] = float(entry.model_scale)
     if entry.description:
         table["description"] = entry.description
     if entry.params:

@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 from twinscape.io.kinds import kind_for_path
+from twinscape.io.png_provenance import has_provenance
 
 #: Suffix of project files.
 PROJECT_SUFFIX = ".toml"
@@ -24,6 +25,14 @@ PROJECT = "project"
 def is_project_path(path: str | os.PathLike[str]) -> bool:
     """True when the name ends in :data:`PROJECT_SUFFIX` (any case)."""
     return Path(path).name.lower().endswith(PROJECT_SUFFIX)
+
+
+def is_screenshot_path(path: str | os.PathLike[str]) -> bool:
+    """True for a Twinscape screenshot (a PNG with a camera in its provenance chunks).
+
+    Opening one restores its camera and clock in the open project; it is not data.
+    """
+    return has_provenance(path)
 
 
 def classify_path(path: str | os.PathLike[str]) -> str:

@@ -3,10 +3,10 @@
 The catalogue is data, not code: ``assets/catalogue/infrastructure.toml`` ships with
 the app and users add or override entries in files of their own (read by
 io/catalogue.py). Each :class:`CatalogueEntry` names its geometry (a point, a line
-or a polygon), the generated shape it is drawn with (or a model file), its colour
-and its numeric parameters, which are both dimensions (a turbine's hub height, a
-road's width) and design limits (a road's maximum grade, a railway's minimum curve
-radius, the steepest ground a solar farm may stand on).
+or a polygon), the generated shape it is drawn with (or a model file, for point
+entries), its colour and its numeric parameters, which are both dimensions (a
+turbine's hub height, a road's width) and design limits (a road's maximum grade, a
+railway's minimum curve radius, the steepest ground a solar farm may stand on).
 
 Parameter names (metres, degrees, percent as their suffix says):
 
@@ -40,6 +40,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
+
+from twinscape.model.models3d import SCALE_RANGE, ModelMesh
 
 #: Geometry types of catalogue entries.
 GEOMETRIES: tuple[str, ...] = ("point", "line", "polygon")
@@ -96,7 +98,11 @@ class CatalogueEntry:
     params
         Dimensions and design limits by name (see :data:`PARAMETERS`).
     model
-        A model file (glTF, OBJ, STL, PLY) drawn instead of the generated shape, or None.
+        A model file (glTF, OBJ, STL, PLY) drawn instead of the generated shape, or None;
+        point entries only. It stands like a 3D model layer: the centre of its box on the
+        asset's position, its lowest point on the ground, turned by the asset's rotation.
+    model_scale
+        Metres per model unit (1: the file is in metres).
     description
         One line for tooltips.
     source
@@ -110,6 +116,7 @@ class CatalogueEntry:
     color: tuple[float, float, float] = (0.8, 0.8, 0.8)
     params: Mapping[str, float] = field(default_factory=dict)
     model: Path | None = None
+    model_scale: float = 1.0
     description: str = ""
     source: Path | None = None
 
@@ -128,6 +135,14 @@ class CatalogueEntry:
                 raise ValueError(f"params.{name}: {value!r} is not a finite number")
             if value < 0 and name != "pad_elevation_m":
                 raise ValueError(f"params.{name}: {value!r} must not be negative")
+        if self.model is not None and self.geometry != "point":
+            raise ValueError(f"model: is only for point entries, not a {self.geometry}")
+        low, high = SCALE_RANGE
+        scale = self.model_scale
+        if isinstance(scale, bool) or not isinstance(scale, (int, float)) or not (
+            low <= scale <= high
+        ):
+            raise ValueError(f"model_scale: {scale!r} is not within {low:g}..{high:g}")
         if len(self.color) != 3 or not all(0.0 <= c <= 1.0 for c in self.color):
             raise ValueError(f"color: {self.color!r} needs three values within 0..1")
         object.__setattr__(self, "params", MappingProxyType(dict(self.params)))
@@ -139,12 +154,19 @@ class CatalogueEntry:
 
 @dataclass(frozen=True)
 class Catalogue:
-    """The entries a project can place, by key (later files override earlier ones)."""
+    """The entries a project can place, by key (later files override earlier ones).
+
+    ``models`` holds the triangles of the entries' model files by path, read once when
+    the catalogue is loaded (io/catalogue.py); an entry whose model is missing from it
+    is drawn with its generated shape.
+    """
 
     entries: Mapping[str, CatalogueEntry] = field(default_factory=dict)
+    models: Mapping[Path, ModelMesh] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "entries", MappingProxyType(dict(self.entries)))
+        object.__setattr__(self, "models", MappingProxyType(dict(self.models)))
 
     def __iter__(self) -> Iterator[CatalogueEntry]:
         return iter(self.entries.values())
@@ -167,9 +189,17 @@ class Catalogue:
         """Entries of one geometry, in catalogue order."""
         return [entry for entry in self if entry.geometry == geometry]
 
-    def merged(self, entries: Iterable[CatalogueEntry]) -> Catalogue:
-        """A catalogue with ``entries`` added, replacing entries of the same key."""
-        return Catalogue({**self.entries, **{entry.key: entry for entry in entries}})
+    def model_of(self, entry: CatalogueEntry) -> ModelMesh | None:
+        """The triangles of ``entry``'s model file (None: none, or not read)."""
+        return None if entry.model is None else self.models.get(entry.model)
+
+    def merged(
+        self, entries: Iterable[CatalogueEntry], models: Mapping[Path, ModelMesh] | None = None
+    ) -> Catalogue:
+        """A catalogue with ``entries`` (and their ``models``) added, replacing entries of
+        the same key."""
+        return Catalogue({**self.entries, **{entry.key: entry for entry in entries}},
+                         {**self.models, **(models or {})})  # fmt: skip
 
 
 def with_params(entry: CatalogueEntry, **params: Any) -> CatalogueEntry:

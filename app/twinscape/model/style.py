@@ -20,6 +20,7 @@ COLOUR_FIELDS: tuple[str, ...] = (
     "hillshade",
     "sun_azimuth",
     "sun_altitude",
+    "sun_from_clock",
     "hillshade_strength",
 )
 
@@ -46,6 +47,10 @@ class TerrainStyle:
         Degrees clockwise from north the light comes from.
     sun_altitude
         Degrees above the horizon.
+    sun_from_clock
+        Light the hillshade from the sun's real position at the project clock's time
+        (over the terrain's centre), dark at night; ``sun_azimuth`` and ``sun_altitude``
+        keep the user's own sun for when it is off (render/sun_follow.py).
     hillshade_strength
         0 (flat colours) to 1 (full shading).
     vertical_exaggeration
@@ -59,6 +64,7 @@ class TerrainStyle:
     hillshade: bool = True
     sun_azimuth: float = 315.0
     sun_altitude: float = 45.0
+    sun_from_clock: bool = False
     hillshade_strength: float = 0.65
     vertical_exaggeration: float = 1.0
 
@@ -87,6 +93,8 @@ class TerrainStyle:
             raise ValueError(f"sun_azimuth: {self.sun_azimuth} is not within 0..360 degrees")
         if not 0.0 <= self.sun_altitude <= 90.0:
             raise ValueError(f"sun_altitude: {self.sun_altitude} is not within 0..90 degrees")
+        if not isinstance(self.sun_from_clock, bool):
+            raise ValueError(f"sun_from_clock: must be true or false, got {self.sun_from_clock!r}")
         if not 0.0 <= self.hillshade_strength <= 1.0:
             raise ValueError(f"hillshade_strength: {self.hillshade_strength} is not within 0..1")
         if not 0.01 <= self.vertical_exaggeration <= 100.0:

@@ -11,27 +11,27 @@ blank (the driver failed without a word) is refused rather than written.
 
 from __future__ import annotations
 
-import contextlib
 import functools
+import itertools
 import math
 import os
-import secrets
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
 import pyvista as pv
 
+from twinscape.io.png_provenance import provenance_text, write_png
 from twinscape.model.bookmarks import CameraView
 from twinscape.model.errors import TwinscapeError, quote_path
 from twinscape.model.project import Project
+from twinscape.render.overlays import OverlayOptions, draw_overlays, overlay_info
 from twinscape.render.scene import BACKGROUND, SceneView
 
 #: The largest picture, in pixels (8192 x 8192 or as many): its RGB alone is 200 MB.
 MAX_PIXELS = 8192 * 8192
 #: Largest side of one rendered tile, in pixels (8192 x 8192 takes about 1.1 GB).
 TILE = 2048
-#: Pictures of more pixels are compressed faster (zlib level 1): 3x quicker, a bit larger.
-FAST_PNG_PIXELS = 16 * 2**20
 #: Memory allowed for the multisampled framebuffer (colour and depth of every sample).
 MSAA_BYTES = 512 * 2**20
 #: Samples per pixel of small pictures.
@@ -161,8 +161,10 @@ def render_to_array(
     camera: str | None = None,
     view: CameraView | None = None,
     tolerance_px: float = 1.0,
+    transparent: bool = False,
+    progress: Progress | None = None,
 ) -> np.ndarray:
-    """Render ``project`` off-screen and return the RGB image, uint8 (height, width, 3).
+    """Render ``project`` off-screen and return the image, uint8 (height, width, 3 or 4).
 
     Parameters
     ----------
@@ -178,6 +180,11 @@ def render_to_array(
         A camera view to use instead (e.g. the one on screen); wins over ``camera``.
     tolerance_px
         Screen-space error of the terrain detail.
+    transparent
+        Return RGBA with the sky transparent (alpha 0) instead of RGB.
+    progress
+        ``progress(done, total)`` after every tile (a GUI processes its events there);
+        returning False cancels with :class:`RenderCancelled`.
 
     Raises
     ------
@@ -186,6 +193,22 @@ def render_to_array(
     RenderError
         The size cannot be rendered, or the picture came out blank.
     """
+    return render_with_view(project, size=size, camera=camera, view=view,
+                            tolerance_px=tolerance_px, transparent=transparent,
+                            progress=progress)[0]  # fmt: skip
+
+
+def render_with_view(
+    project: Project,
+    *,
+    size: tuple[int, int] = (1920, 1080),
+    camera: str | None = None,
+    view: CameraView | None = None,
+    tolerance_px: float = 1.0,
+    transparent: bool = False,
+    progress: Progress | None = None,
+) -> tuple[np.ndarray, CameraView]:
+    """:func:`render_to_array`, also returning the camera it was rendered from (world)."""
     if view is None:
         view = project.bookmark(camera).view if camera is not None else project.view
     check_render_size(size)
@@ -202,41 +225,71 @@ def render_to_array(
         plotter.disable_anti_aliasing()
         plotter.render_window.SetMultiSamples(0)
     scene = SceneView(plotter, project)
+    if transparent:
+        _clear_background(plotter)
+    channels = 4 if transparent else 3
     try:
         if view is not None:
             scene.apply_view(view)
         else:
             scene.frame()
+        used = scene.current_view()
         if len(cols) == 1 and len(rows) == 1:
-            image = _render_tile(plotter, scene, tolerance_px, (width, height))
+            image = _render_tile(plotter, scene, tolerance_px, (width, height), channels)
+            _report(progress, 1, 1)
         else:
-            image = np.empty((height, width, 3), np.uint8)
+            image = np.empty((height, width, channels), np.uint8)
             whole = _TiledCamera(plotter, scene, width, height)
-            for y0, y1 in rows:
-                for x0, x1 in cols:
-                    whole.aim(x0, x1, y0, y1)
-                    image[y0:y1, x0:x1] = _render_tile(plotter, scene, tolerance_px,
-                                                       (x1 - x0, y1 - y0))  # fmt: skip
+            total = len(cols) * len(rows)
+            for i, ((y0, y1), (x0, x1)) in enumerate(itertools.product(rows, cols)):
+                whole.aim(x0, x1, y0, y1)
+                image[y0:y1, x0:x1] = _render_tile(plotter, scene, tolerance_px,
+                                                   (x1 - x0, y1 - y0), channels)  # fmt: skip
+                _report(progress, i + 1, total)
     finally:
         scene.close()
         plotter.close()
     check_not_blank(image)
-    return image
+    return image, used
+
+
+class RenderCancelled(TwinscapeError):
+    """The picture was cancelled (its progress callback returned False)."""
+
+
+Progress = Callable[[int, int], "bool | None"]
+
+
+def _report(progress: Progress | None, done: int, total: int) -> None:
+    if progress is not None and progress(done, total) is False:
+        raise RenderCancelled("the picture was cancelled")
+
+
+def _clear_background(plotter: pv.Plotter) -> None:
+    """A transparent sky: alpha planes in the window, background alpha 0, no gradient."""
+    plotter.render_window.SetAlphaBitPlanes(1)
+    renderer = plotter.renderer
+    renderer.GradientBackgroundOff()
+    renderer.SetBackgroundAlpha(0.0)
 
 
 def _render_tile(
-    plotter: pv.Plotter, scene: SceneView, tolerance_px: float, size: tuple[int, int]
+    plotter: pv.Plotter,
+    scene: SceneView,
+    tolerance_px: float,
+    size: tuple[int, int],
+    channels: int = 3,
 ) -> np.ndarray:
-    """Render the window at ``size`` and return its RGB, checked to be that size."""
+    """Render the window at ``size`` and return its RGB(A), checked to be that size."""
     width, height = size
     plotter.window_size = [width, height]
     scene.settle(tolerance_px)
     plotter.render()
-    image = plotter.screenshot(return_img=True)
-    if image is None or image.shape[:2] != (height, width):
-        got = "nothing" if image is None else f"{image.shape[1]}x{image.shape[0]}"
+    image = plotter.screenshot(transparent_background=channels == 4, return_img=True)
+    if image is None or image.shape[:2] != (height, width) or image.shape[2] < channels:
+        got = "nothing" if image is None else "x".join(map(str, image.shape[1::-1]))
         raise RenderError(f"asked for a {width}x{height} picture, the driver gave {got}")
-    return np.ascontiguousarray(image[..., :3])
+    return np.ascontiguousarray(image[..., :channels])
 
 
 class _TiledCamera:
@@ -270,38 +323,83 @@ class _TiledCamera:
             self.renderer.SetBackground2(*(low + (high - low) * top / h))
 
 
+def view_from_points(
+    project: Project,
+    position: Sequence[float],
+    look_at: Sequence[float],
+    *,
+    view_angle: float = 30.0,
+) -> CameraView:
+    """A camera at ``position`` looking at ``look_at`` (world x, y and real elevations).
+
+    Elevations are multiplied by the ground's vertical exaggeration, as cameras hold
+    z as drawn, so ``look_at`` on the terrain stays on it.
+
+    Raises
+    ------
+    RenderError
+        The two points are the same, or not finite.
+    """
+    ve = 1.0
+    for layer in reversed(project.layers):
+        if layer.provides_ground and layer.visible and layer.loaded:
+            ve = float(getattr(getattr(layer, "style", None), "vertical_exaggeration", 1.0))
+            break
+    eye = np.array(position, float) * (1.0, 1.0, ve)
+    target = np.array(look_at, float) * (1.0, 1.0, ve)
+    if not (np.isfinite(eye).all() and np.isfinite(target).all()):
+        raise RenderError("the camera position and look-at point must be finite numbers")
+    if np.linalg.norm(eye - target) < 1e-6:
+        raise RenderError("the camera position and the look-at point are the same point")
+    return CameraView(position=tuple(eye), focal_point=tuple(target), view_up=(0.0, 0.0, 1.0),
+                      view_angle=view_angle)  # fmt: skip
+
+
 def render_to_png(
     project: Project,
     out: Path,
     *,
     size: tuple[int, int] = (1920, 1080),
     camera: str | None = None,
+    view: CameraView | None = None,
+    transparent: bool = False,
+    overlays: OverlayOptions | None = None,
+    tolerance_px: float = 1.0,
+    progress: Progress | None = None,
 ) -> Path:
     """Render ``project`` off-screen to the PNG file ``out`` and return its path.
 
+    The scene is settled first (every layer at full detail, colours computed), the
+    ``overlays`` are drawn onto the finished picture (after tiling) and the file
+    carries its provenance in text chunks (:mod:`twinscape.io.png_provenance`).
     Missing folders are created. The file is written next to ``out`` and renamed
     over it, so a failed write (a full disk) leaves no partial picture behind.
     See :func:`render_to_array` for the parameters.
     """
-    from PIL import Image
+    image, used = render_with_view(project, size=size, camera=camera, view=view,
+                                   tolerance_px=tolerance_px, transparent=transparent,
+                                   progress=progress)  # fmt: skip
+    return save_picture(project, out, image, used, overlays)
 
+
+def save_picture(
+    project: Project,
+    out: Path,
+    image: np.ndarray,
+    view: CameraView,
+    overlays: OverlayOptions | None = None,
+) -> Path:
+    """Draw ``overlays`` onto ``image`` and write it with provenance (atomic)."""
     out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    image = render_to_array(project, size=size, camera=camera)
-    tmp = out.with_name(f".{out.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    if overlays is not None and overlays.show:
+        height, width = image.shape[:2]
+        info = overlay_info(project, view, (width, height), overlays)
+        image = draw_overlays(image, info, overlays)
     try:
-        with open(tmp, "xb") as stream:  # "x": never through an existing file or symlink
-            level = 1 if image.shape[0] * image.shape[1] > FAST_PNG_PIXELS else 6
-            Image.fromarray(image).save(stream, format="PNG", compress_level=level)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(tmp, out)
+        return write_png(out, image, provenance_text(project, view))
     except OSError as err:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
         reason = err.strerror or str(err)
         raise RenderError(
             f"{quote_path(out)}: could not write the picture ({reason}); free some space "
             "or choose another place"
         ) from err
-    return out

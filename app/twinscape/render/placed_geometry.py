@@ -8,15 +8,17 @@ The visual (render/placed_visual.py) shifts them by the project origin.
 Dimensions come from the asset's parameters, else its entry's, else :data:`DEFAULTS`.
 The shapes live by geometry:
 
-- render/placed_points.py: turbine, tower, mast, tank, substation, box. They stand at
-  ``base_z`` (the lowest ground under the footprint, from the assessment) and turn
-  ``rotation_deg`` clockwise from north.
+- render/placed_points.py: turbine, tower, mast, tank, substation, box, or the entry's
+  model file (its triangles in ``Catalogue.models``, scaled by ``model_scale``). They
+  stand at ``base_z`` (the lowest ground under the footprint, from the assessment) and
+  turn ``rotation_deg`` clockwise from north.
 - render/placed_lines.py: road, railway, pipeline, power line, draped on the ground
   (:func:`ground_z`, :func:`drape_step`, :func:`drape_lift`).
 - render/placed_areas.py: solar farm, pad.
 - render/placed_mesh.py: :class:`PlacedMesh`, the builder and the solid primitives.
 
-A placement whose status is "fail" is drawn red, "warn" amber (lines: per segment).
+A placement whose status is "fail" is drawn red, "warn" amber (lines: per segment; a
+model: its colours mixed toward red or amber).
 """
 
 from __future__ import annotations
@@ -27,14 +29,19 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from twinscape.model.catalogue import Catalogue, CatalogueEntry
-from twinscape.model.models3d import rotation_z
+from twinscape.model.models3d import ModelMesh, rotation_z
 from twinscape.model.placed import Assessment, PlacedAsset, PlacedAssetsLayer
 from twinscape.model.raster import RasterGrid
 from twinscape.render.placed_areas import pad, polygon_of, solar_farm
 from twinscape.render.placed_colors import RGB, tinted
 from twinscape.render.placed_lines import drape_lift, drape_step, draw_line, ground_z
 from twinscape.render.placed_mesh import MeshBuilder, Param, PlacedMesh
-from twinscape.render.placed_points import POINT_SHAPES, footprint_half
+from twinscape.render.placed_points import (
+    POINT_SHAPES,
+    footprint_half,
+    model_footprint,
+    model_solid,
+)
 
 __all__ = [
     "DEFAULTS",
@@ -70,8 +77,10 @@ def _rgb255(color: tuple[float, float, float]) -> RGB:
 
 
 def _base_z(asset: PlacedAsset, shape: str, p: Param,
-            ground: Sequence[RasterGrid], assessment: Assessment | None) -> float:
-    """Where the asset stands: the assessment's base, else the lowest ground under it."""
+            ground: Sequence[RasterGrid], assessment: Assessment | None,
+            model: tuple[ModelMesh, float] | None = None) -> float:
+    """Where the asset stands: the assessment's base, else the lowest ground under it
+    (under the footprint of its ``model``, (mesh, scale), when it has one)."""
     if assessment is not None and math.isfinite(assessment.base_z):
         return float(assessment.base_z)
     coords = np.asarray(asset.coords, np.float64)
@@ -81,7 +90,10 @@ def _base_z(asset: PlacedAsset, shape: str, p: Param,
             return design
         z = ground_z(ground, coords[:, 0], coords[:, 1])
         return float(np.nanmean(z)) if np.isfinite(z).any() else 0.0
-    if len(coords) == 1:
+    if len(coords) == 1 and model is not None:
+        ring = model_footprint(model[0], asset.coords[0], asset.rotation_deg, model[1])
+        coords = np.concatenate([coords, ring])
+    elif len(coords) == 1:
         h = footprint_half(shape, p)
         offs = np.array([[0, 0], [-h, -h], [h, -h], [h, h], [-h, h]], np.float64)
         coords = coords + offs
@@ -115,9 +127,15 @@ def asset_mesh(
     coords = np.asarray(asset.coords, np.float64)
     b = MeshBuilder()
     if entry.geometry == "point":
-        base = _base_z(asset, shape, p, ground, assessment)
-        b.place(rotation_z(asset.rotation_deg), (coords[0, 0], coords[0, 1], base))
-        POINT_SHAPES[shape](b, p, tinted(rgb, status))
+        mesh = catalogue.model_of(entry)
+        model = None if mesh is None else (mesh, entry.model_scale)
+        base = _base_z(asset, shape, p, ground, assessment, model)
+        if mesh is not None:
+            model_solid(b, mesh, asset.coords[0], asset.rotation_deg, entry.model_scale, base,
+                        status)  # fmt: skip
+        else:
+            b.place(rotation_z(asset.rotation_deg), (coords[0, 0], coords[0, 1], base))
+            POINT_SHAPES[shape](b, p, tinted(rgb, status))
     elif entry.geometry == "line" and len(coords) >= 2:
         draw_line(b, shape, coords, p, rgb, _line_statuses(assessment, len(coords) - 1), ground)
     elif entry.geometry == "polygon" and len(coords) >= 3:

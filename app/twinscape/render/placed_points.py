@@ -12,6 +12,9 @@ Each shape of :data:`POINT_SHAPES` takes its dimensions from the asset's paramet
 ``substation``  gravel pad of side ``footprint_m``, transformers, a control house, a
                 gantry and a fence (posts and two rails).
 ``box``         a box of side ``footprint_m`` and ``height_m``.
+
+An entry with a model file is drawn with the model instead (:func:`model_solid`), placed
+as a 3D model layer places its model (model/models3d.py: :func:`model_matrix`).
 """
 
 from __future__ import annotations
@@ -21,12 +24,16 @@ from collections.abc import Callable
 
 import numpy as np
 
-from twinscape.render.placed_colors import RGB
+from twinscape.model.models3d import ModelMesh, ModelPlacement, model_matrix, placed_footprint
+from twinscape.render.placed_colors import RGB, WARN_MIX, status_rgb
 from twinscape.render.placed_mesh import MeshBuilder, Param, beam, beams, box, prism
 
 FENCE_RGB: RGB = (120, 124, 128)
 GRAVEL_RGB: RGB = (150, 146, 138)
 GLASS_RGB: RGB = (60, 90, 120)
+#: Share of the status colour in the colours of a model that warns or fails (the rest
+#: is its own colours, so the model stays recognisable).
+MODEL_STATUS_MIX = WARN_MIX
 
 
 def _turbine(b: MeshBuilder, p: Param, rgb: RGB) -> None:
@@ -154,3 +161,36 @@ def footprint_half(shape: str, p: Param) -> float:
                 "tower": max(0.12 * p("height_m"), 2.0), "mast": 1.0}.get(shape, 4.0)
     return size / 2
 
+
+def _placement(xy: tuple[float, float], rotation_deg: float) -> ModelPlacement:
+    return ModelPlacement(x=float(xy[0]), y=float(xy[1]), rotation_deg=rotation_deg)
+
+
+def model_footprint(mesh: ModelMesh, xy: tuple[float, float], rotation_deg: float,
+                    scale: float) -> np.ndarray:
+    """float64 (k, 2): world x, y of a model's footprint standing at ``xy``."""
+    return placed_footprint(mesh, _placement(xy, rotation_deg), unit_scale=scale)
+
+
+def status_mixed(colors: np.ndarray, status: str) -> np.ndarray:
+    """float64 (t, 3): a model's colours, mixed toward the status colour unless "ok"."""
+    rgb = np.asarray(colors, np.float64)
+    if status not in ("warn", "fail"):
+        return rgb
+    return rgb * (1 - MODEL_STATUS_MIX) + np.asarray(status_rgb(status)) * MODEL_STATUS_MIX
+
+
+def model_solid(b: MeshBuilder, mesh: ModelMesh, xy: tuple[float, float],
+                rotation_deg: float, scale: float, base: float, status: str) -> None:
+    """Add a model in world coordinates: the centre of its box at ``xy``, its lowest
+    point at ``base``, turned ``rotation_deg`` clockwise from north, ``scale`` metres a
+    unit. A closed model wound inwards is turned outwards (lit from the sun's side)."""
+    m = model_matrix(mesh, _placement(xy, rotation_deg), unit_scale=scale, elevation=base)
+    verts = np.asarray(mesh.vertices, np.float64) @ m[:3, :3].T + m[:3, 3]
+    tris = np.asarray(mesh.triangles, np.int64)
+    a, c, d = verts[tris[:, 0]], verts[tris[:, 1]], verts[tris[:, 2]]
+    centre = verts.mean(axis=0)
+    if np.einsum("ij,ij->", a - centre, np.cross(c - centre, d - centre)) < 0:
+        tris = tris[:, ::-1]
+    b.place(np.eye(3), (0.0, 0.0, 0.0), floor=False)
+    b.solid((verts, tris), status_mixed(mesh.colors, status), orient="keep")

@@ -179,10 +179,13 @@ def colour_pyramid(
     n_levels: int,
     drapes: Sequence[Any] = (),
     cache: ColourCache | None = None,
+    *,
+    light: float = 1.0,
 ) -> Pyramid:
     """Baked colours of ``grid`` in ``style``, ``drapes`` over them, and the pyramid (any thread).
 
-    ``drapes`` are :class:`~twinscape.render.kinds.Drape` objects, bottom first.
+    ``drapes`` are :class:`~twinscape.render.kinds.Drape` objects, bottom first;
+    ``light`` (0..1) dims the result (night, render/sun_follow.py).
     """
     cache = ColourCache() if cache is None else cache
     base = cache.base(grid, style)
@@ -197,7 +200,17 @@ def colour_pyramid(
         rgb = drape_colors(base, grid.values, grid.resolution, style, layers, shade=shade)
     else:
         rgb = base.copy()  # color_pyramid fills hole rims in place
+    if light < 1.0:
+        dim_colours(rgb, light)
     return color_pyramid(rgb, np.isfinite(grid.values), n_levels)
+
+
+def dim_colours(rgb: np.ndarray, light: float, *, rows_per_chunk: int = 512) -> None:
+    """Scale uint8 colours by ``light`` (0..1) in place, in strips (small temporaries)."""
+    scale = np.uint16(round(min(max(light, 0.0), 1.0) * 256))
+    for r0 in range(0, rgb.shape[0], rows_per_chunk):
+        part = rgb[r0 : r0 + rows_per_chunk]
+        part[...] = ((part.astype(np.uint16) * scale + 128) >> 8).astype(np.uint8)
 
 
 class Recolourer:
@@ -236,21 +249,24 @@ class Recolourer:
         style: TerrainStyle,
         n_levels: int,
         drapes: Sequence[Any] = (),
+        *,
+        light: float = 1.0,
     ) -> Pyramid | None:
         """Colour ``grid`` in ``style`` with ``drapes``: the pyramid now (no executor) or None.
 
-        With an executor the job starts at once when none runs; otherwise it waits,
-        replacing any job that waited before it.
+        ``light`` dims the colours (see :func:`colour_pyramid`). With an executor the
+        job starts at once when none runs; otherwise it waits, replacing any job that
+        waited before it.
         """
         if self._executor is None:
-            pyramid = colour_pyramid(grid, style, n_levels, tuple(drapes), self.cache)
+            pyramid = colour_pyramid(grid, style, n_levels, tuple(drapes), self.cache, light=light)
             with self._lock:
                 self._outcome = self._drape_outcome(drapes)
             return pyramid
         with self._lock:
             self._generation += 1
             self._ready = None
-            job = (self._generation, (grid, style.copy(), n_levels, tuple(drapes)))
+            job = (self._generation, (grid, style.copy(), n_levels, tuple(drapes), light))
             running = self._future is not None and not self._future.done()
             if running:
                 self._waiting = job
@@ -280,7 +296,8 @@ class Recolourer:
         """The worker: compute, keep the result (or the failure) if still the newest job's."""
         result: Pyramid | None = None
         try:
-            result = colour_pyramid(*args, self.cache)
+            grid, style, n_levels, drapes, light = args
+            result = colour_pyramid(grid, style, n_levels, drapes, self.cache, light=light)
         except Exception as err:  # noqa: BLE001 - told to the user by the visual
             log.exception("recolouring the terrain failed")
             outcome = ColourOutcome(

@@ -41,6 +41,7 @@ from twinscape.render.kinds import (
     visual_class,
 )
 from twinscape.render.picking import pick_cell
+from twinscape.render.sun_follow import NIGHT_LIGHT
 
 __all__ = ["LAYER_TO_VISUAL", "Hit", "SceneView", "visual_class"]
 
@@ -48,6 +49,8 @@ log = logging.getLogger(__name__)
 
 #: Background gradient (bottom, top), RGB 0..1: pale haze to a soft sky blue.
 BACKGROUND = ((0.92, 0.94, 0.96), (0.60, 0.74, 0.88))
+#: The sky at night (bottom, top), blended in as a terrain lit by the clock's sun goes dark.
+NIGHT_BACKGROUND = ((0.16, 0.18, 0.24), (0.03, 0.05, 0.12))
 #: Camera elevation of :meth:`SceneView.frame`, degrees above the horizon, from the south.
 FRAME_ELEVATION = 40.0
 #: Fraction of the window the framed box spans (the rest is margin).
@@ -123,6 +126,7 @@ class SceneView:
         self._layer_relays: dict[int, Any] = {}
         self._style_relays: dict[int, Any] = {}
         self._observers: list[tuple[vtkObject, int]] = []
+        self._sky: float | None = None  # daylight the sky shows, None: the day's own
         self.set_background(*BACKGROUND)
         layers = project.layers.events
         self._connect(layers.inserted, self._on_inserted)
@@ -188,6 +192,7 @@ class SceneView:
                 self._ensure_visual(layer)
         self._follow_ground()
         self.update_drapes()
+        self._follow_sky()
 
     def time_ns(self) -> int:
         """The project clock's time, int64 nanoseconds since the epoch (UTC)."""
@@ -207,6 +212,30 @@ class SceneView:
             if set_time is not None:
                 set_time(now)
         self.update_drapes()
+        self._follow_sky()
+
+    def _follow_sky(self) -> None:
+        """Darken the sky with the darkest ground lit by the clock's sun (visuals' ``daylight``).
+
+        Nothing changes while no visual follows the sun, so a background set through
+        :meth:`set_background` stays.
+        """
+        lights = [getattr(v, "daylight", None) for v in self.visuals.values() if v.layer.visible]
+        light = min((x for x in lights if x is not None), default=None)
+        if light is None:
+            if self._sky is not None:
+                self._sky = None
+                self.set_background(*BACKGROUND)
+            return
+        if self._sky is not None and abs(light - self._sky) < 0.005:
+            return
+        self._sky = light
+        t = (1.0 - light) / (1.0 - NIGHT_LIGHT)
+        bottom, top = (
+            tuple(d + (n - d) * t for d, n in zip(day, night))
+            for day, night in zip(BACKGROUND, NIGHT_BACKGROUND)
+        )
+        self.set_background(bottom, top)  # type: ignore[arg-type]
 
     # -- drapes ---------------------------------------------------------------------
     def _drape_source(self, layer: Layer, context: DrapeContext) -> DrapeSource | None:
@@ -272,6 +301,7 @@ class SceneView:
         set_time = getattr(visual, "set_time", None)
         if set_time is not None:
             set_time(self.time_ns())
+            self._follow_sky()
         self._restack()
         if first and not self._camera_chosen():
             self._auto_frame()

@@ -6,9 +6,12 @@ picture; the texture level follows the screen size of a texel, the mesh level th
 screen-space error. Vertical exaggeration is the actors' scale (no rebuild).
 Rasters draped on the terrain (:meth:`TerrainVisual.set_drapes`, from SceneView) are
 blended into those colours by the same background recolour, so they share the tiles'
-texture pyramid and levels of detail. When colouring fails, the visual says so
-(:func:`~twinscape.render.recolour.report_colour_problem`: the status bar, or a warning
-when headless) and a screenshot of the out-of-date colours is refused.
+texture pyramid and levels of detail. With ``style.sun_from_clock`` the hillshade is lit
+by the sun at the project clock's time (:meth:`TerrainVisual.set_time`, from SceneView;
+see render/sun_follow.py), recoloured only when the light visibly moved. When colouring
+fails, the visual says so (:func:`~twinscape.render.recolour.report_colour_problem`: the
+status bar, or a warning when headless) and a screenshot of the out-of-date colours is
+refused.
 The VTK meshes and textures come from :class:`~twinscape.render.tile_cache.TileCache`.
 """
 
@@ -31,6 +34,7 @@ from twinscape.geo.origin import LocalOrigin
 from twinscape.model.raster import RasterGrid
 from twinscape.model.style import COLOUR_FIELDS, TerrainStyle
 from twinscape.model.terrain import TerrainLayer
+from twinscape.render import export_terrain
 from twinscape.render.colormaps import baked_colors
 from twinscape.render.recolour import (
     ColourError,
@@ -38,6 +42,7 @@ from twinscape.render.recolour import (
     Recolourer,
     report_colour_problem,
 )
+from twinscape.render.sun_follow import SunFollower
 from twinscape.render.terrain_tiles import TerrainTiles
 from twinscape.render.tile_cache import CACHE_BYTES, TileCache
 from twinscape.render.visual import ActorsInRenderer, renderer_of
@@ -124,6 +129,7 @@ class TerrainVisual(ActorsInRenderer):
         self.culled = np.zeros(0, bool)
         self._tri: dict[int, int] = {}
         self._drapes: tuple[Any, ...] = ()  # render.kinds.Drape, bottom first
+        self.sun = SunFollower()  # the clock's sun when the style follows it
         self.colour_problem: ColourProblem | None = None  # why the colours shown may be wrong
         self._connections: list[tuple[Any, Callable[..., Any]]] = []
         self._style_connections: list[tuple[Any, Callable[..., Any]]] = []
@@ -201,8 +207,8 @@ class TerrainVisual(ActorsInRenderer):
         self._attach()
         if self.colour_problem is not None and self.colour_problem.stale:
             self._set_problem(None)  # fresh colours of the new grid
-        if self._drapes:
-            self._recolour()  # prepared tiles carry the terrain's own colours only
+        if self._drapes or self.sun.sun(self.layer) is not None:
+            self._recolour()  # prepared tiles carry the terrain's own colours and sun only
 
     def set_origin(self, origin: LocalOrigin) -> None:
         """Move to a new project origin (rebuilds the tiles)."""
@@ -213,8 +219,9 @@ class TerrainVisual(ActorsInRenderer):
         grid = self.layer.grid
         if self.cache is None or grid is None:
             return
+        style, light = self.sun.colours(self.layer)
         pyramid = self._recolourer.request(
-            grid, self.layer.style, self.cache.tiles.n_levels, self._drapes
+            grid, style, self.cache.tiles.n_levels, self._drapes, light=light
         )
         if pyramid is not None:
             self._use_colours(pyramid)
@@ -230,6 +237,21 @@ class TerrainVisual(ActorsInRenderer):
         if problem != self.colour_problem:
             self.colour_problem = problem
             report_colour_problem(self.layer, problem)
+
+    def set_time(self, time_ns: int) -> None:
+        """Follow the project clock (int64 ns, UTC): relight when the style's sun follows it.
+
+        Recolours only when the light moved visibly since the colours drawn (see
+        :class:`~twinscape.render.sun_follow.SunFollower`).
+        """
+        if self.sun.set_time(self.layer, time_ns):
+            self._recolour()
+
+    @property
+    def daylight(self) -> float | None:
+        """Brightness of the clock's sun (night 0.28 .. day 1), None when not following it."""
+        sun = self.sun.sun(self.layer)
+        return None if sun is None else sun.light
 
     @property
     def drapes(self) -> tuple[Any, ...]:
@@ -384,6 +406,15 @@ class TerrainVisual(ActorsInRenderer):
         lo, hi = box.min(axis=0), box.max(axis=0)
         ve = self.ve
         return (lo[0], hi[1], lo[2], hi[3], lo[4] * ve, hi[5] * ve)
+
+    # -- export (render/export_terrain.py) -------------------------------------------
+    def export_levels(self) -> list[int]:
+        """Triangles of the exported terrain per level of detail (index 0: full resolution)."""
+        return export_terrain.levels_of(self)
+
+    def export_meshes(self, level: int = 0) -> list[Any]:
+        """The whole terrain at ``level`` as one export part, in the colours shown."""
+        return export_terrain.parts_of(self, level)
 
     # -- teardown -------------------------------------------------------------------
     def close(self) -> None:

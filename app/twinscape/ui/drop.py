@@ -1,4 +1,5 @@
-"""Drag and drop of files onto the window: a project opens, data files are added as layers."""
+"""Drag and drop onto the window: a project opens, data files are added as layers, and a
+Twinscape screenshot (PNG with provenance) restores its camera and clock time."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QMimeData, QTimer
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
 
-from twinscape.io.formats import PROJECT, classify_path
+from twinscape.io.formats import PROJECT, classify_path, is_screenshot_path
 from twinscape.model.errors import TwinscapeError
 from twinscape.ui.dialogs import show_error
 
@@ -30,6 +31,7 @@ class DropPlan:
 
     project: Path | None = None
     data: list[Path] = field(default_factory=list)
+    screenshot: Path | None = None
     errors: list[str] = field(default_factory=list)
 
 
@@ -43,6 +45,9 @@ def plan_drop(paths: list[Path]) -> DropPlan:
     for path in paths:
         if path.is_dir():
             plan.errors.append(f"{path}: is a folder; drop the data files themselves")
+            continue
+        if plan.screenshot is None and is_screenshot_path(path):
+            plan.screenshot = path
             continue
         try:
             kind = classify_path(path)
@@ -103,3 +108,5 @@ class FileDropMixin:
             self.files.open_path(plan.project)
         elif plan.data:
             self.files.add_paths(plan.data)
+        elif plan.screenshot is not None:
+            self.files.restore_from_png(plan.screenshot)

@@ -12,18 +12,24 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, Qt, QTimer
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtCore import QObject, QTimer
 from PySide6.QtWidgets import QDialog, QFileDialog
 
 from twinscape.geo.ground import ground_grids
-from twinscape.io.formats import PROJECT, PROJECT_FILE_FILTER, PROJECT_SUFFIX, classify_path
+from twinscape.io.formats import (
+    PROJECT,
+    PROJECT_FILE_FILTER,
+    PROJECT_SUFFIX,
+    classify_path,
+    is_screenshot_path,
+)
 from twinscape.io.kinds import data_file_filter, kinds
 from twinscape.io.loading import LayerLoad, apply_load, new_project
 from twinscape.io.project_file import save_project
 from twinscape.model.errors import MissingCRSError, TwinscapeError, one_line, quote_path
 from twinscape.model.layers import Layer
 from twinscape.model.project import Project
+from twinscape.render.overlays import OverlayOptions
 from twinscape.ui.dialogs import (
     SaveChoice,
     ask_crs,
@@ -41,6 +47,7 @@ from twinscape.ui.load_jobs import (
 )
 from twinscape.ui.loader import LoadTask
 from twinscape.ui.recent_files import app_settings
+from twinscape.ui.screenshot_actions import restore_from_png, take_screenshot
 from twinscape.ui.screenshot_dialog import ScreenshotDialog
 
 if TYPE_CHECKING:
@@ -119,9 +126,12 @@ class FileActions(QObject):
         if self._busy():
             return
         extensions = [ext for kind in kinds() for ext in kind.extensions]
-        patterns = " ".join(f"*{ext}" for ext in (PROJECT_SUFFIX, *extensions))
+        patterns = " ".join(f"*{ext}" for ext in (PROJECT_SUFFIX, *extensions, ".png"))
         per_kind = data_file_filter().split(";;")[1:]
-        filters = ";;".join([f"Projects and data ({patterns})", PROJECT_FILE_FILTER, *per_kind])
+        shots = "Twinscape screenshots: restore the view (*.png)"
+        filters = ";;".join(
+            [f"Projects and data ({patterns})", PROJECT_FILE_FILTER, *per_kind, shots]
+        )
         path, _ = QFileDialog.getOpenFileName(self.window, "Open Project", _last_dir(), filters)
         if path:
             self.open_path(Path(path))
@@ -140,6 +150,9 @@ class FileActions(QObject):
         if self._busy() or not paths:
             return None
         paths = [Path(p).expanduser().resolve() for p in paths]
+        if len(paths) == 1 and is_screenshot_path(paths[0]):
+            self.restore_from_png(paths[0])
+            return None
         try:
             kinds = [classify_path(p) for p in paths]
         except TwinscapeError as err:
@@ -328,32 +341,41 @@ class FileActions(QObject):
 
     # -- screenshot ------------------------------------------------------------------
     def screenshot_dialog(self) -> Path | None:
-        """File > Screenshot...: a PNG of the 3D view at full detail."""
+        """File > Screenshot...: a PNG of the 3D view at full detail, up to 8K."""
         viewport = self.window.viewport
         suggested = Path(_last_dir()) / f"{self.project.name}.png"
-        dialog = ScreenshotDialog(viewport.display_size(), suggested, self.window)
+        dialog = ScreenshotDialog(
+            viewport.display_size(), suggested, self.window, title=self.project.name
+        )
         try:
             if dialog.exec() != QDialog.DialogCode.Accepted:
                 return None
-            path, scale = dialog.path, dialog.scale
+            path, size = dialog.path, dialog.picture_size
+            transparent, overlays = dialog.transparent, dialog.overlays
         finally:
             dialog.deleteLater()
-        return self.save_screenshot(path, scale=scale)
+        return self.save_screenshot(path, size=size, transparent=transparent, overlays=overlays)
 
-    def save_screenshot(self, path: Path, *, scale: int = 1) -> Path | None:
-        """Write the screenshot; errors are shown, not raised."""
-        QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-        try:
-            written = self.window.viewport.save_screenshot(path, scale=scale)
-        except (OSError, ValueError, RuntimeError) as err:
-            message = error_text(err)
-            if isinstance(err, TwinscapeError) or not isinstance(err, OSError):
-                message = f"{quote_path(path)}: {message}"
-            show_error(self.window, "Could not save the screenshot", message)
-            self.window.statusBar().showMessage(f"The screenshot was not saved: {message}", 15000)
-            return None
-        finally:
-            QGuiApplication.restoreOverrideCursor()
-        _remember_dir(written)
-        self.window.statusBar().showMessage(f"Saved screenshot {written}", 5000)
+    def save_screenshot(
+        self,
+        path: Path,
+        *,
+        scale: int = 1,
+        size: tuple[int, int] | None = None,
+        transparent: bool = False,
+        overlays: OverlayOptions | None = None,
+    ) -> Path | None:
+        """Write the screenshot (with progress when off-screen); errors are shown, not raised."""
+        if size is None and scale > 1:
+            width, height = self.window.viewport.display_size()
+            size = (width * scale, height * scale)
+        written = take_screenshot(
+            self.window, path, size=size, transparent=transparent, overlays=overlays
+        )
+        if written is not None:
+            _remember_dir(written)
         return written
+
+    def restore_from_png(self, path: Path) -> bool:
+        """Open a Twinscape screenshot: its camera and clock time in the open project."""
+        return restore_from_png(self.window, Path(path))

@@ -35,6 +35,7 @@ from twinscape.ui.status_bar import CoordinateStatus
 from twinscape.ui.styling_dock import LayerStylingDock
 from twinscape.ui.time_dock import ClockWatcher, TimeDock
 from twinscape.ui.undo import UndoStack
+from twinscape.ui.video_dialog import cancel_exports
 from twinscape.ui.viewport import Viewport
 
 APP_NAME = "Twinscape"
@@ -386,6 +387,7 @@ class MainWindow(WindowMenus, FileDropMixin, QMainWindow):
             return
         self._closed = True
         self._save_layout()
+        cancel_exports(self)  # a video being written: stop it, remove the partial file
         self.time_dock.stop()
         self.clock_watch.stop()
         for part in (*self.services.values(), *self.kind_docks):

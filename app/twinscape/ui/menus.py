@@ -9,8 +9,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu, QToolBar
 
+from twinscape.ui.export_dialog import open_export_dialog
 from twinscape.ui.icons import icon
 from twinscape.ui.recent_files import RecentFiles
+from twinscape.ui.video_dialog import open_video_dialog
 
 if TYPE_CHECKING:
     from twinscape.ui.main_window import MainWindow
@@ -64,6 +66,14 @@ class WindowMenus:
             "screenshot",
             "Save a PNG of the 3D view",
         )
+        self.export_scene_action = self._action(
+            "Export &Scene\u2026", lambda: open_export_dialog(self), "Ctrl+Alt+E", "",
+            "Write the 3D scene to glTF/GLB, OBJ or VTK for other tools",
+        )
+        self.export_video_action = self._action(
+            "Export &Video\u2026", lambda: open_video_dialog(self), "Ctrl+Alt+V", "",
+            "Record a sensor replay, a flight through bookmarks or an orbit as MP4 or GIF",
+        )
         self.quit_action = self._action("&Quit", self.close, keys.Quit, "quit", "Quit Twinscape")
         self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
         self.zoom_all_action = self._action(
@@ -92,7 +102,9 @@ class WindowMenus:
         file_menu.addSeparator()
         file_menu.addAction(self.add_data_action)
         file_menu.addSeparator()
-        file_menu.addAction(self.screenshot_action)
+        file_menu.addActions(
+            [self.screenshot_action, self.export_scene_action, self.export_video_action]
+        )
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
 

@@ -74,10 +74,10 @@ class PlacementDock(QDockWidget):
         self.tool: PlacementTool = window.services["placement"]
         body = QWidget(self)
         layout = QVBoxLayout(body)
-        layout.addWidget(self._catalogue_box())
+        layout.addWidget(self._catalogue_box(), 3)  # the catalogue gets most of the height
         layout.addWidget(self._placing_box())
         layout.addWidget(self._selection_box())
-        layout.addWidget(self._issues_box(), 1)
+        layout.addWidget(self._issues_box(), 2)
         self.setWidget(body)
         for label in (self.placing_label, self.selection_label, self.summary):
             # texts that change must not widen the dock (the 3D view would shrink)

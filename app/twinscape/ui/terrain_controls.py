@@ -2,18 +2,27 @@
 
 Widgets write to the model (``layer.style.<field> = value``) and the model's events
 write back to the widgets (ui/controls_common.py), so the panel always shows the model.
+While the sun follows the clock, the azimuth and altitude boxes are disabled and show
+the sun at the clock's time (the style keeps the user's own values for when it is off).
 """
 
 from __future__ import annotations
+
+import contextlib
 
 import numpy as np
 from PySide6.QtCore import QSize
 from PySide6.QtGui import QColor, QIcon, QImage, QPainter, QPixmap
 from PySide6.QtWidgets import QCheckBox, QComboBox, QGroupBox, QWidget
+from shiboken6 import isValid
 
+from twinscape.geo.sun import SunSite
+from twinscape.model.clock import ProjectClock
+from twinscape.model.raster import RasterGrid
 from twinscape.model.style import COLORMAPS
 from twinscape.model.terrain import TerrainLayer
 from twinscape.render.colormaps import RAMPS, ramp_lut
+from twinscape.render.sun_follow import grid_site
 from twinscape.ui.controls_common import (
     LayerControls,
     PercentSlider,
@@ -81,6 +90,12 @@ class TerrainControls(LayerControls):
             "sunAltitude", 0, 90, step=5, suffix="\u00b0",
             tip="Height of the sun above the horizon",
         )  # fmt: skip
+        self.sun_from_clock = QCheckBox("Sun follows the clock")
+        self.sun_from_clock.setObjectName("sunFromClock")
+        self.sun_from_clock.setToolTip(
+            "Light the terrain from the sun's real position over it at the project clock's "
+            "time, dark at night; azimuth and altitude then show that sun"
+        )
         self.strength = PercentSlider(live=False)  # each step recolours the terrain
         self.strength.setObjectName("hillshadeStrength")
         self.exaggeration = spin_box(
@@ -92,8 +107,8 @@ class TerrainControls(LayerControls):
             ("Colour ramp", self.colormap), ("", self.sea_ramp), ("Sea level", self.sea_level),
         ])  # fmt: skip
         form_group(self.hillshade, [
-            ("Sun azimuth", self.sun_azimuth), ("Sun altitude", self.sun_altitude),
-            ("Strength", self.strength),
+            ("", self.sun_from_clock), ("Sun azimuth", self.sun_azimuth),
+            ("Sun altitude", self.sun_altitude), ("Strength", self.strength),
         ])  # fmt: skip
         self.arrange(colour, self.hillshade, rendering=[("Exaggeration", self.exaggeration)])
 
@@ -105,15 +120,20 @@ class TerrainControls(LayerControls):
         self.sea_level.valueChanged.connect(lambda v: self.write_style("sea_level", float(v)))
         self.hillshade.toggled.connect(lambda on: self.write_style("hillshade", bool(on)))
         self.sun_azimuth.valueChanged.connect(lambda v: self.write_style("sun_azimuth", float(v)))
-        self.sun_altitude.valueChanged.connect(
-            lambda v: self.write_style("sun_altitude", float(v))
-        )
+        self.sun_altitude.valueChanged.connect(lambda v: self.write_style("sun_altitude", float(v)))
+        self.sun_from_clock.toggled.connect(lambda on: self.write_style("sun_from_clock", bool(on)))
         self.strength.slider.valueChanged.connect(
             lambda _v: self.write_style("hillshade_strength", self.strength.fraction())
         )
         self.exaggeration.valueChanged.connect(
             lambda v: self.write_style("vertical_exaggeration", float(v))
         )
+        self._site: tuple[RasterGrid, SunSite | None] | None = None
+        self._watcher = watcher
+        self._clock: ProjectClock | None = None
+        watcher.project_replaced.connect(self._follow_clock)
+        watcher.project_changed.connect(self._on_project_field)
+        self._follow_clock()
         self.follow(watcher)
 
     # -- model -> widgets --------------------------------------------------------------
@@ -125,10 +145,58 @@ class TerrainControls(LayerControls):
         self.sea_level.setValue(getattr(style, "sea_level", 0.0))
         self.sea_level.setEnabled(style.sea_ramp)
         self.hillshade.setChecked(style.hillshade)
-        self.sun_azimuth.setValue(int(round(style.sun_azimuth)))
-        self.sun_altitude.setValue(int(round(style.sun_altitude)))
+        following = bool(style.sun_from_clock)
+        self.sun_from_clock.setChecked(following)
+        self.sun_azimuth.setEnabled(not following)
+        self.sun_altitude.setEnabled(not following)
+        if not self.show_clock_sun():
+            self.sun_altitude.setMinimum(0)  # the style's own sun is above the horizon
+            self.sun_azimuth.setValue(int(round(style.sun_azimuth)) % 360)
+            self.sun_altitude.setValue(int(round(style.sun_altitude)))
         self.strength.set_fraction(style.hillshade_strength)
         self.exaggeration.setValue(style.vertical_exaggeration)
+
+    # -- the clock's sun -----------------------------------------------------------------
+    def _follow_clock(self, *_: object) -> None:
+        """Listen to the watched project's clock (psygnal holds this panel weakly)."""
+        if self._clock is not None:
+            self._clock.events.current.disconnect(self._on_clock_time)
+        project = self._watcher.project
+        self._clock = None if project is None else project.clock
+        if self._clock is not None:
+            self._clock.events.current.connect(self._on_clock_time)
+        if isValid(self) and self._clock is not None:
+            self.show_clock_sun()
+
+    def _on_project_field(self, name: str) -> None:
+        if name == "clock":
+            self._follow_clock()
+
+    def _on_clock_time(self, *_: object) -> None:
+        if isValid(self):  # the panel may be deleted before Python lets it go
+            self.show_clock_sun()
+
+    def clock_sun(self) -> tuple[float, float] | None:
+        """(grid azimuth, apparent altitude) of the sun at the clock's time, when followed."""
+        clock, grid = self._clock, self.layer.grid
+        if not self.layer.style.sun_from_clock or clock is None or grid is None:
+            return None
+        if self._site is None or self._site[0] is not grid:
+            self._site = (grid, grid_site(grid))
+        site = self._site[1]
+        return None if site is None else site.sun(clock.current)
+
+    def show_clock_sun(self) -> bool:
+        """Show the clock's sun in the azimuth and altitude boxes; False when not following."""
+        sun = self.clock_sun()
+        if sun is None:
+            return False
+        azimuth, altitude = sun
+        with contextlib.nullcontext() if self.syncing else self._quiet():
+            self.sun_altitude.setMinimum(-90)  # below the horizon at night
+            self.sun_azimuth.setValue(int(round(azimuth)) % 360)
+            self.sun_altitude.setValue(int(round(altitude)))
+        return True
 
     def info_html(self) -> str:
         layer = self.layer

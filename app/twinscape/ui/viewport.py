@@ -23,7 +23,14 @@ from vtkmodules.vtkRenderingCore import vtkTextActor
 from twinscape.model.bookmarks import CameraView
 from twinscape.model.layers import Layer
 from twinscape.model.project import Project
-from twinscape.render.offscreen import render_to_array
+from twinscape.render.offscreen import (
+    Progress,
+    RenderError,
+    render_to_array,
+    render_with_view,
+    save_picture,
+)
+from twinscape.render.overlays import OverlayOptions
 from twinscape.render.scene import Hit, SceneView
 
 log = logging.getLogger(__name__)
@@ -201,17 +208,56 @@ class Viewport(QWidget):
         self.plotter._render()  # synchronous, so the picture is current
         return self.plotter.screenshot(return_img=True)
 
-    def save_screenshot(self, path: str | Path, *, scale: int = 1) -> Path:
-        """Write a PNG of the view at full detail, ``scale`` times the window size."""
-        from PIL import Image  # pillow comes with pyvista
+    def capture(
+        self,
+        size: tuple[int, int] | None = None,
+        *,
+        transparent: bool = False,
+        progress: Progress | None = None,
+    ) -> tuple[np.ndarray, CameraView]:
+        """Pixels of the view at full detail, and the camera they were taken from.
 
+        ``size`` None grabs the window itself (settled first); any other size, or a
+        transparent background, is rendered off-screen from the same camera, in tiles
+        when large, calling ``progress(done, total)`` between them (see
+        :func:`~twinscape.render.offscreen.render_with_view`).
+        """
+        if self.scene is None or self._closed:
+            raise RenderError("there is no scene to take a picture of")
+        view = self.scene.current_view()
+        if size is None and not transparent:
+            return np.ascontiguousarray(self.image()[..., :3]), view
+        return render_with_view(
+            self.scene.project, size=size or self.display_size(), view=view,
+            transparent=transparent, progress=progress,
+        )  # fmt: skip
+
+    def save_screenshot(
+        self,
+        path: str | Path,
+        *,
+        scale: int = 1,
+        size: tuple[int, int] | None = None,
+        transparent: bool = False,
+        overlays: OverlayOptions | None = None,
+        progress: Progress | None = None,
+    ) -> Path:
+        """Write a PNG of the view at full detail, with provenance chunks, atomically.
+
+        ``size`` (pixels) wins over ``scale`` (times the window size); see :meth:`capture`.
+        """
         path = Path(path)
         if path.suffix.lower() != ".png":
             path = path.with_name(path.name + ".png")  # "view.2x" is not "view.png"
-        pixels = self.image(scale=scale)
-        Image.fromarray(np.ascontiguousarray(pixels)).save(path)
-        self.request_render()  # back to the interactive level of detail
-        return path
+        if size is None and scale > 1:
+            width, height = self.plotter.window_size
+            size = (width * scale, height * scale)
+        try:
+            pixels, view = self.capture(size, transparent=transparent, progress=progress)
+            assert self.scene is not None
+            return save_picture(self.scene.project, path, pixels, view, overlays)
+        finally:
+            self.request_render()  # back to the interactive level of detail
 
     # -- shutdown --------------------------------------------------------------------
     def _close_scene(self) -> None:

@@ -1,9 +1,10 @@
 """The placed kind: infrastructure a planner placed on the terrain, saved in the project.
 
 The assets live in the project file itself; reading the layer loads the catalogue
-(the built-in one, then the layer's own ``catalogue_files``) and takes the ground
-from the project. An asset whose entry no catalogue has is kept as it is (and saved
-back unchanged), with a warning. Files exported by io/placed_export.py (a GeoPackage
+(the built-in one, then the layer's own ``catalogue_files``, with the model files their
+entries name, off the GUI thread: drawing finds them in ``Catalogue.models``) and takes
+the ground from the project. An asset whose entry no catalogue has is kept as it is
+(and saved back unchanged), with a warning. Files exported by io/placed_export.py (a GeoPackage
 or GeoJSON with a ``twinscape_entry`` column) open as a new placed layer: reading it
 imports their assets, reprojected to the project CRS.
 

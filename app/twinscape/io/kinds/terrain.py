@@ -114,6 +114,7 @@ def _style_values(table: TableReader, default: TerrainStyle) -> dict[str, Any]:
         "elevation_range": table.vector("elevation_range", 2, None),
         "sea_ramp": table.boolean("sea_ramp", default.sea_ramp),
         "hillshade": table.boolean("hillshade", default.hillshade),
+        "sun_from_clock": table.boolean("sun_from_clock", default.sun_from_clock),
     }
     numbers = (
         "sea_level",

@@ -16,6 +16,13 @@ runs on the colour worker thread and must only read what it captured. SceneView 
 every ground visual the visible drapes above it (:class:`Drape`: source plus the layer's
 opacity), and the terrain bakes them into its colour pyramid, so drapes follow the
 tiles' levels of detail and screenshots wait for them like any colour change.
+
+Legends
+-------
+:func:`register_legend` gives a layer type a *legend function*
+``legend(layer, context) -> Legend | None`` (classes or a continuous ramp) that
+screenshot overlays (render/overlays.py) draw for every visible layer; a kind without
+one has no legend entry.
 """
 
 from __future__ import annotations
@@ -60,6 +67,7 @@ def unregister_visual(layer_type: type) -> None:
     LAYER_TO_VISUAL.pop(layer_type, None)
     LAYER_TO_PREPARE.pop(layer_type, None)
     LAYER_TO_DRAPE.pop(layer_type, None)
+    LAYER_TO_LEGEND.pop(layer_type, None)
 
 
 def _lookup(table: dict[type, Any], layer: Layer | type) -> Any:
@@ -219,6 +227,60 @@ def register_drape(
 def drape_function(layer: Layer | type) -> DrapeFunction | None:
     """The drape function of ``layer``'s type (walking its MRO), None if it is no drape."""
     return _lookup(LAYER_TO_DRAPE, layer)
+
+
+# -- legends ------------------------------------------------------------------------
+RGBA = tuple[int, int, int, int]
+
+
+@dataclass(frozen=True)
+class Legend:
+    """What a layer's legend shows: colour classes, or a continuous ramp.
+
+    Parameters
+    ----------
+    title
+        Heading (normally the layer's name).
+    entries
+        ``(label, (r, g, b, a))`` per class, as drawn.
+    ramp
+        ``(value, (r, g, b))`` stops of a continuous ramp, ascending values; the
+        overlay draws a gradient bar labelled with the first and last values.
+    unit
+        Unit of the ramp's values (``"m"``).
+    """
+
+    title: str
+    entries: tuple[tuple[str, RGBA], ...] = ()
+    ramp: tuple[tuple[float, tuple[int, int, int]], ...] = ()
+    unit: str = ""
+
+    @staticmethod
+    def of_classes(title: str, entries: Sequence[tuple[str, Sequence[int]]]) -> Legend:
+        """A legend of ``(label, rgb or rgba)`` classes (alpha 255 when not given)."""
+        rows = tuple((str(label), _as_rgba(colour)) for label, colour in entries)
+        return Legend(title=title, entries=rows)
+
+
+def _as_rgba(colour: Sequence[int]) -> RGBA:
+    values = [int(c) for c in colour]
+    return (values[0], values[1], values[2], values[3] if len(values) > 3 else 255)
+
+
+LegendFunction = Callable[[Layer, DrapeContext], "Legend | None"]
+#: Legend function per layer class; looked up along the layer type's MRO.
+LAYER_TO_LEGEND: dict[type, LegendFunction] = {}
+
+
+def register_legend(layer_type: type, legend: LegendFunction) -> None:
+    """Describe the colours of ``layer_type`` layers with ``legend(layer, context)``."""
+    LAYER_TO_LEGEND[layer_type] = legend
+
+
+def layer_legend(layer: Layer, context: DrapeContext) -> Legend | None:
+    """The legend of ``layer`` (None: its kind has none, or nothing to show now)."""
+    legend = _lookup(LAYER_TO_LEGEND, layer)
+    return None if legend is None else legend(layer, context)
 
 
 def _import_builtin_visuals() -> None:

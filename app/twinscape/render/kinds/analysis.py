@@ -15,8 +15,15 @@ import numpy as np
 from twinscape.model.analysis import AnalysisLayer
 from twinscape.model.layers import Layer
 from twinscape.model.raster import RasterGrid
+from twinscape.render.analysis_colors import analysis_legend
 from twinscape.render.analysis_drape import apply_result, paint_plan, resolve, want
-from twinscape.render.kinds import DrapeContext, DrapeSource, register_drape
+from twinscape.render.kinds import (
+    DrapeContext,
+    DrapeSource,
+    Legend,
+    register_drape,
+    register_legend,
+)
 
 
 def analysis_drape(layer: Layer, context: DrapeContext) -> DrapeSource | None:
@@ -36,3 +43,12 @@ def analysis_drape(layer: Layer, context: DrapeContext) -> DrapeSource | None:
 
 
 register_drape(AnalysisLayer, analysis_drape)
+
+
+def analysis_layer_legend(layer: Layer, context: DrapeContext) -> Legend | None:
+    """The classes of the analysis picture (render/analysis_colors.py)."""
+    assert isinstance(layer, AnalysisLayer)
+    return Legend.of_classes(layer.name, analysis_legend(layer))
+
+
+register_legend(AnalysisLayer, analysis_layer_legend)

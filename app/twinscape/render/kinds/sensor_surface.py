@@ -25,8 +25,19 @@ from twinscape.model.layers import Layer
 from twinscape.model.raster import RasterGrid
 from twinscape.model.sensors import SensorsLayer, Threshold
 from twinscape.model.surfaces import SensorSurfaceLayer
-from twinscape.render.kinds import DrapeContext, DrapeSource, register_drape
-from twinscape.render.sensor_colors import quantity_range, thresholds_of, value_colors
+from twinscape.render.kinds import (
+    DrapeContext,
+    DrapeSource,
+    Legend,
+    register_drape,
+    register_legend,
+)
+from twinscape.render.sensor_colors import (
+    legend_entries,
+    quantity_range,
+    thresholds_of,
+    value_colors,
+)
 
 #: Largest grid the interpolation itself runs on; finer terrain is refined bilinearly.
 MAX_IDW_CELLS = 1536 * 1536
@@ -184,4 +195,22 @@ def sensor_surface_drape(layer: Layer, context: DrapeContext) -> DrapeSource | N
     return DrapeSource(key=key, paint=paint, shaded=True)
 
 
+def sensor_surface_legend(layer: Layer, context: DrapeContext) -> Legend | None:
+    """The surface's colours: its ramp over the interpolated quantity."""
+    assert isinstance(layer, SensorSurfaceLayer)
+    sensors = context.layer_with_id(layer.sensors_layer_id)
+    if not isinstance(sensors, SensorsLayer) or sensors.data is None:
+        return None
+    quantity = layer.quantity or sensors.shown_quantity
+    settings = _Ramp(layer.ramp, None if layer.value_range is None else tuple(layer.value_range))
+    unit = sensors.data.units.get(quantity, "") if quantity is not None else ""
+    entries = legend_entries(
+        quantity, settings, sensors.thresholds, unit=unit,
+        data_range=quantity_range(sensors.data, quantity),
+    )  # fmt: skip
+    title = layer.name if quantity is None else f"{layer.name}: {quantity}"
+    return Legend.of_classes(title, entries[:-1])  # a surface has no "no data" colour
+
+
 register_drape(SensorSurfaceLayer, sensor_surface_drape)
+register_legend(SensorSurfaceLayer, sensor_surface_legend)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from twinscape.geo.origin import LocalOrigin
 from twinscape.model.layers import Layer
 from twinscape.model.terrain import TerrainLayer
-from twinscape.render.kinds import register_visual
+from twinscape.render.colormaps import RAMPS, SEA, stretch
+from twinscape.render.kinds import DrapeContext, Legend, register_legend, register_visual
 from twinscape.render.terrain_visual import TerrainVisual, prepare_tiles
 
 
@@ -15,4 +16,21 @@ def prepare_terrain(layer: Layer, origin: LocalOrigin) -> None:
     prepare_tiles(layer.grid, layer.style, origin)
 
 
+def terrain_legend(layer: Layer, context: DrapeContext) -> Legend | None:
+    """The elevation ramp as drawn: the sea ramp below the sea level, then the land ramp."""
+    assert isinstance(layer, TerrainLayer)
+    if layer.grid is None or layer.grid.value_range() is None:
+        return None
+    style = layer.style
+    land_lo, land_hi, sea_lo = stretch(style, layer.grid.elevation_range())
+    stops = []
+    if sea_lo is not None:
+        sea_span = style.sea_level - sea_lo
+        stops += [(sea_lo + t * sea_span, rgb) for t, rgb in SEA]
+    span = land_hi - land_lo
+    stops += [(land_lo + t * span, rgb) for t, rgb in RAMPS[style.colormap]]
+    return Legend(title=layer.name, ramp=tuple(stops), unit="m")
+
+
 register_visual(TerrainLayer, TerrainVisual, prepare=prepare_terrain)
+register_legend(TerrainLayer, terrain_legend)

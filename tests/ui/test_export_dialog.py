@@ -1,0 +1,88 @@
+"""File > Export Scene… (ui/export_dialog.py) on the demo window: dialog, export, errors.
+
+Exports run on the GUI thread behind a non-modal progress dialog; the files are read back
+with trimesh.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import trimesh
+from PySide6.QtWidgets import QDialog, QProgressDialog
+
+from twinscape.render.scene_export import terrain_levels
+from twinscape.ui import export_dialog
+from twinscape.ui.export_dialog import ExportDialog, open_export_dialog, run_export
+
+LAYERS = ["Dead Sea SRTM 90 m", "New town (plan)", "Town sensors (simulated)"]
+
+
+def test_dialog_shows_levels_with_triangles_and_follows_the_format(
+    demo_window, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    levels = terrain_levels(demo_window.viewport.scene)
+    dialog = ExportDialog(levels, tmp_path / "demo.glb", demo_window)
+    try:
+        assert dialog.fmt == "glb" and dialog.level == 0
+        assert dialog.level_combo.count() == len(levels) > 3
+        assert dialog.level_combo.itemText(0).startswith("Full detail: 2.6 M triangles")
+        assert dialog.warning.text() == ""  # 2.6 M is under the limit
+        dialog.format_combo.setCurrentIndex(2)
+        assert dialog.fmt == "obj" and dialog.path == tmp_path / "demo.obj"
+        dialog.level_combo.setCurrentIndex(2)
+        assert dialog.level == 2
+        monkeypatch.setattr(export_dialog, "MAX_TRIANGLES", levels[1])
+        dialog.level_combo.setCurrentIndex(0)
+        assert "slow to open" in dialog.warning.text()
+    finally:
+        dialog.deleteLater()
+
+
+def test_export_runs_with_progress_and_gives_the_window_back(
+    demo_window, tmp_path: Path
+) -> None:
+    scene = demo_window.viewport.scene
+    ve_before = {key: visual.ve for key, visual in scene.visuals.items()}
+    out = tmp_path / "demo.glb"
+    report = run_export(demo_window, out, "glb", 2)
+    assert report is not None and report.paths == (out,)
+    assert sorted(trimesh.load(out).geometry) == sorted(LAYERS)
+    assert report.triangles > terrain_levels(scene)[2]
+    assert demo_window.menuBar().isEnabled() and demo_window.centralWidget().isEnabled()
+    assert "Exported 3 layer(s)" in demo_window.statusBar().currentMessage()
+    assert {key: visual.ve for key, visual in scene.visuals.items()} == ve_before
+    assert not [w for w in demo_window.findChildren(QProgressDialog) if w.isVisible()]
+
+
+def test_open_export_dialog_exports_what_was_chosen(
+    demo_window, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "chosen.vtm"
+
+    def accept(dialog: ExportDialog) -> int:
+        dialog.format_combo.setCurrentIndex(3)
+        dialog.path_edit.setText(str(out))
+        dialog.level_combo.setCurrentIndex(3)
+        return QDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(ExportDialog, "exec", accept)
+    report = open_export_dialog(demo_window)
+    assert report is not None and report.format == "vtm"
+    assert out.is_file() and (tmp_path / "chosen").is_dir()
+    monkeypatch.setattr(ExportDialog, "exec", lambda _d: QDialog.DialogCode.Rejected)
+    assert open_export_dialog(demo_window) is None
+
+
+def test_errors_are_one_line_and_cancel_writes_nothing(
+    demo_window, tmp_path: Path, critical_messages: list, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert run_export(demo_window, tmp_path / "wrong.glb", "obj") is None
+    ((title, text),) = critical_messages
+    assert title == "Export Scene" and "obj files end in .obj" in text and "\n" not in text
+    monkeypatch.setattr(QProgressDialog, "wasCanceled", lambda _self: True)
+    assert run_export(demo_window, tmp_path / "cancelled.glb", "glb", 3) is None
+    assert not (tmp_path / "cancelled.glb").exists()
+    assert len(critical_messages) == 1  # cancelling is not an error
+    assert demo_window.menuBar().isEnabled()
