@@ -45,6 +45,7 @@ bench: setup
 	$(BIN)/python -m benchmarks.terrain
 	$(BIN)/python -m benchmarks.buildings
 	$(BIN)/python -m benchmarks.sensors
+	$(BIN)/python -m benchmarks.analysis
 
 clean:
 	rm -rf $(VENV) $(OUT) .pytest_cache
