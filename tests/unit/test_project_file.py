@@ -140,7 +140,7 @@ def test_failed_save_leaves_the_old_file(tmp_path: Path, monkeypatch: pytest.Mon
     def broken_replace(*args: object) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("twinscape.io.project_file.os.replace", broken_replace)
+    monkeypatch.setattr("twinscape.io.project_save.os.replace", broken_replace)
     with pytest.raises(ProjectFileError, match="No space left"):
         save_project(project)
     assert path.read_bytes() == before

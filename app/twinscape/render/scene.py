@@ -11,24 +11,23 @@ Drapes (layers whose picture is a raster laid over the terrain, registered with
 layer order or the clock changes; every ground visual that can carry drapes
 (``set_drapes``) gets the visible drapes above it, and recolours only when one of
 their keys or opacities changed.
+
+The camera is handled in :mod:`~twinscape.render.scene_camera`, picking in
+:mod:`~twinscape.render.scene_pick`; both are mixins of ``SceneView``.
 """
 
 from __future__ import annotations
 
 import logging
-import math
 import warnings
 from collections.abc import Callable
 from concurrent.futures import Executor
-from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 from vtkmodules.vtkCommonCore import vtkObject
 from vtkmodules.vtkRenderingCore import vtkRenderer
 
 from twinscape.geo.origin import LocalOrigin
-from twinscape.model.bookmarks import CameraView
 from twinscape.model.clock import to_ns
 from twinscape.model.layers import Layer
 from twinscape.model.project import Project
@@ -40,7 +39,8 @@ from twinscape.render.kinds import (
     drape_function,
     visual_class,
 )
-from twinscape.render.picking import pick_cell
+from twinscape.render.scene_camera import SceneCamera
+from twinscape.render.scene_pick import Hit, ScenePicking
 from twinscape.render.sun_follow import NIGHT_LIGHT
 
 __all__ = ["LAYER_TO_VISUAL", "Hit", "SceneView", "visual_class"]
@@ -51,36 +51,9 @@ log = logging.getLogger(__name__)
 BACKGROUND = ((0.92, 0.94, 0.96), (0.60, 0.74, 0.88))
 #: The sky at night (bottom, top), blended in as a terrain lit by the clock's sun goes dark.
 NIGHT_BACKGROUND = ((0.16, 0.18, 0.24), (0.03, 0.05, 0.12))
-#: Camera elevation of :meth:`SceneView.frame`, degrees above the horizon, from the south.
-FRAME_ELEVATION = 40.0
-#: Fraction of the window the framed box spans (the rest is margin).
-FRAME_FILL = 0.92
 
 
-def _usable_view_up(view: CameraView) -> tuple[float, float, float]:
-    """``view.view_up``, or north (else z) when it is zero or along the line of sight.
-
-    VTK draws nothing for such a camera, and a straight-down map view with the
-    default up (0, 0, 1) is one: it gets north up, as maps have.
-    """
-    sight = np.subtract(view.focal_point, view.position)
-    for candidate in (view.view_up, (0.0, 1.0, 0.0), (0.0, 0.0, 1.0)):
-        up = np.asarray(candidate, dtype=float)
-        if np.linalg.norm(np.cross(sight, up)) > 1e-9 * np.linalg.norm(sight) * np.linalg.norm(up):
-            return (float(up[0]), float(up[1]), float(up[2]))
-    return (0.0, 0.0, 1.0)
-
-
-@dataclass(frozen=True)
-class Hit:
-    """What a click hit: the layer, the feature row (None for a surface) and the world point."""
-
-    layer: Layer
-    row: int | None
-    point: tuple[float, float, float]
-
-
-class SceneView:
+class SceneView(SceneCamera, ScenePicking):
     """Draws a :class:`~twinscape.model.Project` into a pyvista plotter.
 
     Parameters
@@ -340,23 +313,7 @@ class SceneView:
         else:
             self._auto_frame()
 
-    def _auto_frame(self) -> None:
-        """Frame what is shown without counting as a camera someone chose."""
-        self.frame()
-        self._camera_set = False
-        self._auto_key = self._camera_key()
-
-    def _camera_chosen(self) -> bool:
-        """True once the camera was set through the API or moved since the last auto-frame."""
-        return self._camera_set or (
-            self._auto_key is not None and self._camera_key() != self._auto_key
-        )
-
     # -- level of detail ------------------------------------------------------------
-    def _camera_key(self) -> tuple:
-        cam = self.renderer.GetActiveCamera()
-        return (cam.GetPosition(), cam.GetFocalPoint(), cam.GetViewUp(), cam.GetViewAngle())
-
     def _on_start_interaction(self, *_: Any) -> None:
         self._dragging = True
 
@@ -417,159 +374,6 @@ class SceneView:
     def triangles(self) -> int:
         """Triangles drawn by all visuals inside the view frustum."""
         return sum(getattr(v, "triangles", 0) for v in self.visuals.values())
-
-    # -- camera ---------------------------------------------------------------------
-    def current_view(self) -> CameraView:
-        """The camera in world coordinates (z as drawn, i.e. exaggerated)."""
-        cam = self.renderer.GetActiveCamera()
-        return CameraView(
-            position=self.origin.point_to_world(cam.GetPosition()),
-            focal_point=self.origin.point_to_world(cam.GetFocalPoint()),
-            view_up=cam.GetViewUp(),
-            view_angle=cam.GetViewAngle(),
-        )
-
-    def apply_view(self, view: CameraView) -> None:
-        """Move the camera to ``view`` (world coordinates)."""
-        cam = self.renderer.GetActiveCamera()
-        cam.SetPosition(*self.origin.point_to_render(view.position))
-        cam.SetFocalPoint(*self.origin.point_to_render(view.focal_point))
-        cam.SetViewUp(*_usable_view_up(view))
-        cam.SetViewAngle(view.view_angle)
-        cam.OrthogonalizeViewUp()
-        self._camera_changed()
-
-    def _render_bounds(self, bounds: tuple[float, ...] | None) -> np.ndarray | None:
-        shown = [v for v in self.visuals.values() if v.layer.visible]
-        visuals = shown or list(self.visuals.values())  # all hidden: frame them anyway
-        boxes = [b for b in (v.bounds_render() for v in visuals) if b is not None]
-        zlo = min((b[4] for b in boxes), default=0.0)
-        zhi = max((b[5] for b in boxes), default=0.0)
-        if bounds is not None:
-            if len(bounds) == 6:
-                x0, y0, z0, x1, y1, z1 = bounds
-                zlo, zhi = z0 - self.origin.z, z1 - self.origin.z
-            else:
-                x0, y0, x1, y1 = bounds
-            lo = self.origin.point_to_render((x0, y0, 0.0))
-            hi = self.origin.point_to_render((x1, y1, 0.0))
-            return np.array([lo[0], hi[0], lo[1], hi[1], zlo, zhi])
-        if not boxes:
-            return None
-        b = np.array(boxes)
-        return np.array([b[:, 0].min(), b[:, 1].max(), b[:, 2].min(), b[:, 3].max(), zlo, zhi])
-
-    def frame(self, bounds: tuple[float, ...] | None = None) -> None:
-        """An oblique overview from the south fitting ``bounds`` (world) or everything shown.
-
-        ``bounds`` is ``(xmin, ymin, xmax, ymax)`` like ``Layer.bounds`` or
-        ``(xmin, ymin, zmin, xmax, ymax, zmax)``. The camera looks north, 40 degrees down.
-        """
-        box = self._render_bounds(bounds)
-        automatic = box is None  # nothing to frame yet: the next data may reframe
-        if box is None:
-            box = np.array([-5000.0, 5000.0, -5000.0, 5000.0, 0.0, 500.0])
-        centre = np.array([(box[0] + box[1]) / 2, (box[2] + box[3]) / 2, (box[4] + box[5]) / 2])
-        e = math.radians(FRAME_ELEVATION)
-        back = np.array([0.0, -math.cos(e), math.sin(e)])  # from focal point to eye
-        up = np.array([0.0, math.sin(e), math.cos(e)])
-        right = np.cross(-back, up)
-        cam = self.renderer.GetActiveCamera()
-        cam.SetParallelProjection(False)
-        tan_v = math.tan(math.radians(cam.GetViewAngle()) / 2)
-        w, h = self.renderer.GetSize()
-        if not w or not h:
-            w, h = self.renderer.GetRenderWindow().GetSize()
-        tan_h = tan_v * (w / h if h else 1.0)
-        corners = np.array([[x, y, z] for x in box[0:2] for y in box[2:4] for z in box[4:6]])
-        focal = centre.copy()
-        dist = float(np.linalg.norm(box[1::2] - box[0::2])) / tan_v
-        for _ in range(6):  # centre the projected box and fit it with a margin
-            rel = corners - (focal + back * dist)
-            depth = -(rel @ back)
-            x = (rel @ right) / depth / tan_h
-            y = (rel @ up) / depth / tan_v
-            focal = focal + right * (x.max() + x.min()) / 2 * tan_h * dist
-            focal = focal + up * (y.max() + y.min()) / 2 * tan_v * dist
-            dist *= max(x.max() - x.min(), y.max() - y.min()) / 2 / FRAME_FILL
-        eye = focal + back * dist
-        # Same view, but orbit about a point at the middle height of the terrain.
-        t = (eye[2] - centre[2]) / back[2]
-        cam.SetFocalPoint(*(eye - back * t))
-        cam.SetPosition(*eye)
-        cam.SetViewUp(*up)
-        self._camera_changed()
-        self._camera_set = not automatic
-        if automatic:
-            self._auto_key = self._camera_key()
-
-    def _camera_changed(self) -> None:
-        self.renderer.ResetCameraClippingRange()
-        self._camera_set = True
-        if hasattr(self.plotter, "camera_set"):
-            self.plotter.camera_set = True  # keep pyvista from resetting it on first render
-
-    def zoom_to_layer(self, layer: Layer) -> None:
-        """Frame the loaded extent of ``layer`` (its own heights, not the whole scene's)."""
-        visual = self.visuals.get(id(layer))
-        box = None if visual is None else visual.bounds_render()
-        if box is not None:
-            ox, oy, oz = self.origin.x, self.origin.y, self.origin.z
-            x0, x1, y0, y1, z0, z1 = (float(v) for v in box)
-            self.frame((x0 + ox, y0 + oy, z0 + oz, x1 + ox, y1 + oy, z1 + oz))
-        elif layer.bounds is not None:
-            self.frame(layer.bounds)
-
-    def pick_world(self, x_px: float, y_px: float) -> tuple[float, float, float] | None:
-        """World point under display pixel (x, y) (origin bottom-left), or None over background.
-
-        Reads the depth buffer of the last rendered frame; z is divided by the vertical
-        exaggeration of the terrain under the point.
-        """
-        ren = self.renderer
-        z = ren.GetZ(int(x_px), int(y_px))
-        if z >= 0.999999:
-            return None
-        ren.SetDisplayPoint(float(x_px), float(y_px), z)
-        ren.DisplayToWorld()
-        hx, hy, hz, hw = ren.GetWorldPoint()
-        if hw == 0:
-            return None
-        px, py, pz = hx / hw, hy / hw, hz / hw
-        ve = 1.0
-        for visual in self.visuals.values():
-            if not getattr(getattr(visual, "layer", None), "visible", True):
-                continue  # not drawn: the point is on another layer
-            b = visual.bounds_render()
-            if b is not None and b[0] <= px <= b[1] and b[2] <= py <= b[3]:
-                ve = getattr(visual, "ve", 1.0)
-                break
-        return self.origin.point_to_world((px, py, pz / ve))
-
-    def identify(self, x_px: float, y_px: float, *, refresh: bool = True) -> Hit | None:
-        """The layer, feature row and world point under display pixel (x, y), or None.
-
-        The topmost drawn surface decides: a building in front of the terrain is the
-        building. Terrain hits have no row. ``refresh`` renders first so the depth buffer
-        is the frame on screen (a click); hovering reads the last frame as it is.
-        """
-        if refresh:
-            self.renderer.GetRenderWindow().Render()
-        point = self.pick_world(x_px, y_px)
-        if point is None:
-            return None
-        picked = pick_cell(self.renderer, int(x_px), int(y_px))
-        if picked is not None:
-            actor, cell = picked
-            for visual in self.visuals.values():
-                if actor in visual.actors:
-                    return Hit(visual.layer, visual.row_of_cell(actor, cell), point)
-        return None
-
-    def set_highlight(self, layer: Layer | None, rows: list[int]) -> None:
-        """Draw ``rows`` of ``layer`` as selected and clear the selection elsewhere."""
-        for visual in self.visuals.values():
-            visual.set_highlight(rows if visual.layer is layer else [])
 
     # -- teardown -------------------------------------------------------------------
     def close(self) -> None:
