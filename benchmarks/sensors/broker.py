@@ -1,6 +1,7 @@
 """A mosquitto broker for the benchmark: temp config, a free loopback port, bursts allowed.
 
-Like the tests' broker (``tests/unit/conftest_mqtt.py``) but with one anonymous listener
+:class:`MosquittoProcess` is the process itself, shared with the tests' broker
+(``tests/unit/conftest_mqtt.py``); the benchmark's :class:`Broker` has one anonymous listener
 and no persistence: unlimited queued messages, bytes and in-flight messages, so a slow
 subscriber makes the broker queue, never drop, and what the feed misses is the feed's.
 """
@@ -55,28 +56,24 @@ def mosquitto_version() -> str | None:
     return words[words.index("version") + 1] if "version" in words else None
 
 
-class Broker:
-    """One mosquitto process listening on ``127.0.0.1:port``; :meth:`stop` kills it."""
+class MosquittoProcess:
+    """One mosquitto process on ``127.0.0.1``: a config file, start, stop (the shared part).
+
+    Subclasses choose the config lines (:meth:`write_config`); the tests' broker
+    (``tests/unit/conftest_mqtt.py``) adds password and TLS listeners on top.
+    """
 
     def __init__(self, workdir: Path) -> None:
         self.workdir = workdir
         self.host, self.port = "127.0.0.1", free_port()
         self.log = workdir / "mosquitto.log"
-        self.process: subprocess.Popen[bytes] | None = None
-        lines = [
-            "persistence false",
-            "max_queued_messages 0",
-            "max_queued_bytes 0",
-            "max_inflight_messages 0",
-            "max_packet_size 20000000",
-            "log_type error",
-            "log_type warning",
-            f"listener {self.port} 127.0.0.1",
-            "allow_anonymous true",
-        ]
-        if os.geteuid() == 0:  # as root mosquitto drops to "mosquitto", which cannot write here
-            lines.insert(0, f"user {getpass.getuser()}")
         self.config = workdir / "mosquitto.conf"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def write_config(self, lines: list[str]) -> None:
+        """Write the config; as root mosquitto drops to "mosquitto", so run it as us."""
+        if os.geteuid() == 0:
+            lines = [f"user {getpass.getuser()}", *lines]
         self.config.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
     @property
@@ -106,20 +103,38 @@ class Broker:
         raise RuntimeError(f"mosquitto did not listen on {self.port} within {timeout} s")
 
     def stop(self) -> None:
-        """Terminate mosquitto (kill it after 5 s) and wait for it to exit."""
+        """Terminate mosquitto (it saves its sessions; killed after 10 s) and wait for it."""
         if self.process is None:
             return
         self.process.terminate()
         try:
-            self.process.wait(5)
+            self.process.wait(10)
         except subprocess.TimeoutExpired:
             self.process.kill()
-            self.process.wait(5)
+            self.process.wait(10)
         self.process = None
 
-    def __enter__(self) -> Broker:
+    def __enter__(self) -> MosquittoProcess:
         self.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+class Broker(MosquittoProcess):
+    """The benchmark's broker: one anonymous listener, no persistence, bursts allowed."""
+
+    def __init__(self, workdir: Path) -> None:
+        super().__init__(workdir)
+        self.write_config([
+            "persistence false",
+            "max_queued_messages 0",
+            "max_queued_bytes 0",
+            "max_inflight_messages 0",
+            "max_packet_size 20000000",
+            "log_type error",
+            "log_type warning",
+            f"listener {self.port} 127.0.0.1",
+            "allow_anonymous true",
+        ])

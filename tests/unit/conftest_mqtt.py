@@ -1,5 +1,7 @@
 """A real mosquitto broker for tests (a pytest plugin: ``pytest_plugins = [...]``).
 
+The process itself (config file, start, stop) is the benchmark's
+:class:`benchmarks.sensors.broker.MosquittoProcess`; this module adds the listeners.
 The broker listens on free loopback ports: one anonymous, one that needs the user
 ``alice`` with password ``s3cret`` (a mosquitto password file) and, when ``openssl`` is
 installed, one with TLS (a throw-away CA in the work directory). It persists sessions to a
@@ -10,41 +12,26 @@ unlimited queued messages and packets up to 20 MB (``max_packet_size`` replaces
 
 from __future__ import annotations
 
-import getpass
-import os
 import shutil
-import socket
 import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from benchmarks.sensors.broker import MOSQUITTO, MosquittoProcess, free_port
 
-MOSQUITTO = Path("/usr/sbin/mosquitto")
 USER, PASSWORD = "alice", "s3cret"
 
 
-def free_port() -> int:
-    """A TCP port nobody listens on at the moment, on 127.0.0.1."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-class Broker:
-    """One mosquitto process with a temp config, started and stopped on the same ports."""
+class Broker(MosquittoProcess):
+    """mosquitto with anonymous, password and (with openssl) TLS listeners, persisting sessions."""
 
     def __init__(self, workdir: Path) -> None:
-        self.workdir = workdir
-        self.port, self.auth_port, self.tls_port = free_port(), free_port(), free_port()
-        self.host = "127.0.0.1"
+        super().__init__(workdir)
+        self.auth_port, self.tls_port = free_port(), free_port()
         self.user, self.password = USER, PASSWORD
-        self.log = workdir / "mosquitto.log"
-        self.process: subprocess.Popen[bytes] | None = None
         passwords = workdir / "passwords"
         self._make_password_file(passwords)
-        user = getpass.getuser() if os.geteuid() == 0 else None
         lines = [
             "per_listener_settings true",
             "persistence true",
@@ -63,10 +50,7 @@ class Broker:
             lines += [f"listener {self.tls_port} 127.0.0.1", "allow_anonymous true",
                       f"cafile {self.ca_file}", f"certfile {workdir / 'server.crt'}",
                       f"keyfile {workdir / 'server.key'}"]
-        if user is not None:  # as root mosquitto drops to "mosquitto", which cannot write here
-            lines.insert(0, f"user {user}")
-        self.config = workdir / "mosquitto.conf"
-        self.config.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        self.write_config(lines)
 
     @staticmethod
     def _make_password_file(path: Path) -> None:
@@ -107,36 +91,6 @@ class Broker:
     def has_auth(self) -> bool:
         """True when a password listener runs (mosquitto_passwd was found)."""
         return (self.workdir / "passwords").is_file()
-
-    def start(self, timeout: float = 10.0) -> None:
-        """Start mosquitto and wait until it accepts connections."""
-        assert self.process is None, "broker already running"
-        with open(self.log, "ab") as log:
-            self.process = subprocess.Popen(
-                [str(MOSQUITTO), "-c", str(self.config)], stdout=log, stderr=log
-            )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"mosquitto exited: {self.log.read_text()[-2000:]}")
-            try:
-                with socket.create_connection((self.host, self.port), timeout=0.2):
-                    return
-            except OSError:
-                time.sleep(0.02)
-        raise RuntimeError(f"mosquitto did not listen on {self.port} within {timeout} s")
-
-    def stop(self) -> None:
-        """Terminate mosquitto (it saves its sessions) and wait for it to exit."""
-        if self.process is None:
-            return
-        self.process.terminate()
-        try:
-            self.process.wait(10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(10)
-        self.process = None
 
 
 def _require_mosquitto() -> None:
