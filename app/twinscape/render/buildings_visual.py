@@ -44,7 +44,7 @@ from twinscape.render.building_lod import (
 )
 from twinscape.render.building_points import PointClass, bin_weights, point_style
 from twinscape.render.terrain_lod import boxes_outside, pixels_per_metre
-from twinscape.render.visual import ActorsInRenderer, ScaledWithGround, renderer_of
+from twinscape.render.visual import ActorsInRenderer, Connections, ScaledWithGround, renderer_of
 
 __all__ = ["CHUNK_TRIANGLES", "BuildingsVisual"]
 
@@ -55,7 +55,7 @@ _RESHADE_COS = math.cos(math.radians(RESHADE_DEG))
 
 
 
-class BuildingsVisual(ScaledWithGround, ActorsInRenderer):
+class BuildingsVisual(Connections, ScaledWithGround, ActorsInRenderer):
     """Draws one :class:`~twinscape.model.buildings.BuildingsLayer` into a renderer.
 
     Parameters
@@ -106,14 +106,8 @@ class BuildingsVisual(ScaledWithGround, ActorsInRenderer):
         self._rebuild()
 
     # -- events ---------------------------------------------------------------------
-    def _connect(self, signal: Any, slot: Callable[..., Any], into: list | None = None) -> None:
-        signal.connect(slot)
-        (self._connections if into is None else into).append((signal, slot))
-
     def _connect_style(self) -> None:
-        for signal, slot in self._style_connections:
-            signal.disconnect(slot)
-        self._style_connections.clear()
+        self._disconnect(self._style_connections)
         self._connect(self.layer.style.events.all, self.recolour, self._style_connections)
 
     def _on_style_replaced(self, *_: Any) -> None:
@@ -351,10 +345,8 @@ class BuildingsVisual(ScaledWithGround, ActorsInRenderer):
     # -- teardown -------------------------------------------------------------------
     def close(self) -> None:
         """Disconnect from the layer and remove the actors."""
-        for signal, slot in self._connections + self._style_connections:
-            signal.disconnect(slot)
-        self._connections.clear()
-        self._style_connections.clear()
+        self._disconnect(self._connections)
+        self._disconnect(self._style_connections)
         self._detach()
         self._chunks = []
         self.lod = None

@@ -42,7 +42,7 @@ from twinscape.render.building_colors import (
     SUN_ALTITUDE,
     SUN_AZIMUTH,
 )
-from twinscape.render.visual import ActorsInRenderer, renderer_of
+from twinscape.render.visual import ActorsInRenderer, Connections, renderer_of
 
 #: Share of the selection colour in a highlighted model's colours.
 HIGHLIGHT_MIX = 0.6
@@ -100,7 +100,7 @@ def model_colors(
     return np.clip(np.rint(rgb * factor[:, None]), 0, 255).astype(np.uint8)
 
 
-class ModelVisual(ActorsInRenderer):
+class ModelVisual(Connections, ActorsInRenderer):
     """Draws one :class:`~twinscape.model.models3d.ModelLayer` into a renderer.
 
     Parameters
@@ -148,10 +148,6 @@ class ModelVisual(ActorsInRenderer):
         self._connect(ev.unit_scale, self._moved)
         self._connect(ev.name, self._apply_name)
         self._rebuild()
-
-    def _connect(self, signal: Any, slot: Callable[..., Any]) -> None:
-        signal.connect(slot)
-        self._connections.append((signal, slot))
 
     # -- building -------------------------------------------------------------------
     @property
@@ -341,8 +337,6 @@ class ModelVisual(ActorsInRenderer):
     # -- teardown -------------------------------------------------------------------
     def close(self) -> None:
         """Disconnect from the layer and remove the actor."""
-        for signal, slot in self._connections:
-            signal.disconnect(slot)
-        self._connections.clear()
+        self._disconnect(self._connections)
         self._detach()
         self._actor = self._polydata = None

@@ -59,7 +59,7 @@ from twinscape.render.placed_geometry import (
     layer_mesh,
 )
 from twinscape.render.placed_lines import drape_line
-from twinscape.render.visual import ActorsInRenderer, ScaledWithGround, renderer_of
+from twinscape.render.visual import ActorsInRenderer, Connections, ScaledWithGround, renderer_of
 
 _LOG = logging.getLogger(__name__)
 
@@ -112,7 +112,7 @@ def _actor(name: str, *, line_width: float = 1.0, point_size: float = 1.0) -> vt
     return actor
 
 
-class PlacedVisual(ScaledWithGround, ActorsInRenderer):
+class PlacedVisual(Connections, ScaledWithGround, ActorsInRenderer):
     """Draws one :class:`~twinscape.model.placed.PlacedAssetsLayer` into a renderer.
 
     Parameters
@@ -179,10 +179,6 @@ class PlacedVisual(ScaledWithGround, ActorsInRenderer):
     def _tool_actors(self) -> list[vtkActor]:
         return [self.preview_actor, self.preview_line_actor, self.sketch_actor,
                 self.sketch_dots_actor]  # fmt: skip
-
-    def _connect(self, signal: Any, slot: Callable[..., Any]) -> None:
-        signal.connect(slot)
-        self._connections.append((signal, slot))
 
     def _request_render(self) -> None:
         if self._on_update is not None:
@@ -378,9 +374,7 @@ class PlacedVisual(ScaledWithGround, ActorsInRenderer):
 
     def close(self) -> None:
         """Disconnect from the layer and remove the actors."""
-        for signal, slot in self._connections:
-            signal.disconnect(slot)
-        self._connections.clear()
+        self._disconnect(self._connections)
         self._detach()
         self._cache.clear()
 

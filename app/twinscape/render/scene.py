@@ -42,6 +42,7 @@ from twinscape.render.kinds import (
 from twinscape.render.scene_camera import SceneCamera
 from twinscape.render.scene_pick import Hit, ScenePicking
 from twinscape.render.sun_follow import NIGHT_LIGHT
+from twinscape.render.visual import Connections
 
 __all__ = ["LAYER_TO_VISUAL", "Hit", "SceneView", "visual_class"]
 
@@ -53,7 +54,7 @@ BACKGROUND = ((0.92, 0.94, 0.96), (0.60, 0.74, 0.88))
 NIGHT_BACKGROUND = ((0.16, 0.18, 0.24), (0.03, 0.05, 0.12))
 
 
-class SceneView(SceneCamera, ScenePicking):
+class SceneView(Connections, SceneCamera, ScenePicking):
     """Draws a :class:`~twinscape.model.Project` into a pyvista plotter.
 
     Parameters
@@ -121,10 +122,6 @@ class SceneView(SceneCamera, ScenePicking):
         self._restack()
 
     # -- plumbing -------------------------------------------------------------------
-    def _connect(self, signal: Any, slot: Callable[..., Any]) -> None:
-        signal.connect(slot)
-        self._connections.append((signal, slot))
-
     def _observe(self, obj: vtkObject, event: str, fn: Callable[..., Any]) -> None:
         self._observers.append((obj, obj.AddObserver(event, fn)))
 
@@ -378,9 +375,7 @@ class SceneView(SceneCamera, ScenePicking):
     # -- teardown -------------------------------------------------------------------
     def close(self) -> None:
         """Disconnect from the project and VTK and remove every visual."""
-        for signal, slot in self._connections:
-            signal.disconnect(slot)
-        self._connections.clear()
+        self._disconnect(self._connections)
         for relays in (self._layer_relays, self._style_relays):
             for relay in relays.values():
                 relay.disconnect(self._layer_changed)

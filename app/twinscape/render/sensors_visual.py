@@ -57,14 +57,14 @@ from twinscape.render.sensor_glyphs import (
     glyph_template,
 )
 from twinscape.render.sensor_labels import SensorLabels
-from twinscape.render.visual import ActorsInRenderer, renderer_of
+from twinscape.render.visual import ActorsInRenderer, Connections, renderer_of
 
 _REBUILD_FIELDS = ("glyph", "size", "labels")
 
 
 
 
-class SensorsVisual(ActorsInRenderer):
+class SensorsVisual(Connections, ActorsInRenderer):
     """Draws one :class:`~twinscape.model.sensors.SensorsLayer` into a renderer.
 
     Parameters
@@ -123,14 +123,8 @@ class SensorsVisual(ActorsInRenderer):
         self._follow_live()
 
     # -- events ---------------------------------------------------------------------
-    def _connect(self, signal: Any, slot: Callable[..., Any], into: list | None = None) -> None:
-        signal.connect(slot)
-        (self._connections if into is None else into).append((signal, slot))
-
     def _connect_style(self) -> None:
-        for signal, slot in self._style_connections:
-            signal.disconnect(slot)
-        self._style_connections.clear()
+        self._disconnect(self._style_connections)
         self._connect(self.layer.style.events.all, self._on_style, self._style_connections)
 
     def _follow_live(self, *_: Any) -> None:
@@ -459,8 +453,8 @@ class SensorsVisual(ActorsInRenderer):
 
     def close(self) -> None:
         """Disconnect from the layer and its style and remove the actors."""
-        for signal, slot in self._connections + self._style_connections:
-            signal.disconnect(slot)
+        self._disconnect(self._connections)
+        self._disconnect(self._style_connections)
         if self._live is not None:
             self._live.updated.disconnect(self._live_updated)
             self._live = None

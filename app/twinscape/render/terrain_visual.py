@@ -45,7 +45,7 @@ from twinscape.render.recolour import (
 from twinscape.render.sun_follow import SunFollower
 from twinscape.render.terrain_tiles import TerrainTiles
 from twinscape.render.tile_cache import CACHE_BYTES, TileCache
-from twinscape.render.visual import ActorsInRenderer, renderer_of
+from twinscape.render.visual import ActorsInRenderer, Connections, renderer_of
 
 _PREPARED: weakref.WeakKeyDictionary[RasterGrid, tuple[tuple, TerrainTiles]] = (
     weakref.WeakKeyDictionary()
@@ -87,7 +87,7 @@ def _tiles_for(layer: TerrainLayer, origin: LocalOrigin) -> TerrainTiles | None:
     return prepare_tiles(grid, layer.style, origin, keep=False)
 
 
-class TerrainVisual(ActorsInRenderer):
+class TerrainVisual(Connections, ActorsInRenderer):
     """Draws one :class:`~twinscape.model.TerrainLayer` into a renderer.
 
     Parameters
@@ -143,14 +143,8 @@ class TerrainVisual(ActorsInRenderer):
         self._rebuild()
 
     # -- events ---------------------------------------------------------------------
-    def _connect(self, signal: Any, slot: Callable[..., Any], into: list | None = None) -> None:
-        signal.connect(slot)
-        (self._connections if into is None else into).append((signal, slot))
-
     def _connect_style(self) -> None:
-        for signal, slot in self._style_connections:
-            signal.disconnect(slot)
-        self._style_connections.clear()
+        self._disconnect(self._style_connections)
         ev = self.layer.style.events
         for name in COLOUR_FIELDS:
             self._connect(getattr(ev, name), self._recolour, self._style_connections)
@@ -421,10 +415,8 @@ class TerrainVisual(ActorsInRenderer):
         """Disconnect from the layer and remove the actors."""
         self._recolourer.cancel()
         self._set_problem(None)
-        for signal, slot in self._connections + self._style_connections:
-            signal.disconnect(slot)
-        self._connections.clear()
-        self._style_connections.clear()
+        self._disconnect(self._connections)
+        self._disconnect(self._style_connections)
         self._detach()
         self.actors = []
         self.cache = None

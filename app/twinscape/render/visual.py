@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Protocol
 
 import numpy as np
@@ -119,4 +120,31 @@ class ScaledWithGround:
     def _apply_scale(self) -> None:
         for actor in self.actors:
             actor.SetScale(1.0, 1.0, self._ve)
+
+
+#: A signal and the slot connected to it.
+Connection = tuple[Any, Callable[..., Any]]
+
+
+class Connections:
+    """The (signal, slot) pairs an object connected, so that it can drop them all.
+
+    The object keeps ``self._connections`` (and any other lists it passes as ``into``).
+    """
+
+    _connections: list[Connection]
+
+    def _connect(
+        self, signal: Any, slot: Callable[..., Any], into: list[Connection] | None = None
+    ) -> None:
+        """Connect ``slot`` to ``signal`` and remember the pair (in ``into``, else the object's)."""
+        signal.connect(slot)
+        (self._connections if into is None else into).append((signal, slot))
+
+    @staticmethod
+    def _disconnect(connections: list[Connection]) -> None:
+        """Disconnect every pair of ``connections`` and forget them."""
+        for signal, slot in connections:
+            signal.disconnect(slot)
+        connections.clear()
 

@@ -141,6 +141,27 @@ class LayerKind:
         return f"{self.file_types} ({' '.join('*' + ext for ext in self.extensions)})"
 
 
+# -- kinds made from other layers (a surface of sensors, an analysis of the terrain) --------
+def sniff_nothing(path: Path) -> float:
+    """``sniff`` of a kind that reads no file: it claims none."""
+    return 0.0
+
+
+def refuse_files(problem: str, hint: str) -> Callable[[Path, str | None], Layer]:
+    """``new_layer`` of a kind that reads no file: a clear refusal, should one be asked."""
+
+    def new_layer(path: Path, assume_crs: str | None) -> Layer:
+        raise NoReaderError(path, problem, hint=hint)
+
+    return new_layer
+
+
+def read_nothing(layer: Layer, context: LoadContext) -> LayerData:
+    """``read`` of a kind that reads no file: its settings are all it has (any thread)."""
+    # None when the project has no CRS yet: apply_load then leaves it unset.
+    return LayerData(crs=context.project_crs, values={})  # type: ignore[arg-type]
+
+
 _KINDS: dict[str, LayerKind] = {}
 
 

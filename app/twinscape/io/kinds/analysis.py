@@ -36,7 +36,13 @@ import math
 from pathlib import Path
 from typing import Any
 
-from twinscape.io.kinds import LayerData, LayerKind, LoadContext, register_kind
+from twinscape.io.kinds import (
+    LayerKind,
+    read_nothing,
+    refuse_files,
+    register_kind,
+    sniff_nothing,
+)
 from twinscape.io.toml_schema import TableReader
 from twinscape.model.analysis import (
     ANALYSES,
@@ -52,7 +58,6 @@ from twinscape.model.analysis import (
     Ring,
     check_breaks,
 )
-from twinscape.model.errors import NoReaderError
 from twinscape.model.layers import Layer
 
 _KEYS = (
@@ -61,26 +66,6 @@ _KEYS = (
     "area", "max_slope_deg", "aspect_tolerance_deg", "exclusions", "exclusions_layer", "year",
 )  # fmt: skip
 _DEFAULT = AnalysisLayer(name="analysis", analysis="slope")
-
-
-def sniff_analysis(path: Path) -> float:
-    """No file is an analysis."""
-    return 0.0
-
-
-def new_analysis(path: Path, assume_crs: str | None) -> Layer:
-    """Never called (:func:`sniff_analysis` claims no file); refuses clearly if it is."""
-    raise NoReaderError(
-        path, "an analysis is computed from the terrain, not read from a file",
-        hint="add the terrain, then an analysis of it",
-    )  # fmt: skip
-
-
-def read_analysis(layer: Layer, context: LoadContext) -> LayerData:
-    """Nothing to read: the layer's settings are all it has (any thread)."""
-    assert isinstance(layer, AnalysisLayer)
-    # None when the project has no CRS yet: apply_load then leaves it unset.
-    return LayerData(crs=context.project_crs, values={})  # type: ignore[arg-type]
 
 
 def _is_number(value: Any) -> bool:
@@ -240,9 +225,12 @@ ANALYSIS = register_kind(
         title="Analysis",
         file_types="Analysis results",
         extensions=(),
-        sniff=sniff_analysis,
-        new_layer=new_analysis,
-        read=read_analysis,
+        sniff=sniff_nothing,
+        new_layer=refuse_files(
+            "an analysis is computed from the terrain, not read from a file",
+            hint="add the terrain, then an analysis of it",
+        ),
+        read=read_nothing,
         table_keys=_KEYS,
         from_table=analysis_from_table,
         to_table=analysis_to_table,

@@ -23,35 +23,20 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from twinscape.io.kinds import LayerData, LayerKind, LoadContext, register_kind
+from twinscape.io.kinds import (
+    LayerKind,
+    read_nothing,
+    refuse_files,
+    register_kind,
+    sniff_nothing,
+)
 from twinscape.io.toml_schema import TableReader
-from twinscape.model.errors import NoReaderError
 from twinscape.model.layers import Layer
 from twinscape.model.sensors import SENSOR_RAMPS
 from twinscape.model.surfaces import DISTANCE_RANGE, POWER_RANGE, SensorSurfaceLayer
 
 _KEYS = ("sensors_layer_id", "quantity", "power", "max_distance_m", "ramp", "value_range")
 _DEFAULT = SensorSurfaceLayer(name="sensor surface", sensors_layer_id="-")
-
-
-def sniff_surface(path: Path) -> float:
-    """No file is a sensor surface."""
-    return 0.0
-
-
-def new_surface(path: Path, assume_crs: str | None) -> Layer:
-    """Never called (:func:`sniff_surface` claims no file); refuses clearly if it is."""
-    raise NoReaderError(
-        path, "a sensor surface is made from a sensors layer, not read from a file",
-        hint="add the sensors file, then a surface of it",
-    )  # fmt: skip
-
-
-def read_surface(layer: Layer, context: LoadContext) -> LayerData:
-    """Nothing to read: the layer's settings are all it has (any thread)."""
-    assert isinstance(layer, SensorSurfaceLayer)
-    # None when the project has no CRS yet: apply_load then leaves it unset.
-    return LayerData(crs=context.project_crs, values={})  # type: ignore[arg-type]
 
 
 def surface_from_table(
@@ -104,9 +89,12 @@ SENSOR_SURFACE = register_kind(
         title="Sensor surface",
         file_types="Sensor surfaces",
         extensions=(),
-        sniff=sniff_surface,
-        new_layer=new_surface,
-        read=read_surface,
+        sniff=sniff_nothing,
+        new_layer=refuse_files(
+            "a sensor surface is made from a sensors layer, not read from a file",
+            hint="add the sensors file, then a surface of it",
+        ),
+        read=read_nothing,
         table_keys=_KEYS,
         from_table=surface_from_table,
         to_table=surface_to_table,
