@@ -96,6 +96,16 @@ def test_render_with_every_new_option(tmp_path: Path) -> None:
         pixels = np.asarray(png)
     assert text["twinscape:time"] == "2025-04-17T08:00:00Z"
     camera = json.loads(text["twinscape:camera"])
-    assert camera["position"] == pytest.approx([744000, 3521000, 3000])  # z exaggerated 2x
-    assert camera["focal_point"] == pytest.approx([747250, 3527500, -540])
+    # The picture records the camera as given: real heights, whatever the exaggeration (2).
+    assert camera["position"] == pytest.approx([744000, 3521000, 1500])
+    assert camera["focal_point"] == pytest.approx([747250, 3527500, -270])
+    assert camera["z"] == "metres"
     assert (pixels[..., 3] == 255).mean() > 0.5  # the ground is opaque
+
+
+def test_the_help_says_camera_points_are_real_heights(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["render", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "--camera-position X,Y,Z camera position in world coordinates" in text
+    assert "Z is the real height, not exaggerated" in text

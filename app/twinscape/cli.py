@@ -143,7 +143,7 @@ def _render(args: argparse.Namespace) -> int:
         project.show_time(args.time)
     view = None
     if args.camera_position is not None:
-        view = view_from_points(project, args.camera_position, args.look_at)
+        view = view_from_points(args.camera_position, args.look_at)
     overlays = OverlayOptions(show=args.overlays, title=args.title)
     out = render_to_png(project, args.out, size=args.size, camera=args.camera, view=view,
                         transparent=args.transparent, overlays=overlays)  # fmt: skip

@@ -59,11 +59,14 @@ def add_render_options(render: argparse.ArgumentParser) -> None:
     render.add_argument("--title", help="title overlay text (default: the project's name)")
     render.add_argument(
         "--camera-position", type=point, metavar="X,Y,Z",
-        help="camera position in world coordinates (project CRS, metres); needs --look-at",
+        help="camera position in world coordinates (project CRS, metres; Z is the real "
+        "height, not exaggerated: the picture shows the same place at any vertical "
+        "exaggeration); needs --look-at",
     )  # fmt: skip
     render.add_argument(
         "--look-at", type=point, metavar="X,Y,Z",
-        help="point the camera looks at (project CRS, metres); needs --camera-position",
+        help="point the camera looks at (project CRS, metres, real height; e.g. a point on "
+        "the ground); needs --camera-position",
     )  # fmt: skip
 
 

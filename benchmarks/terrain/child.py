@@ -1,7 +1,9 @@
 """Run one benchmark case in this (fresh) process and write its numbers as JSON.
 
 ``python -m benchmarks.terrain.child CASE --out result.json [--dem PATH] [--frames N]
-[--view JSON] [--png PATH] [--fidelity]``. The runner starts one of these per case so
+[--view JSON] [--png PATH] [--fidelity]``. CASE is ``naive``, ``near_empty``,
+``twinscape`` or a close-up case (``closeup_fly``, ``closeup_turn``, ``closeup_settled``,
+which need ``--dem`` and ``--view``). The runner starts one of these per case so
 that peak memory (``ru_maxrss``) belongs to that case alone.
 """
 
@@ -15,11 +17,13 @@ import traceback
 from pathlib import Path
 from typing import Any
 
+from benchmarks.terrain import CLOSEUP_CASES
+
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """Command-line arguments of one child run."""
     parser = argparse.ArgumentParser(prog="python -m benchmarks.terrain.child")
-    parser.add_argument("case", choices=("naive", "near_empty", "twinscape"))
+    parser.add_argument("case", choices=("naive", "near_empty", "twinscape", *CLOSEUP_CASES))
     parser.add_argument("--out", type=Path, required=True, help="JSON file to write")
     parser.add_argument("--dem", type=Path, help="DEM to render (naive, twinscape)")
     parser.add_argument("--frames", type=int, default=24, help="orbit frames")
@@ -37,9 +41,17 @@ def run_case(args: argparse.Namespace) -> dict[str, Any]:
         return cases.run_near_empty(args.frames, png=args.png)
     if args.dem is None:
         raise SystemExit(f"{args.case} needs --dem")
+    view = json.loads(args.view) if args.view else None
     if args.case == "naive":
-        view = json.loads(args.view) if args.view else None
         return cases.run_naive(args.dem, args.frames, view=view, png=args.png)
+    if args.case in CLOSEUP_CASES:
+        from benchmarks.terrain import closeup_case
+
+        if view is None:
+            raise SystemExit(f"{args.case} needs --view")
+        return closeup_case.run_closeup(
+            args.case, args.dem, view, args.frames, png=args.png, fidelity=args.fidelity
+        )
     from benchmarks.terrain import twinscape_case
 
     return twinscape_case.run_twinscape(args.dem, args.frames, png=args.png, fidelity=args.fidelity)

@@ -1,17 +1,32 @@
-"""The DEMs the benchmark renders: the demo DEM and a large one resampled from it."""
+"""The DEMs the benchmark renders, made and cached in ``.bench/`` on first use.
+
+- ``demo``: the demo scene's DEM (SRTM, 90 m);
+- ``large``: a 4096 x 4096 bilinear resampling of it (smooth: an upsample has no detail);
+- ``fbm4096``: 4096 x 4096 cells of 10 m with detail at every scale (:mod:`.fbm`), a tiled
+  DEFLATE GeoTIFF without overviews, as a user's DEM often is;
+- ``cog16k``: 16384 x 16384 cells of the same terrain (it holds ``fbm4096`` at its centre)
+  as a Cloud-Optimized GeoTIFF (DEFLATE, floating-point predictor, internal overviews),
+  generated window by window in bounded memory.
+"""
 
 from __future__ import annotations
 
 import os
 import shutil
 import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from benchmarks.terrain import BENCH_DIR, DEMO_DEM
+from benchmarks.terrain import BENCH_DIR, DEMO_DEM, REPO_ROOT, fbm_files
 
 #: Side of the large square DEM, in pixels.
 LARGE_SIDE = 4096
+#: Sides of the fBm DEMs.
+FBM_SIDE = 4096
+COG_SIDE = 16384
+#: Every DEM key, in the order they are run.
+DEM_KEYS = ("demo", "large", "fbm4096", "cog16k")
 
 
 @dataclass(frozen=True)
@@ -55,6 +70,41 @@ def large_dem(side: int = LARGE_SIDE, cache_dir: Path = BENCH_DIR) -> BenchDem:
             _warp_with_rasterio(DEMO_DEM, tmp, side)
         os.replace(tmp, out)
     return _describe("large", out)
+
+
+def fbm_dem(side: int = FBM_SIDE, cache_dir: Path = BENCH_DIR) -> BenchDem:
+    """``side`` x ``side`` cells of :mod:`.fbm` terrain (world centre), tiled DEFLATE GeoTIFF."""
+    out = fbm_files.fbm_path(side, cache_dir)
+    if not out.exists():
+        _make_in_child("gtiff", side, cache_dir)
+    return _describe(f"fbm{side}", out)
+
+
+def cog_dem(side: int = COG_SIDE, cache_dir: Path = BENCH_DIR) -> BenchDem:
+    """``side`` x ``side`` cells of :mod:`.fbm` terrain as a Cloud-Optimized GeoTIFF."""
+    out = fbm_files.cog_path(side, cache_dir)
+    if not out.exists():
+        _make_in_child("cog", side, cache_dir)
+    return _describe(f"cog{side // 1024}k", out)
+
+
+def _make_in_child(kind: str, side: int, cache_dir: Path) -> None:
+    """Write an fBm DEM in a child process with single-threaded BLAS.
+
+    The matrix products are small: BLAS threads gain nothing on them and, spinning while
+    other processes hold the cores, can make generation several times slower.
+    """
+    threads = {k: "1" for k in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")}
+    cmd = [sys.executable, "-m", "benchmarks.terrain.fbm_files", kind, str(side), str(cache_dir)]
+    subprocess.run(cmd, check=True, cwd=REPO_ROOT, env=os.environ | threads)
+
+
+def dem_for(key: str) -> BenchDem:
+    """The DEM of one key of :data:`DEM_KEYS` (made and cached on first use)."""
+    makers = {"demo": demo_dem, "large": large_dem, "fbm4096": fbm_dem, "cog16k": cog_dem}
+    if key not in makers:
+        raise ValueError(f"unknown DEM {key!r}; choose from {', '.join(DEM_KEYS)}")
+    return makers[key]()
 
 
 def _is_fresh(out: Path, source: Path) -> bool:

@@ -10,6 +10,7 @@ import resource
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyvista as pv
@@ -24,6 +25,11 @@ from benchmarks.terrain import ORBIT_STEP_DEG, WINDOW_SIZE
 
 #: Pixels whose largest channel difference exceeds this (0..255) count as "differing".
 DIFF_THRESHOLD = 10
+#: Longest wait (s) for a view to complete, and the pause between frames while refining.
+COMPLETE_TIMEOUT_S = 300.0
+REFINE_PAUSE_S = 0.01
+#: Without ``scene.refining``: at most this many frames to reach a steady triangle count.
+STEADY_MAX_FRAMES = 6
 
 
 def make_plotter() -> pv.Plotter:
@@ -91,6 +97,47 @@ def frame_stats(times: FrameTimes) -> dict[str, float | int | list[float]]:
         "times_s": [round(t, 6) for t in times.wall],
         "cpu_times_s": [round(t, 6) for t in times.cpu],
     }
+
+
+def scene_triangles(scene: Any, plotter: pv.Plotter) -> int:
+    """Triangles drawn: the scene's own count when it has one, else the visible actors'."""
+    if callable(getattr(scene, "triangles", None)):
+        return int(scene.triangles())
+    return drawn_triangles(plotter)
+
+
+def render_until_complete(
+    scene: Any, plotter: pv.Plotter, timeout: float = COMPLETE_TIMEOUT_S
+) -> dict[str, Any]:
+    """Render the current view until it is complete; when and after how many frames.
+
+    Complete means ``scene.refining()`` is False (when the scene has it: tile builds
+    run in the background and are swapped in at later frames; a short pause between
+    frames lets them run) and a frame draws as many triangles as the one before. Returns
+    ``end`` (``perf_counter`` at the end of the first complete frame), ``frames``, the
+    complete ``image``, ``timed_out`` (not complete within ``timeout`` or, without
+    ``refining``, :data:`STEADY_MAX_FRAMES`), and the very first frame's ``first_end``,
+    ``first_image`` and ``first_triangles``.
+    """
+    refining = getattr(scene, "refining", None)
+    start = time.perf_counter()
+    image = grab(plotter)
+    end, frames = time.perf_counter(), 1
+    previous = scene_triangles(scene, plotter)
+    first = {"first_end": end, "first_image": image, "first_triangles": previous}
+    while time.perf_counter() - start < timeout:
+        busy = callable(refining) and bool(refining())
+        if busy:
+            time.sleep(REFINE_PAUSE_S)
+        elif not callable(refining) and frames >= STEADY_MAX_FRAMES:
+            break
+        next_image = grab(plotter)
+        frames += 1
+        triangles = scene_triangles(scene, plotter)
+        if not busy and triangles == previous:
+            return {"end": end, "frames": frames - 1, "image": image, "timed_out": False, **first}
+        image, end, previous = next_image, time.perf_counter(), triangles
+    return {"end": end, "frames": frames, "image": image, "timed_out": True, **first}
 
 
 def peak_rss_mb() -> float:

@@ -13,7 +13,7 @@ TARGET_PEAK_MB_LARGE = 1024.0  # twinscape peak memory at 4096^2, below
 Results = dict[str, dict[str, Any]]  # case name -> that case's result dict
 
 
-def _get(results: Results, case: str, *keys: str) -> float | None:
+def value_of(results: Results, case: str, *keys: str) -> float | None:
     """A nested number of one case, or None when the case failed or lacks it."""
     value: Any = results.get(case)
     if not value or not value.get("ok", False):
@@ -25,7 +25,7 @@ def _get(results: Results, case: str, *keys: str) -> float | None:
     return float(value) if isinstance(value, (int, float)) else None
 
 
-def _ratio(a: float | None, b: float | None) -> float | None:
+def ratio_of(a: float | None, b: float | None) -> float | None:
     """a / b, or None when either is missing or b is zero."""
     if a is None or b is None or b == 0:
         return None
@@ -34,35 +34,38 @@ def _ratio(a: float | None, b: float | None) -> float | None:
 
 def orbit_key(results: Results, stat: str = "median_s") -> tuple[str, ...]:
     """Where Twinscape's orbit frame time lives: interactive orbit when measured."""
-    if _get(results, "twinscape", "orbit_interactive", stat) is not None:
+    if value_of(results, "twinscape", "orbit_interactive", stat) is not None:
         return ("orbit_interactive", stat)
     return ("orbit", stat)
 
 
 def ratios(results: Results, dem_key: str) -> dict[str, float | None]:
     """The ratios reported for one DEM (``None`` where a case is missing)."""
-    ts_orbit = _get(results, "twinscape", *orbit_key(results))
+    ts_orbit = value_of(results, "twinscape", *orbit_key(results))
     return {
-        "twinscape_orbit_vs_near_empty": _ratio(
-            ts_orbit, _get(results, "near_empty", "orbit", "median_s")
+        "twinscape_orbit_vs_near_empty": ratio_of(
+            ts_orbit, value_of(results, "near_empty", "orbit", "median_s")
         ),
-        "twinscape_orbit_vs_near_empty_cpu": _ratio(
-            _get(results, "twinscape", *orbit_key(results, "cpu_median_s")),
-            _get(results, "near_empty", "orbit", "cpu_median_s"),
+        "twinscape_orbit_vs_near_empty_cpu": ratio_of(
+            value_of(results, "twinscape", *orbit_key(results, "cpu_median_s")),
+            value_of(results, "near_empty", "orbit", "cpu_median_s"),
         ),
-        "twinscape_settled_orbit_vs_near_empty": _ratio(
-            _get(results, "twinscape", "orbit", "median_s"),
-            _get(results, "near_empty", "orbit", "median_s"),
+        "twinscape_settled_orbit_vs_near_empty": ratio_of(
+            value_of(results, "twinscape", "orbit", "median_s"),
+            value_of(results, "near_empty", "orbit", "median_s"),
         ),
-        "naive_vs_twinscape_orbit": _ratio(_get(results, "naive", "orbit", "median_s"), ts_orbit),
-        "naive_vs_twinscape_first_frame": _ratio(
-            _get(results, "naive", "first_frame_s"), _get(results, "twinscape", "first_frame_s")
+        "naive_vs_twinscape_orbit": ratio_of(
+            value_of(results, "naive", "orbit", "median_s"), ts_orbit
         ),
-        "naive_vs_twinscape_peak_memory": _ratio(
-            _get(results, "naive", "peak_rss_mb"), _get(results, "twinscape", "peak_rss_mb")
+        "naive_vs_twinscape_first_frame": ratio_of(
+            value_of(results, "naive", "first_frame_s"),
+            value_of(results, "twinscape", "first_frame_s"),
         ),
-        "naive_vs_twinscape_triangles": _ratio(
-            _get(results, "naive", "triangles"), _get(results, "twinscape", "triangles")
+        "naive_vs_twinscape_peak_memory": ratio_of(
+            value_of(results, "naive", "peak_rss_mb"), value_of(results, "twinscape", "peak_rss_mb")
+        ),
+        "naive_vs_twinscape_triangles": ratio_of(
+            value_of(results, "naive", "triangles"), value_of(results, "twinscape", "triangles")
         ),
     }
 
@@ -71,23 +74,27 @@ def targets(all_results: dict[str, Results]) -> dict[str, dict[str, Any]]:
     """Each target of the brief: measured value, limit and whether it is met."""
     out: dict[str, dict[str, Any]] = {}
     for dem_key, results in all_results.items():
+        if "twinscape" not in results:
+            continue  # e.g. --closeup: the overview cases did not run
         ratio = ratios(results, dem_key)["twinscape_orbit_vs_near_empty"]
-        out[f"{dem_key}: twinscape orbit / near-empty orbit"] = _target(
+        out[f"{dem_key}: twinscape orbit / near-empty orbit"] = target_row(
             ratio, TARGET_ORBIT_VS_EMPTY, "x"
         )
-        first = _get(results, "twinscape", "first_complete_frame_s")
+        first = value_of(results, "twinscape", "first_complete_frame_s")
         if first is None:
-            first = _get(results, "twinscape", "first_frame_s")
-        out[f"{dem_key}: twinscape first complete frame"] = _target(
+            first = value_of(results, "twinscape", "first_frame_s")
+        out[f"{dem_key}: twinscape first complete frame"] = target_row(
             first, TARGET_FIRST_FRAME_S, "s"
         )
     if "large" in all_results:
-        peak = _get(all_results["large"], "twinscape", "peak_rss_mb")
-        out["large: twinscape peak memory"] = _target(peak, TARGET_PEAK_MB_LARGE, "MB", strict=True)
+        peak = value_of(all_results["large"], "twinscape", "peak_rss_mb")
+        out["large: twinscape peak memory"] = target_row(
+            peak, TARGET_PEAK_MB_LARGE, "MB", strict=True
+        )
     return out
 
 
-def _target(
+def target_row(
     value: float | None, limit: float, unit: str, *, strict: bool = False
 ) -> dict[str, Any]:
     """One target row; ``strict`` means value must be below the limit, not at most."""
@@ -100,7 +107,7 @@ def _target(
 Row = tuple[str, Callable[[dict[str, Any]], str]]
 
 
-def _fmt(value: Any, spec: str, scale: float = 1.0) -> str:
+def fmt(value: Any, spec: str, scale: float = 1.0) -> str:
     """Format a number or show a dash for missing values."""
     if not isinstance(value, (int, float)):
         return "-"
@@ -113,34 +120,34 @@ def _orbit(key: str, stat: str) -> Callable[[dict[str, Any]], str]:
     def cell(r: dict[str, Any]) -> str:
         block = r.get(key) or {}
         frames = block.get("frames")
-        text = _fmt(block.get(stat), ".1f", 1000.0)
+        text = fmt(block.get(stat), ".1f", 1000.0)
         return f"{text} ({frames})" if text != "-" and stat == "median_s" else text
 
     return cell
 
 
 ROWS: list[Row] = [
-    ("first frame (s)", lambda r: _fmt(r.get("first_frame_s"), ".2f")),
-    ("  load (s)", lambda r: _fmt(r.get("load_s"), ".2f")),
-    ("  build (s)", lambda r: _fmt(r.get("build_s"), ".2f")),
-    ("  first render+readback (s)", lambda r: _fmt(r.get("first_render_s"), ".2f")),
-    ("second frame, same view (s)", lambda r: _fmt(r.get("second_frame_s"), ".2f")),
-    ("first complete frame (s)", lambda r: _fmt(r.get("first_complete_frame_s"), ".2f")),
-    ("settle(1 px) frame (s)", lambda r: _fmt(r.get("settled_frame_s"), ".2f")),
+    ("first frame (s)", lambda r: fmt(r.get("first_frame_s"), ".2f")),
+    ("  load (s)", lambda r: fmt(r.get("load_s"), ".2f")),
+    ("  build (s)", lambda r: fmt(r.get("build_s"), ".2f")),
+    ("  first render+readback (s)", lambda r: fmt(r.get("first_render_s"), ".2f")),
+    ("frames to complete the view", lambda r: fmt(r.get("frames_to_complete"), ".0f")),
+    ("first complete frame (s)", lambda r: fmt(r.get("first_complete_frame_s"), ".2f")),
+    ("settle(1 px) frame (s)", lambda r: fmt(r.get("settled_frame_s"), ".2f")),
     ("orbit median ms (frames)", _orbit("orbit", "median_s")),
     ("orbit p90 (ms)", _orbit("orbit", "p90_s")),
     ("orbit CPU median (ms)", _orbit("orbit", "cpu_median_s")),
     ("orbit interacting median ms", _orbit("orbit_interactive", "median_s")),
     ("orbit interacting p90 (ms)", _orbit("orbit_interactive", "p90_s")),
     ("orbit interacting CPU (ms)", _orbit("orbit_interactive", "cpu_median_s")),
-    ("peak memory (MB)", lambda r: _fmt(r.get("peak_rss_mb"), ".0f")),
-    ("  before loading, after imports", lambda r: _fmt(r.get("rss_before_mb"), ".0f")),
-    ("  after load (RSS)", lambda r: _fmt(r.get("rss_after_load_mb"), ".0f")),
-    ("  after build (RSS)", lambda r: _fmt(r.get("rss_after_build_mb"), ".0f")),
-    ("triangles in first frame", lambda r: _fmt(r.get("triangles_first_frame"), ",.0f")),
-    ("triangles at default view", lambda r: _fmt(r.get("triangles"), ",.0f")),
-    ("triangles while interacting", lambda r: _fmt(r.get("triangles_interactive"), ",.0f")),
-    ("load average after (1 min)", lambda r: _fmt((r.get("loadavg_after") or [None])[0], ".2f")),
+    ("peak memory (MB)", lambda r: fmt(r.get("peak_rss_mb"), ".0f")),
+    ("  before loading, after imports", lambda r: fmt(r.get("rss_before_mb"), ".0f")),
+    ("  after load (RSS)", lambda r: fmt(r.get("rss_after_load_mb"), ".0f")),
+    ("  after build (RSS)", lambda r: fmt(r.get("rss_after_build_mb"), ".0f")),
+    ("triangles in first frame", lambda r: fmt(r.get("triangles_first_frame"), ",.0f")),
+    ("triangles at default view", lambda r: fmt(r.get("triangles"), ",.0f")),
+    ("triangles while interacting", lambda r: fmt(r.get("triangles_interactive"), ",.0f")),
+    ("load average after (1 min)", lambda r: fmt((r.get("loadavg_after") or [None])[0], ".2f")),
 ]
 
 
@@ -153,7 +160,7 @@ def case_table(title: str, results: Results, cases: tuple[str, ...]) -> str:
         if all(v in ("-", "failed") for v in values):
             continue
         lines.append([label, *values])
-    return _layout(lines)
+    return layout(lines)
 
 
 def ratio_table(all_results: dict[str, Results]) -> str:
@@ -164,7 +171,7 @@ def ratio_table(all_results: dict[str, Results]) -> str:
     lines = [["ratio", *keys]]
     for name in names:
         lines.append([name, *(_fmt_ratio(per_dem[k][name]) for k in keys)])
-    return _layout(lines)
+    return layout(lines)
 
 
 def _fmt_ratio(value: float | None) -> str:
@@ -181,9 +188,9 @@ def target_table(rows: dict[str, dict[str, Any]]) -> str:
         verdict = {True: "PASS", False: "MISS", None: "n/a"}[t["met"]]
         op = "<" if t["strict"] else "<="
         lines.append(
-            [name, _fmt(t["value"], spec) + f" {unit}", f"{op} {t['limit']:g} {unit}", verdict]
+            [name, fmt(t["value"], spec) + f" {unit}", f"{op} {t['limit']:g} {unit}", verdict]
         )
-    return _layout(lines)
+    return layout(lines)
 
 
 def fidelity_table(results: Results) -> str | None:
@@ -203,7 +210,7 @@ def fidelity_table(results: Results) -> str | None:
         "screenshot_1px": block.get("triangles_settled_1px"),
     }
     threshold = next(iter(fid.values()))["threshold"]
-    full = _fmt(block.get("triangles_full_detail"), ",.0f")
+    full = fmt(block.get("triangles_full_detail"), ",.0f")
     lines = [
         [
             f"vs full detail ({full} triangles)",
@@ -217,16 +224,16 @@ def fidelity_table(results: Results) -> str | None:
         lines.append(
             [
                 labels.get(key, key),
-                _fmt(triangles.get(key), ",.0f"),
-                _fmt(diff["mean_abs_diff"], ".2f"),
-                _fmt(100 * diff["frac_pixels_over_threshold"], ".2f") + " %",
+                fmt(triangles.get(key), ",.0f"),
+                fmt(diff["mean_abs_diff"], ".2f"),
+                fmt(100 * diff["frac_pixels_over_threshold"], ".2f") + " %",
                 str(diff["max_abs_diff"]),
             ]
         )
-    return _layout(lines)
+    return layout(lines)
 
 
-def _layout(lines: list[list[str]]) -> str:
+def layout(lines: list[list[str]]) -> str:
     """Left-align the first column, right-align the others."""
     widths = [max(len(row[i]) for row in lines) for i in range(len(lines[0]))]
     out = []

@@ -18,8 +18,22 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks.terrain import BENCH_DIR, CASES, ORBIT_STEP_DEG, REPO_ROOT, WINDOW_SIZE, report
-from benchmarks.terrain.dems import BenchDem, demo_dem, large_dem
+from benchmarks.terrain import (
+    BENCH_DIR,
+    CASES,
+    CLOSEUP_CASES,
+    ORBIT_STEP_DEG,
+    REPO_ROOT,
+    WINDOW_SIZE,
+    closeup_report,
+    closeup_views,
+    report,
+)
+from benchmarks.terrain.dems import DEM_KEYS, BenchDem, dem_for
+
+#: DEMs the naive full-resolution case runs on (a 16384^2 or fBm 4096^2 naive mesh adds
+#: nothing but minutes and gigabytes: ``large`` already shows the naive 4096^2 cost).
+NAIVE_DEMS = ("demo", "large")
 
 #: Set to 1 to skip the naive case on the 4096 x 4096 DEM (~1-2 min, ~5 GB).
 SKIP_NAIVE_LARGE_ENV = "TWINSCAPE_BENCH_SKIP_NAIVE_LARGE"
@@ -44,7 +58,24 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=os.environ.get(SKIP_NAIVE_LARGE_ENV, "") not in ("", "0"),
         help=f"skip the naive case on the large DEM (or set {SKIP_NAIVE_LARGE_ENV}=1)",
     )
-    parser.add_argument("--dems", default="demo,large", help="comma list of: demo, large")
+    parser.add_argument(
+        "--dems",
+        default=",".join(DEM_KEYS),
+        help=f"comma list of: {', '.join(DEM_KEYS)} (default all)",
+    )
+    which = parser.add_mutually_exclusive_group()
+    which.add_argument(
+        "--closeup", action="store_true", help="only the close-up cases (and near-empty)"
+    )
+    which.add_argument(
+        "--no-closeup", action="store_true", help="only the overview cases, no close-up ones"
+    )
+    parser.add_argument(
+        "--closeup-frames",
+        type=int,
+        default=30,
+        help="moving frames per close-up case (default 30: 4.5 km of flight, 90 degrees of turn)",
+    )
     parser.add_argument("--out", type=Path, default=BENCH_DIR / "terrain.json", help="results JSON")
     parser.add_argument("--timeout", type=float, default=600.0, help="seconds per child process")
     return parser.parse_args(argv)
@@ -79,10 +110,9 @@ def run_child(case: str, out: Path, extra: list[str], timeout: float) -> dict[st
 
 def bench_dem(dem: BenchDem, args: argparse.Namespace) -> dict[str, dict[str, Any]]:
     """All cases for one DEM: twinscape first (its default view is reused by naive)."""
-    tmp = BENCH_DIR / "tmp"
     results: dict[str, dict[str, Any]] = {}
     view: dict[str, Any] | None = None
-    for case in CASES:
+    for case in ("near_empty",) if args.closeup else CASES:
         extra = [
             "--frames",
             str(args.frames),
@@ -95,6 +125,8 @@ def bench_dem(dem: BenchDem, args: argparse.Namespace) -> dict[str, dict[str, An
                 continue
             extra += ["--dem", str(dem.path)] + (["--fidelity"] if dem.key == "demo" else [])
         elif case == "naive":
+            if dem.key not in NAIVE_DEMS:
+                continue
             if dem.key == "large" and args.skip_naive_large:
                 print("  naive: skipped on the large DEM (--skip-naive-large)")
                 continue
@@ -103,16 +135,47 @@ def bench_dem(dem: BenchDem, args: argparse.Namespace) -> dict[str, dict[str, An
             extra += ["--dem", str(dem.path)]
             if view is not None:
                 extra += ["--view", json.dumps(view)]
-        print(f"  {case} ...", end="", flush=True)
-        result = run_child(case, tmp / f"{dem.key}_{case}.json", extra, args.timeout)
-        print(f" {result['wall_s']:.1f} s" if result.get("ok") else " FAILED")
-        if not result.get("ok"):
-            print(f"    {result.get('error')}", file=sys.stderr)
-            print(result.get("traceback") or result["stderr_tail"], file=sys.stderr)
-        results[case] = result
-        if case == "twinscape" and result.get("ok"):
-            view = result.get("view")
+        results[case] = _run_and_show(case, dem, extra, args.timeout)
+        if case == "twinscape" and results[case].get("ok"):
+            view = results[case].get("view")
+    if not args.no_closeup and twinscape_available():
+        results.update(bench_closeup(dem, args))
     return results
+
+
+def bench_closeup(dem: BenchDem, args: argparse.Namespace) -> dict[str, dict[str, Any]]:
+    """The close-up cases of one DEM, all from the same start view (chosen here)."""
+    view = closeup_views.start_view(dem.path, closeup_views.FLY_STEP_M * args.closeup_frames)
+    print(
+        f"  close-up start: {view['height_above_median_m']:.0f} m above the median ground "
+        f"({view['median_ground_m']:.0f} m), {view['clearance_m']:.0f} m over the corridor's "
+        f"highest ground"
+    )
+    results = {}
+    for case in CLOSEUP_CASES:
+        extra = [
+            "--frames",
+            str(args.closeup_frames),
+            "--dem",
+            str(dem.path),
+            "--view",
+            json.dumps(view),
+            "--png",
+            str(BENCH_DIR / f"terrain_{dem.key}_{case}.png"),
+        ] + (["--fidelity"] if case == "closeup_settled" else [])
+        results[case] = _run_and_show(case, dem, extra, args.timeout)
+    return results
+
+
+def _run_and_show(case: str, dem: BenchDem, extra: list[str], timeout: float) -> dict[str, Any]:
+    """Run one case in its child process, printing its wall time or its error."""
+    print(f"  {case} ...", end="", flush=True)
+    result = run_child(case, BENCH_DIR / "tmp" / f"{dem.key}_{case}.json", extra, timeout)
+    print(f" {result['wall_s']:.1f} s" if result.get("ok") else " FAILED")
+    if not result.get("ok"):
+        print(f"    {result.get('error')}", file=sys.stderr)
+        print(result.get("traceback") or result["stderr_tail"], file=sys.stderr)
+    return result
 
 
 def metadata(started: float) -> dict[str, Any]:
@@ -147,17 +210,19 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     started = time.perf_counter()
     wanted = [k.strip() for k in args.dems.split(",") if k.strip()]
+    unknown = [k for k in wanted if k not in DEM_KEYS]
+    if unknown:
+        raise SystemExit(f"--dems: unknown {', '.join(unknown)}; choose from {', '.join(DEM_KEYS)}")
     print(
         f"Terrain benchmark, {WINDOW_SIZE[0]} x {WINDOW_SIZE[1]} offscreen, load average "
         f"{os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs"
     )
     dems: list[BenchDem] = []
-    if "demo" in wanted:
-        dems.append(demo_dem())
-    if "large" in wanted:
+    for key in wanted:
         t = time.perf_counter()
-        dems.append(large_dem())
-        print(f"large DEM ready in {time.perf_counter() - t:.1f} s: {dems[-1].path}")
+        dems.append(dem_for(key))
+        if time.perf_counter() - t > 1.0:
+            print(f"{key} DEM made in {time.perf_counter() - t:.1f} s: {dems[-1].path}")
     all_results: dict[str, dict[str, dict[str, Any]]] = {}
     for dem in dems:
         print(f"{dem.label}: {dem.path}")
@@ -166,8 +231,11 @@ def main(argv: list[str] | None = None) -> int:
         "meta": metadata(started),
         "dems": {d.key: d.to_json() for d in dems},
         "results": all_results,
-        "ratios": {k: report.ratios(r, k) for k, r in all_results.items()},
-        "targets": report.targets(all_results),
+        "ratios": {
+            k: report.ratios(r, k) | closeup_report.closeup_ratios(r)
+            for k, r in all_results.items()
+        },
+        "targets": report.targets(all_results) | closeup_report.closeup_targets(all_results),
         "twinscape_orbit_metric": {
             k: ".".join(report.orbit_key(r)) for k, r in all_results.items()
         },
@@ -184,14 +252,19 @@ def print_report(dems: list[BenchDem], all_results: dict[str, Any], doc: dict[st
     """The human-readable part: one table per DEM, then ratios and targets."""
     for dem in dems:
         results = all_results[dem.key]
+        tables = [
+            report.case_table(dem.label, results, CASES),
+            report.fidelity_table(results),
+            closeup_report.closeup_table(dem.label, results),
+            closeup_report.settled_details(results),
+        ]
+        for table in tables:
+            if table:
+                print()
+                print(table)
+    if any("twinscape" in r for r in all_results.values()):
         print()
-        print(report.case_table(dem.label, results, CASES))
-        fidelity = report.fidelity_table(results)
-        if fidelity:
-            print()
-            print(fidelity)
-    print()
-    print(report.ratio_table(all_results))
+        print(report.ratio_table(all_results))
     print()
     print(report.target_table(doc["targets"]))
     meta = doc["meta"]

@@ -3,7 +3,9 @@
 Measured in order, all at the default view of :meth:`SceneView.frame` unless stated:
 
 1. first frame: load + reproject + tiles/colours + first render (settled tolerance) + read back;
-   then a second frame at the same camera (the LOD has then seen a rendered scene), whose
+   then frames at the same camera until the view is complete (``scene.refining()`` False
+   when the scene has it, and a steady triangle count: see
+   :func:`~benchmarks.terrain.measure.render_until_complete`); the complete view's
    triangle count is the one reported for the default view;
 2. orbit with the default (settled, 2 px) tolerance: what a scripted camera move gets;
 3. orbit with ``scene.interacting = True`` (coarser tolerance): what a user dragging gets;
@@ -27,14 +29,15 @@ import numpy as np
 from benchmarks.terrain.cases import first_frame_result
 from benchmarks.terrain.measure import (
     current_rss_mb,
-    drawn_triangles,
     frame_stats,
     grab,
     image_difference,
     make_plotter,
     orbit,
     peak_rss_mb,
+    render_until_complete,
     save_png,
+    scene_triangles,
 )
 
 
@@ -55,25 +58,20 @@ def run_twinscape(
     scene.frame()
     built = time.perf_counter()
     rss_built = current_rss_mb()
-    first_image = grab(plotter)
-    first = time.perf_counter()
+    complete = render_until_complete(scene, plotter)
+    first_image, settled_image = complete["first_image"], complete["image"]
 
-    result = first_frame_result(plotter, start, loaded, built, first, rss_before)
+    result = first_frame_result(plotter, start, loaded, built, complete["first_end"], rss_before)
     result["rss_after_load_mb"], result["rss_after_build_mb"] = rss_loaded, rss_built
     result["rss_after_first_frame_mb"] = current_rss_mb()
-    result["triangles_first_frame"] = _triangles(scene, plotter)
-    start_second = time.perf_counter()
-    settled_image = grab(plotter)  # same camera: LOD has seen one frame and a clipping range
-    result["second_frame_s"] = time.perf_counter() - start_second
-    result["triangles"] = _triangles(
-        scene, plotter
-    )  # the visual's own count, frustum-culled tiles excluded
-    # When the first frame was drawn at other levels than the settled ones (e.g. before
-    # the LOD knew the clipping range), the view is complete only after the second.
-    complete = result["triangles_first_frame"] == result["triangles"]
-    result["first_complete_frame_s"] = result["first_frame_s"] + (
-        0.0 if complete else result["second_frame_s"]
-    )
+    result["triangles_first_frame"] = complete["first_triangles"]
+    # The scene's own count (frustum-culled tiles excluded) once the view is complete:
+    # e.g. the first frame may draw other levels before the LOD knows the clipping range,
+    # or coarser ones while finer tiles are built in the background.
+    result["triangles"] = scene_triangles(scene, plotter)
+    result["first_complete_frame_s"] = complete["end"] - start
+    result["frames_to_complete"] = complete["frames"]
+    result["complete_timed_out"] = complete["timed_out"]
     result["tolerances_px"] = {
         "settled": scene.settled_tolerance_px,
         "interactive": scene.interactive_tolerance_px,
@@ -89,7 +87,7 @@ def run_twinscape(
     scene.settle()
     screenshot_image = grab(plotter)
     result["settled_frame_s"] = time.perf_counter() - start_settle
-    result["triangles_settled_1px"] = _triangles(scene, plotter)
+    result["triangles_settled_1px"] = scene_triangles(scene, plotter)
     result["peak_rss_mb"] = peak_rss_mb()
 
     images = {
@@ -123,18 +121,11 @@ def _interactive_orbit(
     scene.interacting = True
     try:
         grab(plotter)  # the first interactive frame at the default view (coarser levels)
-        triangles = _triangles(scene, plotter)
+        triangles = scene_triangles(scene, plotter)
         stats = frame_stats(orbit(plotter, frames))
     finally:
         scene.interacting = False
     return stats, triangles
-
-
-def _triangles(scene: Any, plotter: Any) -> int:
-    """Triangles drawn: the scene's own count when it has one, else the visible actors'."""
-    if callable(getattr(scene, "triangles", None)):
-        return int(scene.triangles())
-    return drawn_triangles(plotter)
 
 
 def _fidelity(
@@ -147,7 +138,7 @@ def _fidelity(
     full_image = grab(plotter)
     out: dict[str, Any] = {
         "full_detail_frame_s": time.perf_counter() - start,
-        "triangles_full_detail": _triangles(scene, plotter),
+        "triangles_full_detail": scene_triangles(scene, plotter),
         "fidelity": {name: image_difference(img, full_image) for name, img in images.items()},
     }
     if png is not None:

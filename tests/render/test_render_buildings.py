@@ -394,7 +394,7 @@ def test_exaggeration_keeps_buildings_on_the_terrain(
     assert all(a.GetScale() == (1.0, 1.0, 3.0) for a in visual.actors)
     assert np.allclose(visual.bounds_render()[4:], box1[4:] * 3.0)
     cx, cy = X0 + 200.0, Y0 - 200.0
-    t.look((cx + 120, cy - 420, 320 * 3.0), (cx, cy, 104 * 3.0))
+    t.look((cx + 120, cy - 420, 320.0), (cx, cy, 104.0))  # real heights: drawn 3 x
     image = t.shot("buildings_exaggerated")
     for i in range(2):
         roof = t.pixel(t.centre(i), ve=3.0)

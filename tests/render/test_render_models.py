@@ -61,16 +61,12 @@ class Site:
         self.scene.apply_view(CameraView(position=tuple(eye), focal_point=tuple(at),
                                          view_up=tuple(up), view_angle=30.0))  # fmt: skip
 
-    def shown_z(self, z: float) -> float:
-        """World z as drawn (exaggerated about the origin), as cameras take it."""
-        return self.origin.z + (z - self.origin.z) * self.visual.ve
-
     def from_above(self, x: float = X, height: float = 900.0) -> None:
-        z = self.shown_z(self.layer.elevation)
+        z = self.layer.elevation  # cameras take real heights
         self.look((x, Y, z + height), (x, Y, z), up=(0.0, 1.0, 0.0))
 
     def oblique(self, far: float = 1.0) -> None:
-        z = self.shown_z(self.layer.elevation)
+        z = self.layer.elevation  # cameras take real heights
         self.look((X + 250.0 * far, Y - 700.0 * far, z + 420.0 * far), (X, Y, z + 40.0 * far))
 
     def shot(self, name: str | None = None) -> np.ndarray:

@@ -114,8 +114,8 @@ def test_transparent_background_also_in_tiles(
 
 
 def test_provenance_chunks_read_back(demo: Project, tmp_path: Path) -> None:
-    view = view_from_points(demo, (744000, 3521000, 1500), (747250, 3527500, -270))
-    assert view.focal_point[2] == pytest.approx(-540.0)  # z as drawn: exaggeration 2
+    view = view_from_points((744000, 3521000, 1500), (747250, 3527500, -270))
+    assert view.focal_point[2] == pytest.approx(-270.0)  # real heights, not exaggerated (2)
     out = render_to_png(demo, tmp_path / "p.png", size=(480, 270), view=view)
     with Image.open(out) as png:  # an independent reader: Pillow's own chunks
         text = dict(png.text)
@@ -126,6 +126,7 @@ def test_provenance_chunks_read_back(demo: Project, tmp_path: Path) -> None:
     camera = json.loads(text["twinscape:camera"])
     assert camera["position"] == pytest.approx(view.position)
     assert camera["focal_point"] == pytest.approx(view.focal_point)
+    assert camera["z"] == "metres"
     found = read_provenance(out)
     assert found is not None and found.same_project(demo)
     assert found.time == demo.clock.current and found.version == "0.1.0"

@@ -51,7 +51,9 @@ def test_unchecking_the_layer_hides_the_terrain(demo_window) -> None:
         h, w, _ = image.shape
         assert near_background(window, image[h // 5, w // 10])  # mountains gone: sky
         assert near_background(window, image[h - 3, 2])  # the valley floor too
-        assert is_warm(image).mean() < 0.01
+        # Only the sunlit building walls are left: the camera keeps its real place as the
+        # town drops to exaggeration 1 with the ground gone, and sees more of its walls.
+        assert is_warm(image).mean() < 0.02
     finally:
         item.setCheckState(0, Qt.CheckState.Checked)
     assert layer.visible is True

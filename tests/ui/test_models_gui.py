@@ -39,14 +39,9 @@ def is_blue(pixels: np.ndarray) -> np.ndarray:
     return (rgb[..., 2] > rgb[..., 0] + 60) & (rgb[..., 2] > rgb[..., 1] + 20)
 
 
-def shown_z(window, z: float) -> float:  # noqa: ANN001
-    """World z as drawn (the demo terrain is exaggerated 2 x), as cameras take it."""
-    scene = window.viewport.scene
-    return scene.origin.z + (z - scene.origin.z) * scene.ground_exaggeration()
-
-
 def look_down_at(window, layer: ModelLayer, height: float = 2500.0) -> None:  # noqa: ANN001
-    x, y, z = layer.placement.x, layer.placement.y, shown_z(window, layer.elevation)
+    """Look down at the model from ``height`` m above it (real heights, as cameras take them)."""
+    x, y, z = layer.placement.x, layer.placement.y, layer.elevation
     window.viewport.apply_view(CameraView(position=(x, y - 300.0, z + height),
                                           focal_point=(x, y, z), view_up=(0.0, 1.0, 0.0),
                                           view_angle=30.0))  # fmt: skip

@@ -101,21 +101,22 @@ def test_adding_data_in_another_crs_reprojects_it_to_the_project(write_geotiff) 
     assert layer.source_crs == "EPSG:32637"
 
 
-def test_a_dem_too_large_to_draw_is_read_averaged_with_a_warning(
+def test_a_dem_too_large_to_hold_is_read_on_demand_not_averaged(
     write_geotiff,  # noqa: ANN001
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from twinscape.io.kinds import terrain
+    from twinscape.model.terrain import PagedTerrainLayer
 
     monkeypatch.setattr(terrain, "MAX_TERRAIN_CELLS", 10_000)
     rows, cols = 300, 240
     ramp = np.add.outer(np.arange(rows), np.arange(cols)).astype(np.float32)
     big = write_geotiff(ramp, name="lidar.tif")
     project, warnings = open_data_files([big])
-    grid = project.layers[0].grid
-    assert grid.shape[0] * grid.shape[1] <= 10_000
+    layer = project.layers[0]
+    assert isinstance(layer, PagedTerrainLayer) and layer.dem is not None
+    assert layer.dem.shape == (rows, cols) and not warnings
     footprint = (700000.0, 3500000.0 - 30 * rows, 700000.0 + 30 * cols, 3500000.0)
-    assert grid.bounds == pytest.approx(footprint, abs=grid.resolution[0])
-    assert np.nanmax(grid.values) == pytest.approx(ramp.max(), abs=6.0)
-    [warning] = warnings
-    assert str(big) in warning and "300 x 240 cells" in warning and "averaged" in warning
+    assert layer.grid.bounds == pytest.approx(footprint, abs=layer.grid.resolution[0])
+    # full resolution at a cell centre, as the file holds it
+    assert layer.elevation_at(700000.0 + 30 * 20.5, 3500000.0 - 30 * 10.5) == ramp[10, 20]

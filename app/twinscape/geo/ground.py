@@ -1,17 +1,21 @@
 """The ground other layers stand on: the project's terrain grids, and bases of footprints.
 
-A building stands at the lowest terrain point under its footprint, so no wall
-floats above a slope; where no terrain covers it, it keeps the base its own
+Where terrains overlap (a 1 m survey patch over SRTM) the finest one with data at a
+point is the ground there (:func:`ground_grids` orders them so, :func:`ground_elevation`
+samples that way). A building stands at the lowest terrain point under its footprint,
+so no wall floats above a slope; where no terrain covers it, it keeps the base its own
 data gives (0 m for plain footprints).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
 import shapely
 from affine import Affine
+from numpy.typing import ArrayLike
 from rasterio.features import rasterize
 from rasterio.windows import Window, from_bounds
 from rasterio.windows import transform as window_transform
@@ -21,14 +25,48 @@ from twinscape.model.layers import Layer
 from twinscape.model.raster import RasterGrid
 
 
+def cell_size(grid: RasterGrid) -> float:
+    """The grid's cell size in metres (square root of the cell area)."""
+    dx, dy = grid.resolution
+    return math.sqrt(abs(dx * dy))
+
+
+def fineness_key(grid: RasterGrid) -> float:
+    """Sort key, smaller = finer: cell sizes within 0.1 % of each other are equal."""
+    return round(math.log(cell_size(grid)), 3)
+
+
 def ground_grids(layers: Sequence[Layer]) -> tuple[RasterGrid, ...]:
-    """Grids of the loaded layers that provide ground, topmost (last in the list) first."""
+    """Grids of the loaded layers that provide ground, finest first.
+
+    Of grids with the same cell size the topmost (last in the list) comes first, so
+    taking the first grid with data at a point takes the finest terrain there.
+    """
     grids = []
     for layer in reversed(list(layers)):
         grid = getattr(layer, "grid", None)
         if layer.provides_ground and grid is not None:
             grids.append(grid)
-    return tuple(grids)
+    return tuple(sorted(grids, key=fineness_key))  # stable: ties stay topmost first
+
+
+def ground_elevation(grids: Sequence[RasterGrid], x: ArrayLike, y: ArrayLike) -> np.ndarray:
+    """Elevation of the first of ``grids`` with data at each (x, y); NaN off every grid.
+
+    With the order of :func:`ground_grids` that is the finest terrain at each point.
+    Bilinear (:func:`~twinscape.geo.sampling.sample_elevation`); float64 of the
+    broadcast shape of ``x`` and ``y`` (at least 1-D).
+    """
+    xs, ys = np.broadcast_arrays(
+        np.atleast_1d(np.asarray(x, np.float64)), np.atleast_1d(np.asarray(y, np.float64))
+    )
+    z = np.full(xs.shape, np.nan)
+    for grid in grids:
+        todo = np.isnan(z)
+        if not todo.any():
+            break
+        z[todo] = sample_elevation(grid, xs[todo], ys[todo])
+    return z
 
 
 def footprint_bases(
@@ -38,8 +76,9 @@ def footprint_bases(
 
     The terrain is sampled at every footprint vertex (bilinear) and at every grid cell
     whose centre lies inside the footprint. Where several grids cover a footprint the
-    first (topmost) with data there decides; a footprint partly outside the terrain
-    stands on the part inside; one with no terrain under it keeps ``own_base``.
+    first with data there (the finest, in the order of :func:`ground_grids`) decides;
+    a footprint partly outside the terrain stands on the part inside; one with no
+    terrain under it keeps ``own_base``.
 
     Parameters
     ----------
@@ -48,7 +87,7 @@ def footprint_bases(
     own_base
         float64 (n,) fallback bases.
     grids
-        Elevation grids, topmost first.
+        Elevation grids, finest first (:func:`ground_grids`).
 
     Returns
     -------

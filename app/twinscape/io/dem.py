@@ -3,7 +3,9 @@
 The file is read in strips of rows so a caller can show progress and cancel.
 A file already in the target CRS is read as it is; any other is reprojected
 by GDAL's warper (bilinear, nodata excluded from the kernel so it never bleeds
-into valid cells). Nodata, masked and non-finite cells become NaN.
+into valid cells). Nodata, masked and non-finite cells become NaN. Heights stated in
+feet (band unit or vertical CRS) become metres, and the grid records whether they are
+ellipsoidal or above the geoid (io/vertical.py).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from twinscape.geo.crs import crs_label, horizontal_crs, normalize_crs, same_crs
 from twinscape.io.file_checks import check_regular_file
 from twinscape.io.progress import Cancelled, Progress, ProgressReporter
 from twinscape.io.reader_crs import file_crs, pick_target_crs
+from twinscape.io.vertical import vertical_units
 from twinscape.model.errors import CRSError, ReaderError
 from twinscape.model.raster import MAX_ABS_ELEVATION, RasterGrid
 
@@ -172,6 +175,7 @@ def read_dem(
             src = stack.enter_context(rasterio.open(path))
         _check_georeferencing(src, path)
         _check_band_type(src, path)
+        vertical = vertical_units(path, src.crs or assume_crs, src.units[0])
         source_shape = (src.height, src.width)
         decimate = max_cells is not None and src.height * src.width > _FULL_READ_CELLS
         if decimate:
@@ -190,6 +194,7 @@ def read_dem(
         part = ProgressReporter(path, reporter.span(0.5 if decimate else 0.0, 1.0), cancelled)
         with _gdal_errors(path, _READ_PROBLEM, "export or download it again"):
             values = _read(src, plan, part, outliers)
+        vertical.apply(values)  # feet (band unit or vertical CRS) to metres
     if not np.isfinite(values).any():
         if outliers.count:
             raise ReaderError(
@@ -200,13 +205,19 @@ def read_dem(
             )
         raise ReaderError(path, "every cell is nodata", hint="check its nodata value (gdalinfo)")
     reporter.report(1.0)
-    notes = list(outliers.notes)
+    notes = [*vertical.notes, *outliers.notes]
     if outliers.count:
         notes.append(
             f"{path}: {outliers.count} cell(s) beyond \u00b1{MAX_ABS_ELEVATION:g} m "
             f"(largest {outliers.largest:.3g}) are not elevations; drawn as nodata"
         )
-    grid = RasterGrid(values=values, transform=tuple(plan.transform)[:6], crs=plan.target_crs)
+    grid = RasterGrid(
+        values=values,
+        transform=tuple(plan.transform)[:6],
+        crs=plan.target_crs,
+        heights=vertical.heights,
+    )
+    grid.value_range()  # computed once here, off the GUI thread, and kept on the grid
     return DemResult(
         grid=grid,
         source_crs=plan.source_crs,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from twinscape.geo.crs import same_crs
@@ -25,6 +25,7 @@ from twinscape.model.errors import ProjectFileError, ReaderError
 from twinscape.model.layers import Layer
 from twinscape.model.project import Project
 from twinscape.model.raster import RasterGrid
+from twinscape.model.vertical import mixed_heights_note
 
 
 def _resource_root() -> Path:
@@ -43,11 +44,13 @@ class LayerLoad:
 
     layer: Layer
     data: LayerData
+    #: Found when the layer joins a project (:func:`apply_load`): mixed height datums.
+    notes: list[str] = field(default_factory=list)
 
     @property
     def warnings(self) -> tuple[str, ...]:
-        """Messages for the user about this layer's data."""
-        return self.data.warnings
+        """Messages for the user about this layer's data (and, once applied, its project)."""
+        return (*self.data.warnings, *self.notes)
 
 
 def new_project() -> Project:
@@ -139,7 +142,8 @@ def apply_load(project: Project, load: LayerLoad) -> Layer:
 
     Sets the project CRS and origin when the project has none yet, fills the layer
     with its data, appends it unless it is already in the project, and, when it is
-    ground, re-bases the layers standing on the ground.
+    ground, re-bases the layers standing on the ground (and adds a warning to
+    ``load.notes`` when it brings ellipsoidal heights to geoid ones or the reverse).
 
     Raises
     ------
@@ -168,6 +172,9 @@ def apply_load(project: Project, load: LayerLoad) -> Layer:
     if not any(existing is layer for existing in project.layers):
         project.layers.append(layer)
     if layer.provides_ground:
+        note = mixed_heights_note(project.layers, layer)
+        if note is not None:
+            load.notes.append(note)
         restand(project)
     return layer
 
@@ -254,8 +261,8 @@ def open_project(
                 raise
             warnings.append(f"layer {layer.name!r} is not loaded: {err}")
             continue
-        warnings.extend(load.warnings)
         apply_load(project, load)
+        warnings.extend(load.warnings)
     if progress:
         progress(1.0)
     return project, warnings
@@ -301,8 +308,8 @@ def open_data_files(
             progress=_part(progress, step, len(layers)),
             cancelled=cancelled,
         )
-        warnings.extend(load.warnings)
         apply_load(project, load)
+        warnings.extend(load.warnings)
     project.layers[:] = [layer for layer in layers if layer in project.layers]
     project.name = layers[0].name
     project.fit_clock()

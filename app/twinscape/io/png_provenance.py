@@ -2,10 +2,17 @@
 
 A screenshot carries ``twinscape:project`` (the project file, or its name when unsaved),
 ``twinscape:camera`` (JSON: world ``position``, ``focal_point``, ``view_up``,
-``view_angle``; z as drawn, i.e. exaggerated, like every Twinscape camera),
-``twinscape:time`` (the clock, ISO 8601 UTC), ``twinscape:crs``, ``twinscape:version``
-and the standard ``Software`` and ``Title``. :func:`read_provenance` reads them back;
-any PNG reader shows them (``PIL.Image.open(path).text``).
+``view_angle`` and ``"z": "metres"``: real heights, not exaggerated, like every Twinscape
+camera), ``twinscape:time`` (the clock, ISO 8601 UTC), ``twinscape:crs``,
+``twinscape:version`` and the standard ``Software`` and ``Title``. :func:`read_provenance`
+reads them back; any PNG reader shows them (``PIL.Image.open(path).text``).
+
+Pictures written before cameras held real heights have no ``"z"`` in their camera: its
+heights are as drawn, at an exaggeration the picture does not record (its version,
+0.1.0, is the same as today's). :meth:`Provenance.real_camera` converts such a camera
+with the exaggeration of the project it is opened in, as a project file of that time is
+converted with its own ground's (io/project_cameras.py): right for a picture of that
+project at its saved exaggeration, the usual case.
 """
 
 from __future__ import annotations
@@ -22,7 +29,8 @@ from pathlib import Path
 import numpy as np
 
 from twinscape import __version__
-from twinscape.model.bookmarks import CameraView
+from twinscape.io.project_cameras import file_exaggeration
+from twinscape.model.bookmarks import CameraView, scale_view_z
 from twinscape.model.project import Project
 
 PREFIX = "twinscape:"
@@ -31,6 +39,8 @@ CAMERA_KEY = f"{PREFIX}camera"
 TIME_KEY = f"{PREFIX}time"
 CRS_KEY = f"{PREFIX}crs"
 VERSION_KEY = f"{PREFIX}version"
+#: The camera's ``"z"``: heights are real metres (pictures without it hold them as drawn).
+METRES = "metres"
 #: Pictures of more pixels are compressed faster (zlib level 1): 3x quicker, a bit larger.
 FAST_PNG_PIXELS = 16 * 2**20
 
@@ -44,6 +54,22 @@ class Provenance:
     time: datetime | None
     crs: str | None
     version: str | None
+    #: The camera's heights are as drawn at an unrecorded exaggeration (an older picture).
+    heights_drawn: bool = False
+
+    def real_camera(self, project: Project) -> CameraView | None:
+        """The camera with real heights, to open in ``project`` (None when there is none).
+
+        An older picture's heights are divided by the exaggeration of ``project``'s
+        ground about its origin's z; None when that puts the camera beyond any CRS.
+        """
+        if self.camera is None or not self.heights_drawn:
+            return self.camera
+        base = project.origin[2] if project.origin is not None else 0.0
+        try:
+            return scale_view_z(self.camera, 1.0 / file_exaggeration(project), base)
+        except ValueError:
+            return None
 
     def same_project(self, project: Project) -> bool:
         """True when the picture was made of ``project`` (its file, else its name)."""
@@ -62,6 +88,7 @@ def provenance_text(project: Project, view: CameraView) -> dict[str, str]:
         "focal_point": [float(v) for v in view.focal_point],
         "view_up": [float(v) for v in view.view_up],
         "view_angle": float(view.view_angle),
+        "z": METRES,
     }
     when = project.clock.current.astimezone(timezone.utc)
     return {
@@ -75,23 +102,27 @@ def provenance_text(project: Project, view: CameraView) -> dict[str, str]:
     }
 
 
-def _camera(text: str | None) -> CameraView | None:
+def _camera(text: str | None) -> tuple[CameraView | None, bool]:
+    """The camera of a ``twinscape:camera`` chunk and whether its heights are as drawn."""
     if not text:
-        return None
+        return None, False
     try:
         data = json.loads(text)
+        drawn = data.get("z") != METRES
         vectors = [tuple(float(v) for v in data[k]) for k in ("position", "focal_point",
                                                                "view_up")]  # fmt: skip
         angle = float(data["view_angle"])
-    except (ValueError, KeyError, TypeError):
-        return None
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return None, False
     numbers = [*(v for vec in vectors for v in vec), angle]
     if any(len(vec) != 3 for vec in vectors) or not all(map(math.isfinite, numbers)):
-        return None
-    if not 0 < angle < 180 or vectors[0] == vectors[1]:
-        return None
-    return CameraView(position=vectors[0], focal_point=vectors[1], view_up=vectors[2],
-                      view_angle=angle)  # fmt: skip
+        return None, False
+    try:
+        view = CameraView(position=vectors[0], focal_point=vectors[1], view_up=vectors[2],
+                          view_angle=angle)  # fmt: skip
+    except ValueError:  # beyond any CRS, a zero view-up, an angle VTK cannot draw
+        return None, False
+    return view, drawn
 
 
 def _time(text: str | None) -> datetime | None:
@@ -117,12 +148,14 @@ def read_provenance(path: str | os.PathLike[str]) -> Provenance | None:
         return None
     if not any(key.startswith(PREFIX) for key in text):
         return None
+    camera, drawn = _camera(text.get(CAMERA_KEY))
     return Provenance(
         project=text.get(PROJECT_KEY) or None,
-        camera=_camera(text.get(CAMERA_KEY)),
+        camera=camera,
         time=_time(text.get(TIME_KEY)),
         crs=text.get(CRS_KEY) or None,
         version=text.get(VERSION_KEY) or None,
+        heights_drawn=drawn,
     )
 
 

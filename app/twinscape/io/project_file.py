@@ -19,6 +19,7 @@ from twinscape import __version__
 from twinscape.geo.crs import crs_label, is_projected_metric
 from twinscape.io.file_checks import read_regular_file, resolve_path
 from twinscape.io.kinds import kind_named, kind_of
+from twinscape.io.project_cameras import METRIC_CAMERAS_SCHEMA, cameras_to_metres
 from twinscape.io.project_save import BACKUP_SUFFIX as BACKUP_SUFFIX  # re-exported
 from twinscape.io.project_save import save_target, write_atomically
 from twinscape.io.project_save import temp_name_pattern as temp_name_pattern
@@ -35,8 +36,9 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-#: Version of the file layout this Twinscape writes.
-SCHEMA_VERSION = 1
+#: Version of the file layout this Twinscape writes. 2: cameras and bookmarks hold real
+#: heights (metres); 1: heights as drawn, converted on load (io/project_cameras.py).
+SCHEMA_VERSION = 2
 #: Largest project file read (bytes): settings, not data (1000 layers and 1000 bookmarks
 #: take well under 1 MB); the TOML parser reads a few MB a second.
 MAX_PROJECT_BYTES = 4_000_000
@@ -197,6 +199,8 @@ def _project_from(root: TableReader, path: Path) -> Project:
             raise table.fail("name", f"duplicate bookmark name {name!r}")
         names.add(name)
         project.bookmarks.append(Bookmark(name=name, view=_view_from(table, strict=False)))
+    if version < METRIC_CAMERAS_SCHEMA:
+        cameras_to_metres(project, path)
     return project
 
 

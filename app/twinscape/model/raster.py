@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from twinscape.model.vertical import UNKNOWN_HEIGHTS, HeightReference
+
 #: No elevation is further from sea level than this (metres; ten times the deepest trench,
 #: in metres or feet): readers make such cells nodata, and they are no part of the scene.
 MAX_ABS_ELEVATION = 100_000.0
@@ -92,11 +94,14 @@ class RasterGrid:
         ``y = d*col + e*row + f`` for pixel corners. ``b`` and ``d`` are 0.
     crs
         CRS of the coordinates, e.g. ``"EPSG:32636"``.
+    heights
+        What the values (metres) are measured from: ellipsoid, geoid or not stated.
     """
 
     values: np.ndarray
     transform: tuple[float, float, float, float, float, float]
     crs: str
+    heights: HeightReference = UNKNOWN_HEIGHTS
 
     def __post_init__(self) -> None:
         if self.values.ndim != 2:

@@ -1,10 +1,10 @@
-"""Terrain layers: a DEM shown as a 3D surface."""
+"""Terrain layers: a DEM shown as a 3D surface, held in memory or read from its file on demand."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import ClassVar
+from typing import ClassVar, Protocol
 
 from psygnal import evented
 
@@ -53,6 +53,7 @@ class TerrainLayer(Layer):
             rows, cols = self.grid.shape
             rx, ry = self.grid.resolution
             lines.append(f"{cols} \u00d7 {rows} cells at {rx:g} \u00d7 {ry:g} m")
+            lines.append(f"Heights: {self.grid.heights.describe()}")
             found = self.grid.value_range()
             if found is not None and found.spikes:
                 lines.append(
@@ -78,3 +79,59 @@ class TerrainLayer(Layer):
     def loaded(self) -> bool:
         """True once the grid is in memory."""
         return self.grid is not None
+
+
+class ElevationSource(Protocol):
+    """A DEM read from its file on demand, in the project CRS (see io/dem_source.py)."""
+
+    shape: tuple[int, int]
+
+    @property
+    def resolution(self) -> tuple[float, float]:
+        """Cell size (x, y) at full resolution, metres."""
+
+    def sample(self, x: float, y: float) -> float:
+        """Elevation at a project-CRS point at full resolution (NaN off the data)."""
+
+
+@evented
+@dataclass(kw_only=True, eq=False)
+class PagedTerrainLayer(TerrainLayer):
+    """A terrain too large for memory: drawn and sampled from its file on demand.
+
+    Parameters
+    ----------
+    dem
+        The file read on demand at any level of detail, once loaded.
+    grid
+        An overview of the DEM in memory (coarser than the file), for what needs a whole
+        grid: ground under other layers, analyses, colour ranges.
+    """
+
+    data_fields: ClassVar[tuple[str, ...]] = ("dem", "grid", "source_crs")
+
+    dem: ElevationSource | None = None
+
+    def describe(self) -> list[str]:
+        """Source, CRS, the file's own grid and the overview held in memory."""
+        lines = super().describe()
+        if self.dem is not None and self.grid is not None:
+            rows, cols = self.dem.shape
+            rx, ry = self.dem.resolution
+            at = next(i for i, line in enumerate(lines) if " cells at " in line)
+            lines[at] = "Overview in memory: " + lines[at]
+            lines.insert(
+                at, f"{cols} \u00d7 {rows} cells at {rx:g} \u00d7 {ry:g} m, read on demand"
+            )
+        return lines
+
+    def elevation_at(self, x: float, y: float) -> float:
+        """Elevation at project-CRS point (x, y) at the file's full resolution (NaN off it)."""
+        if self.dem is None:
+            return float("nan")
+        return float(self.dem.sample(x, y))
+
+    @property
+    def loaded(self) -> bool:
+        """True once the file is open and its overview in memory."""
+        return self.grid is not None and self.dem is not None

@@ -9,6 +9,10 @@ gently and never jumps at a bookmark. The first and last frame are the bookmarks
 
 An orbit turns the view about the vertical axis through a point: the distance and the
 elevation angle of the eye stay those of the starting view.
+
+Views are in world coordinates with real heights (metres), so a path is planned in the
+real landscape and shows the same flight at any vertical exaggeration: the scene draws
+each frame's view with the exaggeration of the moment.
 """
 
 from __future__ import annotations

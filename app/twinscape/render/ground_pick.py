@@ -14,8 +14,8 @@ from collections.abc import Sequence
 import numpy as np
 from vtkmodules.vtkRenderingCore import vtkRenderer
 
+from twinscape.geo.ground import ground_elevation
 from twinscape.geo.origin import LocalOrigin
-from twinscape.geo.sampling import sample_elevation
 from twinscape.model.raster import RasterGrid
 
 #: Samples along the clipped ray before the crossing is refined.
@@ -25,16 +25,11 @@ REFINE_STEPS = 30
 
 
 def ground_z(grids: Sequence[RasterGrid], x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Elevation of the topmost grid defined at each (x, y); NaN off every grid."""
-    x = np.atleast_1d(np.asarray(x, np.float64))
-    y = np.atleast_1d(np.asarray(y, np.float64))
-    z = np.full(x.shape, np.nan)
-    for grid in grids:  # topmost first: fill only what is still unknown
-        todo = np.isnan(z)
-        if not todo.any():
-            break
-        z[todo] = sample_elevation(grid, x[todo], y[todo])
-    return z
+    """Elevation of the first grid (the finest, as ``ground_grids`` orders them) at each (x, y).
+
+    NaN off every grid; see :func:`~twinscape.geo.ground.ground_elevation`.
+    """
+    return ground_elevation(grids, x, y)
 
 
 def display_ray(renderer: vtkRenderer, x_px: float, y_px: float) -> tuple[np.ndarray, np.ndarray]:

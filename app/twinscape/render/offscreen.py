@@ -27,6 +27,7 @@ from twinscape.model.errors import TwinscapeError, quote_path
 from twinscape.model.project import Project
 from twinscape.render.overlays import OverlayOptions, draw_overlays, overlay_info
 from twinscape.render.scene import BACKGROUND, SceneView
+from twinscape.render.scene_camera import view_as_drawn
 
 #: The largest picture, in pixels (8192 x 8192 or as many): its RGB alone is 200 MB.
 MAX_PIXELS = 8192 * 8192
@@ -324,7 +325,6 @@ class _TiledCamera:
 
 
 def view_from_points(
-    project: Project,
     position: Sequence[float],
     look_at: Sequence[float],
     *,
@@ -332,21 +332,16 @@ def view_from_points(
 ) -> CameraView:
     """A camera at ``position`` looking at ``look_at`` (world x, y and real elevations).
 
-    Elevations are multiplied by the ground's vertical exaggeration, as cameras hold
-    z as drawn, so ``look_at`` on the terrain stays on it.
+    Cameras hold real heights (metres), whatever the vertical exaggeration the scene is
+    drawn with, so ``look_at`` on the terrain stays on it.
 
     Raises
     ------
     RenderError
         The two points are the same, or not finite.
     """
-    ve = 1.0
-    for layer in reversed(project.layers):
-        if layer.provides_ground and layer.visible and layer.loaded:
-            ve = float(getattr(getattr(layer, "style", None), "vertical_exaggeration", 1.0))
-            break
-    eye = np.array(position, float) * (1.0, 1.0, ve)
-    target = np.array(look_at, float) * (1.0, 1.0, ve)
+    eye = np.array(position, float)
+    target = np.array(look_at, float)
     if not (np.isfinite(eye).all() and np.isfinite(target).all()):
         raise RenderError("the camera position and look-at point must be finite numbers")
     if np.linalg.norm(eye - target) < 1e-6:
@@ -393,7 +388,7 @@ def save_picture(
     out = Path(out)
     if overlays is not None and overlays.show:
         height, width = image.shape[:2]
-        info = overlay_info(project, view, (width, height), overlays)
+        info = overlay_info(project, view_as_drawn(project, view), (width, height), overlays)
         image = draw_overlays(image, info, overlays)
     try:
         return write_png(out, image, provenance_text(project, view))

@@ -10,7 +10,9 @@ Drapes (layers whose picture is a raster laid over the terrain, registered with
 :func:`~twinscape.render.kinds.register_drape`) are re-evaluated whenever a layer, the
 layer order or the clock changes; every ground visual that can carry drapes
 (``set_drapes``) gets the visible drapes above it, and recolours only when one of
-their keys or opacities changed.
+their keys or opacities changed. Overlapping terrains are re-evaluated on the same
+events but the clock (:meth:`SceneView.update_overlaps`): the finer one wins where
+they overlap (see :mod:`~twinscape.geo.terrain_overlap`).
 
 The camera is handled in :mod:`~twinscape.render.scene_camera`, picking in
 :mod:`~twinscape.render.scene_pick`; both are mixins of ``SceneView``.
@@ -28,6 +30,7 @@ from vtkmodules.vtkCommonCore import vtkObject
 from vtkmodules.vtkRenderingCore import vtkRenderer
 
 from twinscape.geo.origin import LocalOrigin
+from twinscape.geo.terrain_overlap import terrain_overlaps
 from twinscape.model.clock import to_ns
 from twinscape.model.layers import Layer
 from twinscape.model.project import Project
@@ -42,6 +45,7 @@ from twinscape.render.kinds import (
 from twinscape.render.scene_camera import SceneCamera
 from twinscape.render.scene_pick import Hit, ScenePicking
 from twinscape.render.sun_follow import NIGHT_LIGHT
+from twinscape.render.terrain_refine import FrameBudget
 from twinscape.render.visual import Connections
 
 __all__ = ["LAYER_TO_VISUAL", "Hit", "SceneView", "visual_class"]
@@ -85,6 +89,8 @@ class SceneView(Connections, SceneCamera, ScenePicking):
     ) -> None:
         self.plotter = plotter
         self._visual_options = {"colour_executor": colour_executor, "on_update": on_update}
+        self.budget = FrameBudget()  # triangles a moving frame may draw, learnt as it goes
+        self._background = on_update is not None  # somebody renders when a build lands
         self.renderer: vtkRenderer = plotter.renderer
         self.project = project
         self.origin = LocalOrigin.of(project.origin)
@@ -113,6 +119,7 @@ class SceneView(Connections, SceneCamera, ScenePicking):
         self._clock = project.clock
         self._clock.events.current.connect(self._on_time)
         self._observe(self.renderer, "StartEvent", self._before_render)
+        self._observe(self.renderer.GetRenderWindow(), "EndEvent", self._after_render)
         iren = self.renderer.GetRenderWindow().GetInteractor()
         if iren is not None:
             self._observe(iren, "StartInteractionEvent", self._on_start_interaction)
@@ -161,6 +168,7 @@ class SceneView(Connections, SceneCamera, ScenePicking):
             if id(layer) not in self.visuals:
                 self._ensure_visual(layer)
         self._follow_ground()
+        self.update_overlaps()
         self.update_drapes()
         self._follow_sky()
 
@@ -240,20 +248,27 @@ class SceneView(Connections, SceneCamera, ScenePicking):
         for i in grounds:
             self.visuals[id(layers[i])].set_drapes([d for j, d in drapes if j > i])
 
-    def ground_exaggeration(self) -> float:
-        """Vertical exaggeration of the topmost visible ground layer (1 without one)."""
-        for layer in reversed(self.project.layers):
-            if layer.provides_ground and layer.visible and layer.loaded:
-                style = getattr(layer, "style", None)
-                return float(getattr(style, "vertical_exaggeration", 1.0))
-        return 1.0
+    def update_overlaps(self) -> None:
+        """Tell every terrain visual (``set_overlap``) which shown terrains lie over and under it.
+
+        Cheap (extents only); a visual rebuilds its tiles only when its overlap changed.
+        """
+        layers = [
+            layer for layer in self.project.layers
+            if hasattr(self.visuals.get(id(layer)), "set_overlap")
+        ]  # fmt: skip
+        grids = [getattr(layer, "grid", None) for layer in layers]
+        shown = [layer.visible and layer.loaded and layer.opacity > 0 for layer in layers]
+        for layer, overlap in zip(layers, terrain_overlaps(grids, shown)):
+            self.visuals[id(layer)].set_overlap(overlap)
 
     def _follow_ground(self) -> None:
-        """Give layers standing on the ground the ground's exaggeration."""
+        """Give layers standing on the ground, and the camera, the ground's exaggeration."""
         ve = self.ground_exaggeration()
         for visual in self.visuals.values():
             if not visual.layer.provides_ground and visual.ve != ve:
                 visual.set_exaggeration(ve)
+        self.follow_exaggeration()
 
     def _ensure_visual(self, layer: Layer) -> None:
         if id(layer) in self.visuals or not layer.loaded:
@@ -283,6 +298,7 @@ class SceneView(Connections, SceneCamera, ScenePicking):
     def _on_removed(self, index: int, layer: Layer) -> None:
         self._untrack(layer)
         self._follow_ground()
+        self.update_overlaps()
         self.update_drapes()
 
     def _on_changed(self, index: Any, old: Any, new: Any) -> None:
@@ -290,6 +306,7 @@ class SceneView(Connections, SceneCamera, ScenePicking):
             self._untrack(layer)
         for layer in new if isinstance(new, list) else [new]:
             self._track(layer)
+        self.update_overlaps()
         self.update_drapes()
 
     def _restack(self, *_: Any) -> None:
@@ -298,6 +315,7 @@ class SceneView(Connections, SceneCamera, ScenePicking):
             visual = self.visuals.get(id(layer))
             if visual is not None:
                 visual.restack()
+        self.update_overlaps()  # of equally fine terrains the upper one wins
         self.update_drapes()  # drapes lie over the ground layers below them
 
     def _on_origin(self, *_: Any) -> None:
@@ -345,22 +363,43 @@ class SceneView(Connections, SceneCamera, ScenePicking):
             self._settle = None
         return self.settled_tolerance_px
 
-    def update_lod(self, tolerance_px: float | None = None) -> None:
-        """Let every visual choose its levels for the current camera and viewport."""
+    def update_lod(self, tolerance_px: float | None = None) -> bool:
+        """Let every visual choose its levels for the camera; True for a moving frame.
+
+        A moving frame holds :attr:`budget` and builds in the background (visuals with
+        ``refine_lod``), so does a still one when ``on_update`` asks for the renders that
+        show the builds; else (or given ``tolerance_px``) every level is built now.
+        """
+        moving = tolerance_px is None and self._is_interacting()
         tol = self.tolerance_px() if tolerance_px is None else tolerance_px
+        background = tolerance_px is None and (moving or self._background)
         height = self.renderer.GetSize()[1] or self.renderer.GetRenderWindow().GetSize()[1]
         camera = self.renderer.GetActiveCamera()
         for visual in self.visuals.values():
-            visual.update_lod(camera, height, tol)
+            refine = getattr(visual, "refine_lod", None) if background else None
+            if refine is None:
+                visual.update_lod(camera, height, tol)
+            else:
+                refine(camera, height, tol, budget=self.budget.limit if moving else None)
+        return moving
 
     def _before_render(self, *_: Any) -> None:
-        self.update_lod()
+        moving = self.update_lod()
         self.renderer.ResetCameraClippingRange()
+        self.budget.start(moving)
+
+    def _after_render(self, *_: Any) -> None:
+        self.budget.stop(self.triangles())
+
+    def refining(self) -> bool:
+        """True while a visual builds levels in the background or waits for them."""
+        return any(v.refining() for v in self.visuals.values() if hasattr(v, "refining"))
 
     def settle(self, tolerance_px: float = 1.0) -> None:
-        """Select the levels a screenshot needs (kept until the camera moves).
+        """Select and build the levels a screenshot needs (kept until the camera moves).
 
-        Colours still being computed in the background are waited for.
+        Colours and tiles still being computed in the background are waited for
+        (built now).
         """
         for visual in self.visuals.values():
             visual.apply_pending_colours(wait=True)

@@ -2,6 +2,13 @@
 
 :class:`SceneCamera` is a mixin of :class:`~twinscape.render.scene.SceneView`; it works on
 the scene's renderer, origin and visuals.
+
+Views (:class:`~twinscape.model.bookmarks.CameraView`) hold real heights in metres; the
+VTK camera holds them as drawn, i.e. stretched by the ground's vertical exaggeration
+about the origin's z (:func:`~twinscape.model.bookmarks.scale_view_z`), as the actors are.
+A bookmark therefore shows the same place at any exaggeration. When the exaggeration
+changes under a view, the camera keeps looking at the same ground point from the same
+distance and direction as drawn (:meth:`SceneCamera.follow_exaggeration`).
 """
 
 from __future__ import annotations
@@ -13,13 +20,32 @@ import numpy as np
 from vtkmodules.vtkRenderingCore import vtkRenderer
 
 from twinscape.geo.origin import LocalOrigin
-from twinscape.model.bookmarks import CameraView
+from twinscape.model.bookmarks import CameraView, scale_view_z
 from twinscape.model.layers import Layer
+from twinscape.model.project import Project
 
 #: Camera elevation of :meth:`SceneView.frame`, degrees above the horizon, from the south.
 FRAME_ELEVATION = 40.0
 #: Fraction of the window the framed box spans (the rest is margin).
 FRAME_FILL = 0.92
+
+
+def ground_exaggeration(project: Project) -> float:
+    """Vertical exaggeration of the topmost visible, loaded ground layer (1 without one).
+
+    Every layer standing on the ground is drawn with it, and so is the camera.
+    """
+    for layer in reversed(project.layers):
+        if layer.provides_ground and layer.visible and layer.loaded:
+            style = getattr(layer, "style", None)
+            return float(getattr(style, "vertical_exaggeration", 1.0))
+    return 1.0
+
+
+def view_as_drawn(project: Project, view: CameraView) -> CameraView:
+    """``view`` (real heights) with its heights as a scene of ``project`` draws them."""
+    base = project.origin[2] if project.origin is not None else 0.0
+    return scale_view_z(view, ground_exaggeration(project), base)
 
 
 def _usable_view_up(view: CameraView) -> tuple[float, float, float]:
@@ -40,31 +66,67 @@ class SceneCamera:
     """Camera handling of :class:`~twinscape.render.scene.SceneView`."""
 
     plotter: Any
+    project: Project
     renderer: vtkRenderer
     origin: LocalOrigin
     visuals: dict[int, Any]
     _camera_set: bool
     _auto_key: tuple | None
+    #: The exaggeration the VTK camera's heights are drawn with (set by every placement).
+    _drawn_ve: float = 1.0
+
+    def ground_exaggeration(self) -> float:
+        """Vertical exaggeration of the topmost visible, loaded ground layer (1 without one)."""
+        return ground_exaggeration(self.project)
 
     def current_view(self) -> CameraView:
-        """The camera in world coordinates (z as drawn, i.e. exaggerated)."""
+        """The camera in world coordinates, z in real metres (not exaggerated)."""
         cam = self.renderer.GetActiveCamera()
-        return CameraView(
+        drawn = CameraView(
             position=self.origin.point_to_world(cam.GetPosition()),
             focal_point=self.origin.point_to_world(cam.GetFocalPoint()),
             view_up=cam.GetViewUp(),
             view_angle=cam.GetViewAngle(),
         )
+        return scale_view_z(drawn, 1.0 / self._drawn_ve, self.origin.z)
 
     def apply_view(self, view: CameraView) -> None:
-        """Move the camera to ``view`` (world coordinates)."""
+        """Move the camera to ``view`` (world coordinates, z in real metres)."""
+        ve = self.ground_exaggeration()
+        drawn = scale_view_z(view, ve, self.origin.z)
         cam = self.renderer.GetActiveCamera()
-        cam.SetPosition(*self.origin.point_to_render(view.position))
-        cam.SetFocalPoint(*self.origin.point_to_render(view.focal_point))
-        cam.SetViewUp(*_usable_view_up(view))
-        cam.SetViewAngle(view.view_angle)
+        cam.SetPosition(*self.origin.point_to_render(drawn.position))
+        cam.SetFocalPoint(*self.origin.point_to_render(drawn.focal_point))
+        cam.SetViewUp(*_usable_view_up(drawn))
+        cam.SetViewAngle(drawn.view_angle)
         cam.OrthogonalizeViewUp()
+        self._drawn_ve = ve
         self._camera_changed()
+
+    def follow_exaggeration(self) -> None:
+        """Keep looking at the same ground point when the ground's exaggeration changed.
+
+        The focal point stays on the same real point, now drawn at the new
+        exaggeration; the eye keeps its distance and direction from it as drawn, so the
+        relief grows or shrinks in place on screen (as in QGIS or ArcGIS Pro) rather
+        than the eye being flung up or down with the heights. A camera nobody chose
+        stays automatic.
+        """
+        ve = self.ground_exaggeration()
+        if ve == self._drawn_ve:
+            return
+        chosen = self._camera_chosen()
+        cam = self.renderer.GetActiveCamera()
+        focal = np.array(cam.GetFocalPoint())
+        offset = np.subtract(cam.GetPosition(), focal)
+        focal[2] *= ve / self._drawn_ve  # render z is world z minus the origin's
+        cam.SetFocalPoint(*focal)
+        cam.SetPosition(*(focal + offset))
+        self._drawn_ve = ve
+        self._camera_changed()
+        if not chosen:
+            self._camera_set = False
+            self._auto_key = self._camera_key()
 
     def _render_bounds(self, bounds: tuple[float, ...] | None) -> np.ndarray | None:
         shown = [v for v in self.visuals.values() if v.layer.visible]
@@ -125,6 +187,7 @@ class SceneCamera:
         cam.SetFocalPoint(*(eye - back * t))
         cam.SetPosition(*eye)
         cam.SetViewUp(*up)
+        self._drawn_ve = self.ground_exaggeration()  # the box is in drawn heights
         self._camera_changed()
         self._camera_set = not automatic
         if automatic:

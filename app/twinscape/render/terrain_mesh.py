@@ -102,6 +102,45 @@ def skirt_depths(
     return depth
 
 
+def stitch_edges(
+    z: np.ndarray, full: np.ndarray, rows: np.ndarray, cols: np.ndarray, level: int,
+    stitch: tuple[int, int, int, int],
+) -> None:  # fmt: skip
+    """Move the edge samples of ``z`` (``full[rows][:, cols]``) onto coarser neighbours' edges.
+
+    ``stitch`` holds the level of the north, south, west and east neighbour; along an
+    edge whose neighbour is coarser than ``level``, every sample of ``z`` takes the
+    elevation of the neighbour's edge (linear between its samples, which are also
+    samples of ``full``), so the tiles share the edge exactly. In place; samples whose
+    neighbour edge is NaN keep their own elevation.
+    """
+    edges = (
+        (z[0], full[0], cols), (z[-1], full[-1], cols),
+        (z[:, 0], full[:, 0], rows), (z[:, -1], full[:, -1], rows),
+    )  # fmt: skip
+    for (own, edge, idx), other in zip(edges, stitch):
+        if other <= level:
+            continue
+        coarse = level_indices(len(edge), 1 << other)
+        k = np.clip(np.searchsorted(coarse, idx, side="right") - 1, 0, len(coarse) - 2)
+        f = (idx - coarse[k]) / (coarse[k + 1] - coarse[k])
+        z0, z1 = edge[coarse[k]], edge[coarse[k + 1]]
+        line = z0 + f * (z1 - z0)
+        ok = np.isfinite(line)
+        own[ok] = line[ok]  # a view into z
+
+
+def stitch_levels(levels: np.ndarray, neighbours: np.ndarray) -> np.ndarray:
+    """(tiles, 4): per side, the neighbour's level when it is coarser, else the tile's own.
+
+    ``neighbours`` is (tiles, 4) with -1 at the grid's edge; a neighbour that draws
+    nothing (-1) does not count.
+    """
+    own = levels[:, None]
+    theirs = np.where(neighbours >= 0, levels[np.maximum(neighbours, 0)], -1)
+    return np.maximum(theirs, own)
+
+
 def clean_cells(valid: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
     """(len(rows)-1, len(cols)-1): coarse cells whose full-resolution samples are all valid."""
     bad = np.pad(np.cumsum(np.cumsum(~valid, axis=0), axis=1), ((1, 0), (1, 0)))

@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 import os
 import weakref
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -31,6 +32,7 @@ from twinscape.render.terrain_mesh import (
     grid_tcoords,
     rim_triangles,
     skirt_depths,
+    stitch_edges,
     tile_texture,
 )
 
@@ -46,6 +48,10 @@ def choose_tile_size(shape: tuple[int, int], max_tiles: int = MAX_TILES) -> int:
         if _count(shape[0], size) * _count(shape[1], size) <= max_tiles:
             return size
     return TILE_SIZES[-1]
+
+
+#: Row and column steps to the north, south, west and east neighbour of a tile.
+_SIDES = ((-1, 0), (1, 0), (0, -1), (0, 1))
 
 
 def _count(n: int, size: int) -> int:
@@ -77,6 +83,14 @@ class TerrainTiles:
         Subtracted (in float64) from world coordinates before the cast to float32.
     tile_size
         Samples per tile side, ``2**k + 1``; None chooses with :func:`choose_tile_size`.
+    cutout
+        bool (rows, cols): samples a finer terrain draws (see
+        :mod:`~twinscape.geo.terrain_overlap`), left out like nodata (``grid`` itself is
+        not changed); the rims of these holes are drawn at full resolution.
+    skirt_floor
+        Elevations (north, south, west, east: one per border sample, NaN for none) the
+        skirts of the grid's outer edges reach down to, so a terrain over another shows
+        no crack at its edge; None: outer edges have no skirts.
 
     Attributes
     ----------
@@ -90,8 +104,9 @@ class TerrainTiles:
     """
 
     def __init__(
-        self, grid: RasterGrid, origin: LocalOrigin, *, tile_size: int | None = None
-    ) -> None:
+        self, grid: RasterGrid, origin: LocalOrigin, *, tile_size: int | None = None,
+        cutout: np.ndarray | None = None, skirt_floor: Sequence[np.ndarray] | None = None,
+    ) -> None:  # fmt: skip
         # weakly: tiles kept per grid for a visual to adopt (see prepare_tiles) must not
         # keep their grid, hence themselves, alive for ever
         self._grid = weakref.ref(grid)
@@ -104,7 +119,12 @@ class TerrainTiles:
             yc = np.array([north, south])
         if self._thin[1]:
             xc = np.array([west, east])
-        self.values = self._widen(grid.values)
+        values = grid.values
+        if cutout is not None:
+            values = np.where(cutout, np.float32(np.nan), values)
+        self.values = self._widen(values)
+        self._cut = None if cutout is None else self._widen(cutout)
+        self._floor = None if skirt_floor is None or any(self._thin) else list(skirt_floor)
         rows, cols = self.values.shape
         self.tile_size = tile_size or choose_tile_size((rows, cols))
         if self.tile_size < 3 or (self.tile_size - 1) & (self.tile_size - 2):
@@ -124,13 +144,24 @@ class TerrainTiles:
             for tc in range(n_tc)
         ]  # fmt: skip
         n = len(self.tiles)
+        at = {(t.row, t.col): t.index for t in self.tiles}
+        #: (tiles, 4): the north, south, west and east neighbour of every tile, -1 at the edge
+        self.neighbours = np.array(
+            [
+                [at.get((t.row + dr, t.col + dc), -1) for dr, dc in _SIDES]
+                for t in self.tiles
+            ],
+            np.int64,
+        ).reshape(n, 4)
         self.errors = np.zeros((n, self.n_levels), np.float32)
         self.skirt_depth = np.zeros((n, self.n_levels, 4), np.float32)
         self.bbox = np.zeros((n, 6), np.float64)
         self.empty = np.zeros(n, bool)
         self.has_nodata = np.zeros(n, bool)
+        self.exact_rims = np.zeros(n, bool)  # tiles around a cut-out: rims at full resolution
         with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
             list(pool.map(self._measure, self.tiles))
+        self._cut = self._floor = None
         self.colors: list[np.ndarray] = []
         self._templates: dict[tuple[int, int, bool], np.ndarray] = {}
         self._tcoords: dict[tuple[int, int, int, bool], np.ndarray] = {}
@@ -173,16 +204,39 @@ class TerrainTiles:
         self.errors[i], edge_errors = lod.tile_errors(z, self.n_levels, square=square)
         margin = 0.05 * min(self.resolution)
         self.skirt_depth[i] = skirt_depths(edge_errors, tile.outer, margin)
+        if self._cut is not None:
+            cut = self._cut[tile.r0 : tile.r0 + tile.nrows, tile.c0 : tile.c0 + tile.ncols]
+            self.exact_rims[i] = bool(cut.any())
+        if self._floor is not None:
+            self._outer_skirts(tile, z, margin)
+
+    def _outer_skirts(self, tile: Tile, z: np.ndarray, margin: float) -> None:
+        """Skirts of the tile's outer edges down to the skirt floor under them, if any."""
+        assert self._floor is not None
+        cols = slice(tile.c0, tile.c0 + tile.ncols)
+        rows = slice(tile.r0, tile.r0 + tile.nrows)
+        edges = (z[0], z[-1], z[:, 0], z[:, -1])
+        floors = (self._floor[0][cols], self._floor[1][cols], self._floor[2][rows],
+                  self._floor[3][rows])  # fmt: skip
+        for side, (top, floor) in enumerate(zip(edges, floors)):
+            top, floor = top[np.isfinite(top)], floor[np.isfinite(floor)]
+            if tile.outer[side] and len(top) and len(floor):
+                depth = float(top.max()) - float(floor.min()) + margin
+                self.skirt_depth[tile.index, :, side] = max(depth, margin)
 
     def set_colors(self, rgb: np.ndarray) -> None:
         """Use ``rgb`` (uint8 (rows, cols, 3), full resolution) for the tile textures.
 
-        Keeps ``rgb`` (rims of holes filled in place) and a filtered pyramid of it.
+        Keeps ``rgb`` (rims of holes filled in place) and a filtered pyramid of it. The
+        holes are the grid's own nodata, not a cut-out, so the colours stay right for the
+        same grid drawn with another cut-out (or none).
         """
         rgb = self._widen(rgb)
         if rgb.shape != self.values.shape + (3,):
             raise ValueError(f"colours {rgb.shape} do not match the grid {self.values.shape}")
-        self.colors = color_pyramid(rgb, np.isfinite(self.values), self.n_levels)
+        grid = self.grid
+        values = self.values if grid is None else self._widen(grid.values)
+        self.colors = color_pyramid(rgb, np.isfinite(values), self.n_levels)
 
     # -- level of detail (see terrain_lod) -----------------------------------------
     def pixels_per_metre(
@@ -216,11 +270,12 @@ class TerrainTiles:
         """Coarsest level per tile whose sample spacing is within ``tolerance_px`` on screen.
 
         Cells that touch nodata are drawn at this level, so the rim of a hole moves by
-        at most the tolerance. 0 for tiles without nodata (unused).
+        at most the tolerance. 0 for tiles without nodata (unused) and around a cut-out
+        (whose rim must stay under the finer terrain).
         """
         res = max(self.resolution)
         level = lod.rim_levels(res, scale, tolerance_px, self.n_levels)
-        return np.where(self.has_nodata, level, 0)
+        return np.where(self.has_nodata & ~self.exact_rims, level, 0)
 
     def texture_levels(self, scale: np.ndarray, texel_px: float = lod.TEXEL_PX) -> np.ndarray:
         """Finest texture level per tile whose texels are at least ``texel_px`` on screen."""
@@ -248,7 +303,10 @@ class TerrainTiles:
             self._tcoords[key] = grid_tcoords(nrows, ncols, level, skirts=skirts)
         return self._tcoords[key]
 
-    def mesh(self, index: int, level: int, *, rim: int = 0, skirts: bool = True) -> TileMesh:
+    def mesh(
+        self, index: int, level: int, *, rim: int = 0, skirts: bool = True,
+        stitch: tuple[int, int, int, int] | None = None,
+    ) -> TileMesh:  # fmt: skip
         """Points and faces of tile ``index`` at ``level``.
 
         Without nodata the faces are the shared template. With nodata, a coarse cell is
@@ -256,11 +314,16 @@ class TerrainTiles:
         with the triangles of the finer level ``rim`` (see :meth:`rim_levels`) that touch
         no NaN, so a hole's rim is as exact as that level. Their vertices on the edge of a
         drawn coarse cell are moved onto that edge, so the two meet without a crack.
+        ``stitch`` gives the levels of the north, south, west and east neighbours: along an
+        edge whose neighbour is coarser, the vertices between the neighbour's samples are
+        moved onto its edge, so the two meet without skirts (translucent terrain).
         """
         tile = self.tiles[index]
         rows, cols = self.indices(tile, level)
         full = self.tile_values(tile)
         z = full[np.ix_(rows, cols)]
+        if stitch is not None:
+            stitch_edges(z, full, rows, cols, level, stitch)
         nan = ~np.isfinite(z)
         nr, nc = len(rows), len(cols)
         fill = np.float32(self.bbox[index, 4] + self.origin.z)

@@ -4,7 +4,7 @@ Colours (hypsometric ramp x hillshade) are baked once into uint8 RGB and drawn a
 one texture per tile, with lighting off, so what is drawn is exactly the baked
 picture; the texture level follows the screen size of a texel, the mesh level the
 screen-space error. Vertical exaggeration is the actors' scale (no rebuild).
-Rasters draped on the terrain (:meth:`TerrainVisual.set_drapes`, from SceneView) are
+Rasters draped on the terrain (`set_drapes`, from SceneView) are
 blended into those colours by the same background recolour, so they share the tiles'
 texture pyramid and levels of detail. With ``style.sun_from_clock`` the hillshade is lit
 by the sun at the project clock's time (:meth:`TerrainVisual.set_time`, from SceneView;
@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import threading
 import weakref
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from concurrent.futures import Executor
 from typing import Any
 
@@ -31,6 +31,7 @@ from vtkmodules import vtkInteractionStyle, vtkRenderingOpenGL2  # noqa: F401
 from vtkmodules.vtkRenderingCore import vtkActor, vtkPolyDataMapper
 
 from twinscape.geo.origin import LocalOrigin
+from twinscape.geo.terrain_overlap import Overlap
 from twinscape.model.raster import RasterGrid
 from twinscape.model.style import COLOUR_FIELDS, TerrainStyle
 from twinscape.model.terrain import TerrainLayer
@@ -42,10 +43,12 @@ from twinscape.render.recolour import (
     Recolourer,
     report_colour_problem,
 )
-from twinscape.render.sun_follow import SunFollower
+from twinscape.render.terrain_common import TerrainBase
+from twinscape.render.terrain_overlap import OverlapTiles, overlap_tiles, push_behind
+from twinscape.render.terrain_refine import TerrainLod
 from twinscape.render.terrain_tiles import TerrainTiles
 from twinscape.render.tile_cache import CACHE_BYTES, TileCache
-from twinscape.render.visual import ActorsInRenderer, Connections, renderer_of
+from twinscape.render.visual import renderer_of
 
 _PREPARED: weakref.WeakKeyDictionary[RasterGrid, tuple[tuple, TerrainTiles]] = (
     weakref.WeakKeyDictionary()
@@ -58,16 +61,23 @@ def _colour_key(style: TerrainStyle, origin: LocalOrigin) -> tuple:
 
 
 def prepare_tiles(
-    grid: RasterGrid, style: TerrainStyle, origin: LocalOrigin, *, keep: bool = True
-) -> TerrainTiles:
+    grid: RasterGrid, style: TerrainStyle, origin: LocalOrigin, *, keep: bool = True,
+    overlap: Overlap | None = None,
+) -> TerrainTiles:  # fmt: skip
     """Tiles, errors and baked colours of ``grid`` (numpy only, thread-safe).
 
     The slow part of showing a terrain (about 1.5 s for 4096 x 4096 on 2 cores). A
     loader may call it on a worker thread before the layer is added to the project:
     with ``keep`` the result is kept (weakly, per grid) and the visual created for the
     layer adopts it instead of computing it again on the GUI thread, as long as the
-    origin and the colour settings are still the same.
+    origin and the colour settings are still the same. With an ``overlap`` the tiles
+    leave out what finer terrains draw (see :mod:`~twinscape.render.terrain_overlap`);
+    such tiles are never kept.
     """
+    if overlap is not None and not overlap.plain:
+        tiles = overlap_tiles(grid, origin, overlap)
+        tiles.set_colors(baked_colors(grid.values, grid.resolution, style))
+        return tiles
     tiles = TerrainTiles(grid, origin)
     tiles.set_colors(baked_colors(grid.values, grid.resolution, style))
     if keep:
@@ -76,18 +86,18 @@ def prepare_tiles(
     return tiles
 
 
-def _tiles_for(layer: TerrainLayer, origin: LocalOrigin) -> TerrainTiles | None:
+def _tiles_for(layer: TerrainLayer, origin: LocalOrigin, overlap: Overlap) -> TerrainTiles | None:
     grid = layer.grid
     if grid is None:
         return None
     with _PREPARED_LOCK:
         key, tiles = _PREPARED.pop(grid, (None, None))
-    if tiles is not None and key == _colour_key(layer.style, origin):
+    if tiles is not None and overlap.plain and key == _colour_key(layer.style, origin):
         return tiles
-    return prepare_tiles(grid, layer.style, origin, keep=False)
+    return prepare_tiles(grid, layer.style, origin, keep=False, overlap=overlap)
 
 
-class TerrainVisual(Connections, ActorsInRenderer):
+class TerrainVisual(TerrainBase):
     """Draws one :class:`~twinscape.model.TerrainLayer` into a renderer.
 
     Parameters
@@ -118,6 +128,8 @@ class TerrainVisual(Connections, ActorsInRenderer):
     ) -> None:
         self.layer = layer
         self._recolourer = Recolourer(colour_executor, on_update)
+        self._overlap_tiles = OverlapTiles(colour_executor, on_update)  # see set_overlap
+        self.lod = TerrainLod(self, on_update)  # levels shown, built in the background
         self.renderer = renderer_of(renderer)
         self.origin = origin
         self.cache: TileCache | None = None  # of the tiles shown, None without a grid
@@ -126,44 +138,18 @@ class TerrainVisual(Connections, ActorsInRenderer):
         self.levels = np.zeros(0, int)  # mesh level shown per tile, -1 = nothing
         self.tex_levels = np.zeros(0, int)  # texture level shown per tile, -1 = none
         self.rim_levels = np.zeros(0, int)  # level of the cells at nodata rims
+        self.stitch = np.zeros((0, 4), int)  # neighbours' levels the edges meet (translucent)
         self.culled = np.zeros(0, bool)
         self._tri: dict[int, int] = {}
-        self._drapes: tuple[Any, ...] = ()  # render.kinds.Drape, bottom first
-        self.sun = SunFollower()  # the clock's sun when the style follows it
         self.colour_problem: ColourProblem | None = None  # why the colours shown may be wrong
-        self._connections: list[tuple[Any, Callable[..., Any]]] = []
-        self._style_connections: list[tuple[Any, Callable[..., Any]]] = []
-        ev = layer.events
-        self._connect(ev.visible, self._apply_visibility)
-        self._connect(ev.opacity, self._on_opacity)
-        self._connect(ev.grid, self._rebuild)
-        self._connect(ev.name, self._apply_names)
-        self._connect(ev.style, self._on_style_replaced)
-        self._connect_style()
+        self._follow_layer()
         self._rebuild()
 
     # -- events ---------------------------------------------------------------------
-    def _connect_style(self) -> None:
-        self._disconnect(self._style_connections)
-        ev = self.layer.style.events
-        for name in COLOUR_FIELDS:
-            self._connect(getattr(ev, name), self._recolour, self._style_connections)
-        self._connect(ev.vertical_exaggeration, self._apply_scale, self._style_connections)
-
-    def _on_style_replaced(self, *_: Any) -> None:
-        self._connect_style()
-        self._recolour()
-        self._apply_scale()
-
     @property
     def tiles(self) -> TerrainTiles | None:
         """The tiles shown, None without a grid."""
         return None if self.cache is None else self.cache.tiles
-
-    @property
-    def skirts(self) -> bool:
-        """Skirts hide cracks on opaque terrain; translucent terrain would show them."""
-        return self.layer.opacity >= 0.999
 
     def _on_opacity(self, *_: Any) -> None:
         for actor in self.actors:
@@ -175,12 +161,20 @@ class TerrainVisual(Connections, ActorsInRenderer):
 
     # -- building -------------------------------------------------------------------
     def _rebuild(self, *_: Any) -> None:
-        """(Re)create tiles and one actor per tile."""
+        """(Re)create tiles (a new grid or origin) and one actor per tile."""
         self._recolourer.cancel()  # colours of the old grid
         self._recolourer.cache.clear()
+        self._overlap_tiles.cancel()  # tiles of the old grid or origin
+        self._install(_tiles_for(self.layer, self.origin, self._overlap_tiles.overlap))
+        if self.colour_problem is not None and self.colour_problem.stale:
+            self._set_problem(None)  # fresh colours of the new grid
+        if self._drapes or self.sun.sun(self.layer) is not None:
+            self._on_colours()  # prepared tiles carry the terrain's own colours and sun only
+
+    def _install(self, tiles: TerrainTiles | None) -> None:
+        """Show ``tiles`` (nothing shown yet: levels are chosen before the next render)."""
         self._detach()
         self._tri.clear()
-        tiles = _tiles_for(self.layer, self.origin)
         self.cache = None if tiles is None else TileCache(tiles, self._cache_bytes)
         n = 0 if tiles is None else len(tiles.tiles)
         self.levels, self.tex_levels, self.rim_levels = (np.full(n, -1) for _ in range(3))
@@ -196,20 +190,55 @@ class TerrainVisual(Connections, ActorsInRenderer):
             actor.GetProperty().SetOpacity(float(self.layer.opacity))
             actor.SetVisibility(False)
             self.actors.append(actor)
+        push_behind([a.GetMapper() for a in self.actors], len(self._overlap_tiles.overlap.finer))
         self._apply_scale()
         self._apply_names()
         self._attach()
-        if self.colour_problem is not None and self.colour_problem.stale:
-            self._set_problem(None)  # fresh colours of the new grid
-        if self._drapes or self.sun.sun(self.layer) is not None:
-            self._recolour()  # prepared tiles carry the terrain's own colours and sun only
+
+    @property
+    def overlap(self) -> Overlap:
+        """The terrains over and under this one (see :meth:`set_overlap`)."""
+        return self._overlap_tiles.overlap
+
+    def set_overlap(self, overlap: Overlap) -> None:
+        """Draw this terrain around the finer ones over it and down to the coarser ones under it.
+
+        Called by SceneView (see :mod:`~twinscape.geo.terrain_overlap`): the samples
+        finer visible terrains draw are left out (the layer's grid is not changed), the
+        outer edges get skirts down to the coarser terrains under them, and the tiles
+        are pushed back in depth one step per finer terrain. The tiles are rebuilt in
+        the background when there is an executor (the old ones show until then, and
+        :meth:`apply_pending_colours` adopts them); an unchanged overlap does nothing.
+        """
+        if overlap.key == self.overlap.key:
+            return
+        push_behind([a.GetMapper() for a in self.actors], len(overlap.finer))
+        grid = self.layer.grid
+        if grid is None:
+            self._overlap_tiles.cancel()
+            self._overlap_tiles.overlap = overlap
+            return
+        tiles = self._overlap_tiles.request(grid, self.origin, overlap)
+        if tiles is not None:
+            self._adopt_tiles(tiles)
+
+    def _adopt_tiles(self, tiles: TerrainTiles) -> None:
+        """Show ``tiles`` of the same grid built for a new overlap, in the colours shown."""
+        old = self.tiles
+        if old is not None and len(old.colors) and old.values.shape == tiles.values.shape:
+            tiles.colors = old.colors
+        else:
+            grid = self.layer.grid
+            assert grid is not None
+            tiles.set_colors(baked_colors(grid.values, grid.resolution, self.layer.style))
+        self._install(tiles)
 
     def set_origin(self, origin: LocalOrigin) -> None:
         """Move to a new project origin (rebuilds the tiles)."""
         self.origin = origin
         self._rebuild()
 
-    def _recolour(self, *_: Any) -> None:
+    def _on_colours(self, *_: Any) -> None:
         grid = self.layer.grid
         if self.cache is None or grid is None:
             return
@@ -232,40 +261,6 @@ class TerrainVisual(Connections, ActorsInRenderer):
             self.colour_problem = problem
             report_colour_problem(self.layer, problem)
 
-    def set_time(self, time_ns: int) -> None:
-        """Follow the project clock (int64 ns, UTC): relight when the style's sun follows it.
-
-        Recolours only when the light moved visibly since the colours drawn (see
-        :class:`~twinscape.render.sun_follow.SunFollower`).
-        """
-        if self.sun.set_time(self.layer, time_ns):
-            self._recolour()
-
-    @property
-    def daylight(self) -> float | None:
-        """Brightness of the clock's sun (night 0.28 .. day 1), None when not following it."""
-        sun = self.sun.sun(self.layer)
-        return None if sun is None else sun.light
-
-    @property
-    def drapes(self) -> tuple[Any, ...]:
-        """The rasters draped on this terrain (:class:`~twinscape.render.kinds.Drape`)."""
-        return self._drapes
-
-    def set_drapes(self, drapes: Sequence[Any]) -> bool:
-        """Blend ``drapes`` (bottom first) over the terrain's colours; True if they changed.
-
-        Unchanged drapes (same keys and opacities) recolour nothing; a change is baked
-        in the background like any colour change (see :class:`Recolourer`).
-        """
-        drapes = tuple(drapes)
-        if [d.signature for d in drapes] == [d.signature for d in self._drapes]:
-            self._drapes = drapes
-            return False
-        self._drapes = drapes
-        self._recolour()
-        return True
-
     def apply_pending_colours(self, *, wait: bool = False) -> bool:
         """Show colours computed in the background, if any (``wait``: for a screenshot).
 
@@ -273,6 +268,9 @@ class TerrainVisual(Connections, ActorsInRenderer):
         but with ``wait`` (a picture is being taken) :class:`ColourError` is raised
         rather than a picture in out-of-date colours.
         """
+        tiles = self._overlap_tiles.take(wait=wait)
+        if tiles is not None and tiles.grid is self.layer.grid:
+            self._adopt_tiles(tiles)
         pyramid = self._recolourer.wait() if wait else self._recolourer.take()
         self._take_outcome()
         if wait and self.colour_problem is not None and self.colour_problem.stale:
@@ -296,6 +294,9 @@ class TerrainVisual(Connections, ActorsInRenderer):
     def update_lod(self, camera: Any, viewport_h_px: float, tolerance_px: float) -> int:
         """Show per tile the coarsest mesh within ``tolerance_px`` of screen-space error.
 
+        Every level chosen is built now (screenshots, export); see :meth:`refine_lod`
+        for frames that must not wait.
+
         Parameters
         ----------
         camera
@@ -310,54 +311,27 @@ class TerrainVisual(Connections, ActorsInRenderer):
         int
             Number of tiles whose mesh or texture changed.
         """
-        self.apply_pending_colours()
-        tiles = self.tiles
-        if tiles is None or not self.layer.visible:
-            return 0
-        parallel = camera.GetParallelScale() if camera.GetParallelProjection() else None
-        planes = [0.0] * 24
-        camera.GetFrustumPlanes(self.renderer.GetTiledAspectRatio() or 1.0, planes)
-        scale = tiles.pixels_per_metre(
-            camera.GetPosition(), camera.GetViewAngle(), max(float(viewport_h_px), 1.0),
-            ve=self.ve, parallel_scale=parallel,
-        )  # fmt: skip
-        # Side planes only: near/far follow the (possibly stale) clipping range.
-        self.culled = tiles.outside(np.array(planes[:16]), self.ve) & ~tiles.empty
-        levels = tiles.select_levels(scale, tolerance_px, ve=self.ve)
-        rims = np.minimum(tiles.rim_levels(scale, tolerance_px), np.maximum(levels, 0))
-        tex = tiles.texture_levels(scale)
-        # Culled tiles keep what they show (VTK culls them); coarsest if never shown.
-        never = self.culled & (self.levels < 0)
-        levels = np.where(self.culled, self.levels, levels)
-        rims = np.where(self.culled, self.rim_levels, rims)
-        tex = np.where(self.culled, self.tex_levels, tex)
-        levels[never], tex[never] = tiles.n_levels - 1, len(tiles.colors) - 1
-        rims[never] = tiles.n_levels - 1
-        tex[levels < 0] = -1
-        return self._show(levels, tex, rims)
+        return self.lod.update(camera, viewport_h_px, tolerance_px, wait=True)
+
+    def refine_lod(
+        self, camera: Any, viewport_h_px: float, tolerance_px: float, *, budget: int | None = None
+    ) -> int:
+        """:meth:`update_lod` without waiting: missing levels are built in the background.
+
+        Tiles keep what they show (or show a coarser level) until their level is built,
+        then ``on_update`` asks for the render that swaps it in; ``budget`` bounds the
+        triangles drawn (see :mod:`~twinscape.render.terrain_refine`).
+        """
+        return self.lod.update(camera, viewport_h_px, tolerance_px, wait=False, budget=budget)
+
+    def refining(self) -> bool:
+        """True while tile builds are pending or tiles in view wait for their levels."""
+        return self.lod.refining()
 
     def _show(
         self, levels: np.ndarray, tex: np.ndarray, rims: np.ndarray, *, force_mesh: bool = False
     ) -> int:
-        new_mesh = (levels != self.levels) | (rims != self.rim_levels) | force_mesh
-        changed = new_mesh | (tex != self.tex_levels)
-        cache = self.cache
-        for i in np.flatnonzero(changed):  # changes imply tiles, hence a cache
-            assert cache is not None
-            i = int(i)
-            actor = self.actors[i]
-            if levels[i] < 0:
-                actor.SetVisibility(False)
-                self._tri.pop(i, None)
-                continue
-            if new_mesh[i]:
-                pd, self._tri[i] = cache.mesh(i, int(levels[i]), int(rims[i]), skirts=self._skirts)
-                actor.GetMapper().SetInputData(pd)
-            if tex[i] != self.tex_levels[i]:
-                actor.SetTexture(cache.texture(i, int(tex[i])))
-            actor.SetVisibility(bool(self.layer.visible))
-        self.levels, self.tex_levels, self.rim_levels = levels.copy(), tex.copy(), rims.copy()
-        return int(changed.sum())
+        return self.lod.show(levels, tex, rims, force_mesh=force_mesh)
 
     @property
     def triangles(self) -> int:
@@ -365,25 +339,6 @@ class TerrainVisual(Connections, ActorsInRenderer):
         return sum(n for i, n in self._tri.items() if not self.culled[i])
 
     # -- appearance -----------------------------------------------------------------
-    @property
-    def ve(self) -> float:
-        """Vertical exaggeration of the layer's style."""
-        return float(self.layer.style.vertical_exaggeration)
-
-    def set_exaggeration(self, ve: float) -> None:
-        """A terrain is ground: it follows its own style's exaggeration only."""
-
-    def row_of_cell(self, actor: Any, cell_id: int) -> int | None:
-        """A terrain has no features: picking it gives a point, not a row."""
-        return None
-
-    def set_highlight(self, rows: list[int]) -> None:
-        """A terrain has no features to highlight."""
-
-    def _apply_scale(self, *_: Any) -> None:
-        for actor in self.actors:
-            actor.SetScale(1.0, 1.0, self.ve)
-
     def _apply_visibility(self, *_: Any) -> None:
         for actor, level in zip(self.actors, self.levels):
             actor.SetVisibility(bool(self.layer.visible and level >= 0))
@@ -414,6 +369,8 @@ class TerrainVisual(Connections, ActorsInRenderer):
     def close(self) -> None:
         """Disconnect from the layer and remove the actors."""
         self._recolourer.cancel()
+        self._overlap_tiles.cancel()
+        self.lod.close()
         self._set_problem(None)
         self._disconnect(self._connections)
         self._disconnect(self._style_connections)

@@ -2,7 +2,9 @@
 
 Meshes become ``vtkPolyData`` per (tile, level, rim level) and colours a
 ``vtkTexture`` per (tile, texture level); tiles of the same shape share one
-``vtkCellArray`` and one texture-coordinate array.
+``vtkCellArray`` and one texture-coordinate array. Arrays built on a worker thread
+(:mod:`~twinscape.render.tile_builder`) are wrapped here on the GUI thread
+(:meth:`TileCache.put_mesh`, :meth:`TileCache.put_texture`).
 """
 
 from __future__ import annotations
@@ -30,6 +32,13 @@ class LRU:
     def __init__(self, limit: int) -> None:
         self.limit, self.used = limit, 0
         self._items: OrderedDict[Any, tuple[Any, int]] = OrderedDict()
+
+    def __contains__(self, key: Any) -> bool:
+        return key in self._items
+
+    def keys(self) -> list[Any]:
+        """The keys, least recently used first."""
+        return list(self._items)
 
     def get(self, key: Any) -> Any:
         """The value of ``key`` (now the most recently used), or None."""
@@ -83,18 +92,41 @@ class TileCache:
         """Bytes of array data held by both caches (shared arrays not counted)."""
         return self.meshes.used + self.textures.used
 
-    def mesh(self, index: int, level: int, rim: int, *, skirts: bool) -> tuple[vtkPolyData, int]:
+    def mesh(
+        self, index: int, level: int, rim: int, *, skirts: bool,
+        stitch: tuple[int, int, int, int] | None = None,
+    ) -> tuple[vtkPolyData, int]:  # fmt: skip
         """Polydata and triangle count of tile ``index`` at ``level`` (hole rims at ``rim``).
 
-        Cached per (index, level, rim): clear :attr:`meshes` when ``skirts`` changes.
+        Cached per (index, level, rim), and per ``stitch`` (the neighbours' levels, see
+        :meth:`~twinscape.render.terrain_tiles.TerrainTiles.mesh`) when a neighbour is
+        coarser: clear :attr:`meshes` when ``skirts`` changes.
         """
-        key = (index, level, rim)
+        if stitch is not None and max(stitch) <= level:
+            stitch = None  # no coarser neighbour: the plain mesh
+        key = (index, level, rim) if stitch is None else (index, level, rim, stitch)
         hit = self.meshes.get(key)
         if hit is None:
-            mesh = self.tiles.mesh(index, level, rim=rim, skirts=skirts)
+            mesh = self.tiles.mesh(index, level, rim=rim, skirts=skirts, stitch=stitch)
             hit = (self._polydata(mesh), mesh.n_triangles)
             self.meshes.put(key, hit, mesh.nbytes)
         return hit
+
+    def put_mesh(self, index: int, level: int, rim: int, mesh: TileMesh) -> tuple[vtkPolyData, int]:
+        """Wrap ``mesh`` (built elsewhere, e.g. on a worker) and keep it as :meth:`mesh` would."""
+        hit = (self._polydata(mesh), mesh.n_triangles)
+        self.meshes.put((index, level, rim), hit, mesh.nbytes)
+        return hit
+
+    def coarser_mesh(self, index: int, level: int) -> tuple[int, int] | None:
+        """(level, rim) of the finest cached mesh of tile ``index`` coarser than ``level``."""
+        found = [(k[1], k[2]) for k in self.meshes.keys() if k[0] == index and k[1] > level]
+        return min(found) if found else None
+
+    def coarser_texture(self, index: int, level: int) -> int | None:
+        """The finest cached texture level of tile ``index`` coarser than ``level``."""
+        found = [lv for i, lv in self.textures.keys() if i == index and lv > level]
+        return min(found) if found else None
 
     def _polydata(self, mesh: TileMesh) -> vtkPolyData:
         pd = vtkPolyData()
@@ -121,22 +153,28 @@ class TileCache:
 
     def texture(self, index: int, level: int) -> vtkTexture:
         """Texture of tile ``index`` at pyramid ``level``, mapped onto its texture coordinates."""
-        key = (index, level)
-        tex = self.textures.get(key)
+        tex = self.textures.get((index, level))
         if tex is None:
-            rgb, (su, ou, sv, ov) = self.tiles.texture(index, level)
-            image = vtkImageData()
-            image.SetDimensions(rgb.shape[1], rgb.shape[0], 1)
-            colors = numpy_to_vtk(rgb.reshape(-1, 3), deep=True, array_type=VTK_UNSIGNED_CHAR)
-            image.GetPointData().SetScalars(colors)
-            tex = vtkTexture()
-            tex.SetInputData(image)
-            tex.InterpolateOn()
-            tex.EdgeClampOn()
-            tex.RepeatOff()
-            transform = vtkTransform()
-            transform.Translate(ou, ov, 0.0)
-            transform.Scale(su, sv, 1.0)
-            tex.SetTransform(transform)
-            self.textures.put(key, tex, rgb.nbytes)
+            tex = self.put_texture(index, level, *self.tiles.texture(index, level))
+        return tex
+
+    def put_texture(
+        self, index: int, level: int, rgb: np.ndarray, mapping: tuple[float, float, float, float]
+    ) -> vtkTexture:
+        """Wrap colours ``rgb`` and their ``mapping`` (see :meth:`texture`) and keep them."""
+        su, ou, sv, ov = mapping
+        image = vtkImageData()
+        image.SetDimensions(rgb.shape[1], rgb.shape[0], 1)
+        colors = numpy_to_vtk(rgb.reshape(-1, 3), deep=True, array_type=VTK_UNSIGNED_CHAR)
+        image.GetPointData().SetScalars(colors)
+        tex = vtkTexture()
+        tex.SetInputData(image)
+        tex.InterpolateOn()
+        tex.EdgeClampOn()
+        tex.RepeatOff()
+        transform = vtkTransform()
+        transform.Translate(ou, ov, 0.0)
+        transform.Scale(su, sv, 1.0)
+        tex.SetTransform(transform)
+        self.textures.put((index, level), tex, rgb.nbytes)
         return tex

@@ -1,4 +1,8 @@
-"""The "Bookmarks" dock: named camera views saved with the project."""
+"""The "Bookmarks" dock: named camera views saved with the project.
+
+Bookmarks hold real heights (metres, not exaggerated), so one shows the same place at
+any vertical exaggeration; each item's tooltip says where its eye is and what it looks at.
+"""
 
 from __future__ import annotations
 
@@ -34,6 +38,15 @@ def next_bookmark_name(project: Project) -> str:
     return f"View {n}"
 
 
+def view_tooltip(view: CameraView) -> str:
+    """Where a view's eye is and the point it looks at: world x, y and real height."""
+
+    def where(point: tuple[float, float, float]) -> str:
+        return f"{point[0]:,.0f} E, {point[1]:,.0f} N, {point[2]:,.0f} m"
+
+    return f"Eye at {where(view.position)}\nlooking at {where(view.focal_point)}"
+
+
 class BookmarksDock(QDockWidget):
     """List of the project's bookmarks with Add, Go, Rename and Delete.
 
@@ -42,7 +55,8 @@ class BookmarksDock(QDockWidget):
     watcher
         Model events of the current project.
     current_view
-        Returns the camera now (``SceneView.current_view``), or None without a scene.
+        Returns the camera now (``SceneView.current_view``: world, real heights), or None
+        without a scene.
 
     Signals
     -------
@@ -123,6 +137,7 @@ class BookmarksDock(QDockWidget):
             for mark in self._project.bookmarks if self._project is not None else []:
                 item = QListWidgetItem(icon("bookmark"), mark.name)
                 item.setFlags(item.flags() | Qt.ItemFlag.ItemIsEditable)
+                item.setToolTip(view_tooltip(mark.view))
                 self.list.addItem(item)
             if self.list.count():
                 self.list.setCurrentRow(min(max(row, 0), self.list.count() - 1))

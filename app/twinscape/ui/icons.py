@@ -243,6 +243,18 @@ def _analysis(p: QPainter) -> None:
     p.drawEllipse(QRectF(40, 8, 12, 12))
 
 
+def _imagery(p: QPainter) -> None:
+    """A framed photograph: sky, a sun and a hill."""
+    p.setPen(_pen(_INK, 4))
+    p.setBrush(QColor("#bfe0f5"))
+    p.drawRoundedRect(QRectF(6, 12, 52, 40), 4, 4)
+    p.setPen(Qt.PenStyle.NoPen)
+    p.setBrush(QColor("#f2c14e"))
+    p.drawEllipse(QRectF(40, 18, 10, 10))
+    p.setBrush(QColor("#6aa84f"))
+    p.drawPolygon(QPolygonF([QPointF(8, 50), QPointF(24, 30), QPointF(36, 42), QPointF(56, 50)]))
+
+
 def _identify(p: QPainter) -> None:
     p.setPen(Qt.PenStyle.NoPen)
     p.setBrush(_ACCENT)
@@ -262,6 +274,7 @@ _DRAWN = {
     "surface": _surface,
     "placed": _placed,
     "analysis": _analysis,
+    "imagery": _imagery,
     "terrain": _terrain,
     "add-data": _add_data,
     "zoom-all": _zoom_all,

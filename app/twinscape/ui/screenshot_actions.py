@@ -101,11 +101,12 @@ def restore_from_png(window: MainWindow, path: Path) -> bool:
     A picture of another project still gives its camera (the status bar says so).
     """
     found = read_provenance(path)
-    if found is None or found.camera is None:
+    project = window.project
+    camera = None if found is None else found.real_camera(project)
+    if found is None or camera is None:
         show_error(window, "Could not open", f"{quote_path(path)}: carries no Twinscape camera")
         return False
-    project = window.project
-    window.viewport.apply_view(found.camera)
+    window.viewport.apply_view(camera)
     restored = "camera and time" if found.time is not None else "camera"
     if found.time is not None:
         project.show_time(found.time)

@@ -70,10 +70,15 @@ def format_elevation(z: float | None) -> str:
 
 
 def elevation_at(project: Project, x: float, y: float) -> float | None:
-    """Ground elevation at world (x, y): the topmost visible ground layer with data there."""
+    """Ground elevation at world (x, y): the topmost visible ground layer with data there.
+
+    A layer read from its file on demand (``elevation_at``) answers at full resolution.
+    """
     shown = [layer for layer in project.layers if layer.visible]
+    owner = {id(getattr(layer, "grid", None)): layer for layer in shown}
     for grid in ground_grids(shown):
-        value = float(sample_elevation(grid, x, y))
+        exact = getattr(owner[id(grid)], "elevation_at", None)
+        value = float(exact(x, y) if exact is not None else sample_elevation(grid, x, y))
         if math.isfinite(value):
             return value
     return None

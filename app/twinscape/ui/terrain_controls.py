@@ -214,9 +214,10 @@ class TerrainControls(LayerControls):
             rx, ry = grid.resolution
             rows.append(("Size", f"{w} \u00d7 {h} cells"))
             rows.append(("Cell size", f"{rx:g} \u00d7 {ry:g} m"))
-            try:
+            try:  # the range was computed once, on the loader's thread (io/dem.py)
                 low, high = grid.elevation_range()
                 rows.append(("Elevation", f"{_metres(low)} to {_metres(high)}"))
             except ValueError:
                 rows.append(("Elevation", "no valid cells"))
+            rows.append(("Heights", grid.heights.describe()))
         return info_table(rows)

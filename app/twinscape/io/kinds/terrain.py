@@ -7,12 +7,14 @@ from pathlib import Path
 from typing import Any
 
 from twinscape.io.dem import DemResult, read_dem
+from twinscape.io.dem_source import pageable_cells, read_paged
+from twinscape.io.imagery import looks_like_imagery
 from twinscape.io.kinds import LayerData, LayerKind, LoadContext, has_suffix, register_kind
 from twinscape.io.layer_sources import assumed_crs, layer_name, source_path, source_table
 from twinscape.io.toml_schema import TableReader, settings_from_table, settings_to_table
 from twinscape.model.layers import Layer
 from twinscape.model.style import TerrainStyle
-from twinscape.model.terrain import TerrainLayer
+from twinscape.model.terrain import PagedTerrainLayer, TerrainLayer
 
 #: Elevation raster suffixes (lower case) that GDAL, as shipped with rasterio, reads.
 DEM_EXTENSIONS: tuple[str, ...] = (
@@ -39,13 +41,23 @@ MAX_TERRAIN_CELLS = 25_000_000
 
 
 def sniff_dem(path: Path) -> float:
-    """Confidence that ``path`` is an elevation raster (by its suffix)."""
-    return 0.8 if has_suffix(path, DEM_EXTENSIONS) else 0.0
+    """Confidence that ``path`` is an elevation raster: by its suffix, unless it is a picture.
+
+    An RGB(A) or paletted raster is imagery (io/imagery.py), never elevations.
+    """
+    if not has_suffix(path, DEM_EXTENSIONS) or looks_like_imagery(path):
+        return 0.0
+    return 0.8
+
+
+def terrain_type(path: Path) -> type[TerrainLayer]:
+    """:class:`PagedTerrainLayer` (read on demand) past :data:`MAX_TERRAIN_CELLS` cells."""
+    return PagedTerrainLayer if pageable_cells(path) > MAX_TERRAIN_CELLS else TerrainLayer
 
 
 def new_terrain(path: Path, assume_crs: str | None) -> TerrainLayer:
     """An unloaded terrain layer for ``path``."""
-    return TerrainLayer(name=layer_name(path), source=path, assume_crs=assume_crs)
+    return terrain_type(path)(name=layer_name(path), source=path, assume_crs=assume_crs)
 
 
 def read_terrain(layer: Layer, context: LoadContext) -> LayerData:
@@ -60,6 +72,13 @@ def read_terrain(layer: Layer, context: LoadContext) -> LayerData:
         As :func:`twinscape.io.dem.read_dem`.
     """
     assert isinstance(layer, TerrainLayer)
+    if isinstance(layer, PagedTerrainLayer):
+        dem, grid = read_paged(
+            layer.source, target_crs=context.project_crs, assume_crs=layer.assume_crs,
+            progress=context.progress, cancelled=context.cancelled,
+        )  # fmt: skip
+        values = {"dem": dem, "grid": grid, "source_crs": dem.source_crs}
+        return LayerData(crs=dem.crs, values=values)
     result = read_dem(
         layer.source,
         target_crs=context.project_crs,
@@ -100,7 +119,7 @@ def _reduced_note(source: Path, result: DemResult) -> str:
 def terrain_from_table(table: TableReader, folder: Path, common: dict[str, Any]) -> TerrainLayer:
     """A terrain layer from its project-file table."""
     source = source_path(table, folder)
-    return TerrainLayer(
+    return terrain_type(source)(
         **{"name": source.stem, **common},
         source=source,
         style=settings_from_table(table.sub("style"), TerrainStyle, _style_values),

@@ -136,11 +136,17 @@ class DrapeSource:
     shaded
         Darken and lighten the drape by the terrain's hillshade (analysis results);
         False for pictures that carry their own shadows (imagery).
+    local
+        ``paint`` gives the same picture on any grid (a resampling of a file, as
+        imagery): a paged terrain paints it per node at the node's resolution. Other
+        drapes (computed over a whole grid: analyses, interpolations) are painted once
+        on its overview grid.
     """
 
     key: Hashable
     paint: Callable[[RasterGrid], np.ndarray]
     shaded: bool = True
+    local: bool = False
 
 
 @dataclass(frozen=True, eq=False)

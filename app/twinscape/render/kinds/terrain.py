@@ -1,12 +1,15 @@
-"""Terrain layers are drawn by :class:`~twinscape.render.terrain_visual.TerrainVisual`."""
+"""Terrain layers are drawn by :class:`~twinscape.render.terrain_visual.TerrainVisual`, those
+read on demand (:class:`~twinscape.model.terrain.PagedTerrainLayer`) by
+:class:`~twinscape.render.paged_terrain.PagedTerrainVisual`."""
 
 from __future__ import annotations
 
 from twinscape.geo.origin import LocalOrigin
 from twinscape.model.layers import Layer
-from twinscape.model.terrain import TerrainLayer
+from twinscape.model.terrain import PagedTerrainLayer, TerrainLayer
 from twinscape.render.colormaps import RAMPS, SEA, stretch
 from twinscape.render.kinds import DrapeContext, Legend, register_legend, register_visual
+from twinscape.render.paged_terrain import PagedTerrainVisual
 from twinscape.render.terrain_visual import TerrainVisual, prepare_tiles
 
 
@@ -14,6 +17,10 @@ def prepare_terrain(layer: Layer, origin: LocalOrigin) -> None:
     """Build the tiles and colours of a loaded terrain (kept for its visual to adopt)."""
     assert isinstance(layer, TerrainLayer) and layer.grid is not None
     prepare_tiles(layer.grid, layer.style, origin)
+
+
+def prepare_paged(layer: Layer, origin: LocalOrigin) -> None:
+    """Nothing to prepare: a paged terrain reads its nodes when the view needs them."""
 
 
 def terrain_legend(layer: Layer, context: DrapeContext) -> Legend | None:
@@ -33,4 +40,5 @@ def terrain_legend(layer: Layer, context: DrapeContext) -> Legend | None:
 
 
 register_visual(TerrainLayer, TerrainVisual, prepare=prepare_terrain)
+register_visual(PagedTerrainLayer, PagedTerrainVisual, prepare=prepare_paged)
 register_legend(TerrainLayer, terrain_legend)

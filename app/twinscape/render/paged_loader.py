@@ -1,0 +1,151 @@
+"""Nodes of a paged terrain in memory: read in a background pool, kept in an LRU bounded by bytes.
+
+The GUI thread asks for nodes each frame (coarsest and nearest first, a few reads in
+flight at a time, so a stale wish list never clogs the pool), takes in the nodes whose
+reads finished (:meth:`NodeStore.adopt`) and drops the least recently used ones beyond
+the byte bound (:meth:`NodeStore.trim`), never the root nor a node drawn this frame.
+Workers only read and compute numpy arrays; ``on_update`` is called from a worker when
+a read lands, so that the viewport renders again.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+
+from twinscape.render.paged_colours import NodeColouring
+from twinscape.render.paged_tiles import Key, Node, Pyramid, build_node
+
+log = logging.getLogger(__name__)
+
+#: Default bound of the nodes in memory (arrays and VTK data), bytes.
+NODE_CACHE_BYTES = 256 * 2**20
+ROOT: Key = (0, 0, 0)
+
+
+class NodeStore:
+    """Nodes of one :class:`Pyramid` in memory, and their background reads.
+
+    Parameters
+    ----------
+    pyramid
+        The quadtree.
+    colouring
+        How nodes are coloured (style, ramp range, sun, drapes).
+    cache_bytes
+        Bound of :attr:`nbytes` (the root and the nodes drawn are kept regardless).
+    on_update
+        Called from a worker whenever a read finished.
+    workers
+        Threads reading nodes.
+    """
+
+    def __init__(
+        self, pyramid: Pyramid, colouring: NodeColouring,
+        *, cache_bytes: int = NODE_CACHE_BYTES, on_update: Callable[[], None] | None = None,
+        workers: int = max(1, min(os.cpu_count() or 1, 4)),
+    ) -> None:  # fmt: skip
+        self.pyramid, self.colouring = pyramid, colouring
+        self.cache_bytes = cache_bytes
+        self._on_update = on_update
+        self._nodes: OrderedDict[Key, Node] = OrderedDict()
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="paged-terrain")
+        self._max_inflight = 2 * workers
+        self._inflight: dict[Key, Future[Node]] = {}
+        self._failed: set[Key] = set()
+        self._lock = threading.Lock()
+        self.reads = 0  # nodes read so far
+        self._nodes[ROOT] = self._build(ROOT)
+
+    # -- lookups --------------------------------------------------------------------
+    def get(self, key: Key) -> Node | None:
+        """The node when in memory (now the most recently used), else None."""
+        node = self._nodes.get(key)
+        if node is not None:
+            self._nodes.move_to_end(key)
+        return node
+
+    def nodes(self) -> Iterable[Node]:
+        """The nodes in memory."""
+        return self._nodes.values()
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes held by the nodes in memory."""
+        return sum(node.nbytes for node in self._nodes.values())
+
+    @property
+    def pending(self) -> bool:
+        """True while reads are in flight or finished but not yet taken in."""
+        return bool(self._inflight)
+
+    # -- reads ----------------------------------------------------------------------
+    def _build(self, key: Key, parent: Node | None = None) -> Node:
+        self.reads += 1
+        return build_node(self.pyramid, key, self.colouring, parent)
+
+    def request(self, wanted: Iterable[Key]) -> None:
+        """Start reading the first of ``wanted`` (best first) that fit in the pool."""
+        for key in wanted:
+            if len(self._inflight) >= self._max_inflight:
+                return
+            if key in self._inflight or key in self._nodes or key in self._failed:
+                continue
+            parent = self._nodes.get((key[0] - 1, key[1] // 2, key[2] // 2))
+            future = self._pool.submit(self._build, key, parent)
+            self._inflight[key] = future
+            future.add_done_callback(self._landed)
+
+    def _landed(self, _: Future[Node]) -> None:
+        if self._on_update is not None:
+            self._on_update()
+
+    def adopt(self) -> int:
+        """Take in the nodes whose reads finished (GUI thread); returns how many."""
+        taken = 0
+        for key, future in list(self._inflight.items()):
+            if not future.done():
+                continue
+            del self._inflight[key]
+            if future.cancelled():
+                continue
+            err = future.exception()
+            if err is not None:
+                self._failed.add(key)
+                log.warning("%s: %s", self.pyramid.source.path, err)
+                continue
+            self._nodes[key] = future.result()
+            taken += 1
+        return taken
+
+    def wait(self, keys: Iterable[Key]) -> None:
+        """Block until the reads of ``keys`` (requested first) have finished, then adopt."""
+        keys = list(keys)
+        self.request(keys)
+        wanted = set(keys)
+        futures = [f for k, f in self._inflight.items() if k in wanted]
+        wait(futures)
+        self.adopt()
+
+    def trim(self, keep: Iterable[Key]) -> None:
+        """Drop least recently used nodes while over the bound, never ``keep`` nor the root."""
+        keep = set(keep) | {ROOT}
+        used = self.nbytes
+        for key in list(self._nodes):
+            if used <= self.cache_bytes:
+                break
+            if key in keep:
+                continue
+            used -= self._nodes.pop(key).nbytes
+
+    def close(self) -> None:
+        """Cancel the reads not started and drop every node."""
+        for future in self._inflight.values():
+            future.cancel()
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        self._inflight.clear()
+        self._nodes.clear()

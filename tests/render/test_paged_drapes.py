@@ -1,0 +1,98 @@
+"""Drapes on a DEM read on demand: imagery per node, analyses over the overview grid.
+
+The truth is the same project with the DEM held in memory (render/terrain_visual.py),
+whose drapes are baked over the full grid; the paged terrain must draw the same
+picture. Imagery is painted per node at the node's resolution, so it matches closely;
+a slope analysis is computed once on the paged layer's overview grid (2x coarser here),
+so it matches more loosely but must clearly be there.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import rasterio
+from paged_helpers import centre_view, settled_image, write_cog
+from rasterio.transform import from_origin
+
+import twinscape.io.kinds.terrain as terrain_kind
+from twinscape.io.loading import apply_load, load_file, open_data_files
+from twinscape.model.analysis import AnalysisLayer
+from twinscape.model.project import Project
+from twinscape.model.terrain import PagedTerrainLayer
+
+
+@pytest.fixture(scope="module")
+def cog(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 2048 x 2048 COG with relief at several scales (see paged_helpers.write_cog)."""
+    return write_cog(tmp_path_factory.mktemp("paged"))
+
+
+def checker(path: Path, bounds: tuple[float, float, float, float]) -> Path:
+    """An RGB GeoTIFF over ``bounds`` (EPSG:32637): 200 m squares, orange and teal."""
+    west, south, east, north = bounds
+    res = 5.0
+    cols, rows = int((east - west) / res), int((north - south) / res)
+    y, x = np.mgrid[0:rows, 0:cols]
+    odd = ((x * res // 200 + y * res // 200) % 2).astype(bool)
+    data = np.empty((3, rows, cols), np.uint8)
+    for band, (a, b) in enumerate(((240, 20), (140, 160), (30, 170))):
+        data[band] = np.where(odd, a, b)
+    with rasterio.open(
+        path, "w", driver="GTiff", width=cols, height=rows, count=3, dtype="uint8",
+        crs="EPSG:32637", transform=from_origin(west, north, res, res), photometric="RGB",
+    ) as dst:  # fmt: skip
+        dst.write(data)
+    return path
+
+
+def project_with(
+    cog: Path, monkeypatch: pytest.MonkeyPatch, *, paged: bool, extra: list
+) -> Project:
+    monkeypatch.setattr(terrain_kind, "MAX_TERRAIN_CELLS", 100_000 if paged else 10**9)
+    project, _ = open_data_files([cog])
+    assert isinstance(project.layers[0], PagedTerrainLayer) == paged
+    for item in extra:
+        if isinstance(item, Path):
+            apply_load(project, load_file(item, project_crs=project.crs))
+        else:
+            project.layers.append(item.copy() if hasattr(item, "copy") else item)
+    return project
+
+
+def test_imagery_drapes_a_paged_terrain_as_it_drapes_one_in_memory(
+    cog: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    with rasterio.open(cog) as src:
+        image = checker(tmp_path / "ortho.tif", tuple(src.bounds))
+    paged = project_with(cog, monkeypatch, paged=True, extra=[image])
+    view = centre_view(paged, 0.0, 0.0, 0.0, 1500.0)
+    got = settled_image(paged, view, "paged_imagery")
+    bare = settled_image(project_with(cog, monkeypatch, paged=True, extra=[]), view, "paged_bare")
+    truth = settled_image(
+        project_with(cog, monkeypatch, paged=False, extra=[image]), view, "paged_imagery_truth"
+    )
+    assert np.abs(got - bare).mean() > 20  # the checker is there
+    orange = (got[..., 0] > 200) & (got[..., 2] < 80)
+    teal = (got[..., 0] < 60) & (got[..., 2] > 130)
+    assert orange.mean() > 0.15 and teal.mean() > 0.15
+    assert np.abs(got - truth).mean() < 2.0
+
+
+def test_an_analysis_drapes_a_paged_terrain_from_its_overview(
+    cog: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def slope() -> AnalysisLayer:
+        return AnalysisLayer(name="slope", analysis="slope", opacity=1.0)
+
+    paged = project_with(cog, monkeypatch, paged=True, extra=[slope()])
+    view = centre_view(paged, 0.0, 0.0, 0.0, 1500.0)
+    got = settled_image(paged, view, "paged_slope")
+    bare = settled_image(project_with(cog, monkeypatch, paged=True, extra=[]), view, "paged_bare")
+    truth = settled_image(
+        project_with(cog, monkeypatch, paged=False, extra=[slope()]), view, "paged_slope_truth"
+    )
+    assert np.abs(got - bare).mean() > 15  # the slope classes are there
+    assert np.abs(got - truth).mean() < 0.3 * np.abs(bare - truth).mean()
