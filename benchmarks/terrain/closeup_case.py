@@ -69,7 +69,8 @@ def run_closeup(
     start = time.perf_counter()
     project, _ = open_data_files([dem])
     loaded = time.perf_counter()
-    scene = SceneView(plotter, project)
+    # on_update as the GUI has it: still views refine in the background, as on screen
+    scene = SceneView(plotter, project, on_update=lambda: None)
     start_view = CameraView(
         position=tuple(view["position"]),
         focal_point=tuple(view["focal_point"]),

@@ -54,7 +54,8 @@ def run_twinscape(
     project, _ = open_data_files([dem])
     loaded = time.perf_counter()
     rss_loaded = current_rss_mb()
-    scene = SceneView(plotter, project)
+    # on_update as the GUI has it: still views refine in the background, as on screen
+    scene = SceneView(plotter, project, on_update=lambda: None)
     scene.frame()
     built = time.perf_counter()
     rss_built = current_rss_mb()

@@ -121,3 +121,30 @@ def test_region_entering_view_is_coarse_at_once_then_refined(
     assert deepest > deepest_first
     scene.close()
     plotter.close()
+
+
+def test_a_moving_frame_holds_its_triangle_budget(
+    cog: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = open_project(cog, monkeypatch, paged=True)
+    layer = project.layers[0]
+    plotter = pv.Plotter(off_screen=True, window_size=SIZE)
+    scene = SceneView(plotter, project, on_update=lambda: None)
+    visual = scene.visuals[id(layer)]
+    scene.apply_view(centre_view(project, 0.0, 0.0, 0.0, 1500.0))
+    scene.settle(1.0)
+    frame(plotter)
+    full = visual.triangles
+    scene.budget.fixed = full // 6
+    scene.interacting = True
+    for k in range(6):  # fly on; reads land between frames
+        scene.apply_view(centre_view(project, 0.0, 60.0 * k, 0.0, 1500.0))
+        frame(plotter)
+        time.sleep(0.1)
+        frame(plotter)
+        cells = visual._samples - 1
+        drawn = sum(2 * (cells >> lv) ** 2 for lv, _, _ in visual._shown.values())
+        assert drawn <= scene.budget.fixed < full
+    assert frame(plotter)[SIZE[1] // 2 :].std() > 5  # terrain, not an empty frame
+    scene.close()
+    plotter.close()

@@ -119,6 +119,7 @@ def test_moving_frames_hold_the_budget_and_refine_when_the_camera_stops(
         assert drawn_triangles(scene) <= still // 4
         assert visual.lod.tolerance_px >= scene.interactive_tolerance_px
     visual.cache.meshes.clear()  # nothing finer is cached: it must be built
+    scene.budget.fixed = still  # a still view may draw 3x as many: its levels fit
     scene.interacting = False
     plotter.render()  # the camera stopped: finer levels are wanted, built in the background
     assert scene.refining()
@@ -127,6 +128,12 @@ def test_moving_frames_hold_the_budget_and_refine_when_the_camera_stops(
     assert drawn_triangles(scene) > still // 4
     scene.settle(scene.settled_tolerance_px)
     assert np.abs(snapshot(plotter).astype(int) - refined.astype(int)).mean() < 0.5
+
+    scene.budget.fixed = still // 12  # a still view's bound: 3x that, a quarter of still
+    scene.apply_view(view)  # the camera moved back: the settled levels are no longer kept
+    plotter.render()
+    refine_until_done(scene, plotter)
+    assert drawn_triangles(scene) <= still // 4
     scene.close()
 
 
@@ -137,6 +144,7 @@ def test_settle_gives_full_detail_at_once(plotter_factory: Plotters, demo_grid: 
     scene.interacting = True
     snapshot(plotter)
     scene.interacting = False
+    scene.budget.fixed = 1000  # a still view's budget must not coarsen a settled one
     scene.settle(1.0)  # no frame in between: everything it selects is built now
     assert not scene.refining()
     quick = snapshot(plotter)

@@ -15,12 +15,13 @@ a change of any of them reads the nodes again.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 from vtkmodules import vtkInteractionStyle, vtkRenderingOpenGL2  # noqa: F401
-from vtkmodules.vtkRenderingCore import vtkActor, vtkPolyDataMapper
+from vtkmodules.vtkRenderingCore import vtkActor
 
 from twinscape.geo.origin import LocalOrigin
 from twinscape.model.terrain import TerrainLayer
@@ -164,15 +165,26 @@ class PagedTerrainVisual(TerrainBase):
         """Draw the nodes in memory that suit the camera best; read the finer ones in the
         background (``on_update`` asks for the next render when one lands).
 
-        ``budget`` (triangles of a moving frame) is not used: a node's mesh level already
-        follows the tolerance. Returns the number of nodes whose mesh or texture changed.
+        ``budget`` bounds the triangles drawn: the tolerance grows in sqrt(2) steps until
+        the nodes chosen fit (so fewer, coarser nodes are read too). Returns the number
+        of nodes whose mesh or texture changed.
         """
         if self.store is None or not self.layer.visible:
             return 0
         choice = self._choose(camera, viewport_h_px, tolerance_px)
+        for _ in range(16):
+            if budget is None or self._triangles_of(choice) <= budget:
+                break
+            tolerance_px *= math.sqrt(2.0)
+            choice = self._choose(camera, viewport_h_px, tolerance_px)
         self._wanted = len(choice.wanted)
         self.store.request(key for _, key in choice.wanted)
         return self._show(choice.drawn)
+
+    def _triangles_of(self, choice: Any) -> int:
+        """Triangles of the nodes ``choice`` draws (grid cells at their levels, no skirts)."""
+        cells = self._samples - 1
+        return sum(2 * (cells >> level) ** 2 for level, _, _ in choice.drawn.values())
 
     def refining(self) -> bool:
         """True while nodes the view asked for are being read."""
@@ -208,13 +220,7 @@ class PagedTerrainVisual(TerrainBase):
         return changed
 
     def _new_actor(self, key: Key) -> vtkActor:
-        mapper = vtkPolyDataMapper()
-        mapper.ScalarVisibilityOff()
-        actor = vtkActor()
-        actor.SetMapper(mapper)
-        actor.GetProperty().LightingOff()
-        actor.GetProperty().SetOpacity(float(self.layer.opacity))
-        actor.SetScale(1.0, 1.0, self.ve)
+        actor = self._tile_actor()
         actor.SetObjectName(_actor_name(self.layer.name, key))
         self._actors[key] = actor
         self.renderer.AddActor(actor)

@@ -367,12 +367,17 @@ class SceneView(Connections, SceneCamera, ScenePicking):
         """Let every visual choose its levels for the camera; True for a moving frame.
 
         A moving frame holds :attr:`budget` and builds in the background (visuals with
-        ``refine_lod``), so does a still one when ``on_update`` asks for the renders that
-        show the builds; else (or given ``tolerance_px``) every level is built now.
+        ``refine_lod``), so does a still one (within the budget's larger
+        ``settled_limit``) when ``on_update`` asks for the renders that show the builds;
+        else (or given ``tolerance_px``: screenshots) every level is built now.
         """
         moving = tolerance_px is None and self._is_interacting()
         tol = self.tolerance_px() if tolerance_px is None else tolerance_px
         background = tolerance_px is None and (moving or self._background)
+        # a settled view (settle(), until the camera moves) keeps all its detail
+        budget = self.budget.limit if moving else None
+        if not moving and self._settle is None:
+            budget = self.budget.settled_limit
         height = self.renderer.GetSize()[1] or self.renderer.GetRenderWindow().GetSize()[1]
         camera = self.renderer.GetActiveCamera()
         for visual in self.visuals.values():
@@ -380,7 +385,7 @@ class SceneView(Connections, SceneCamera, ScenePicking):
             if refine is None:
                 visual.update_lod(camera, height, tol)
             else:
-                refine(camera, height, tol, budget=self.budget.limit if moving else None)
+                refine(camera, height, tol, budget=budget)
         return moving
 
     def _before_render(self, *_: Any) -> None:

@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from vtkmodules.vtkRenderingCore import vtkActor, vtkPolyDataMapper
+
 from twinscape.model.style import COLOUR_FIELDS
 from twinscape.render.sun_follow import SunFollower
 from twinscape.render.visual import ActorsInRenderer, Connections
@@ -113,6 +115,17 @@ class TerrainBase(Connections, ActorsInRenderer):
 
     def set_highlight(self, rows: list[int]) -> None:
         """A terrain has no features to highlight."""
+
+    def _tile_actor(self) -> vtkActor:
+        """A new actor for one tile or node: texture colours as baked, lighting off."""
+        mapper = vtkPolyDataMapper()
+        mapper.ScalarVisibilityOff()
+        actor = vtkActor()
+        actor.SetMapper(mapper)
+        actor.GetProperty().LightingOff()
+        actor.GetProperty().SetOpacity(float(self.layer.opacity))
+        actor.SetScale(1.0, 1.0, self.ve)
+        return actor
 
     def _apply_scale(self, *_: Any) -> None:
         for actor in self.actors:

@@ -61,7 +61,9 @@ class FrameBudget:
     the rest of the frame (``share`` 1: a moving frame within twice the frame without
     terrain), and at least ``min_s``; it moves towards that by at most a factor of 1.4
     a frame, within ``min_triangles .. max_triangles``. ``fixed`` (scripts, tests)
-    replaces it.
+    replaces it. A still view in the GUI may draw ``settled_factor`` times as many
+    (:attr:`settled_limit`): more detail once the camera stops, but never a view so
+    heavy that the next drag starts with a stall; screenshots have no bound.
     """
 
     triangles: int = 150_000
@@ -70,6 +72,7 @@ class FrameBudget:
     min_triangles: int = 20_000
     max_triangles: int = 1_000_000
     fixed: int | None = None
+    settled_factor: float = 3.0
     window: int = 24
     frames: deque[tuple[int, float]] = field(default_factory=deque)
     _started: float | None = None
@@ -78,6 +81,11 @@ class FrameBudget:
     def limit(self) -> int:
         """The triangles the next moving frame may draw."""
         return self.triangles if self.fixed is None else self.fixed
+
+    @property
+    def settled_limit(self) -> int:
+        """The triangles a still frame in the GUI may draw."""
+        return int(self.limit * self.settled_factor)
 
     def start(self, moving: bool) -> None:
         """The levels of a frame are shown, drawing starts (only ``moving`` ones are timed)."""

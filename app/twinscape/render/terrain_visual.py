@@ -28,7 +28,7 @@ import numpy as np
 # The OpenGL implementations of the rendering classes and the default interactor
 # style, as pyvista imports them (the all-modules ``vtk`` package is never loaded).
 from vtkmodules import vtkInteractionStyle, vtkRenderingOpenGL2  # noqa: F401
-from vtkmodules.vtkRenderingCore import vtkActor, vtkPolyDataMapper
+from vtkmodules.vtkRenderingCore import vtkActor
 
 from twinscape.geo.origin import LocalOrigin
 from twinscape.geo.terrain_overlap import Overlap
@@ -182,12 +182,7 @@ class TerrainVisual(TerrainBase):
         self._skirts = self.skirts
         self.actors = []
         for _ in range(n):
-            mapper = vtkPolyDataMapper()
-            mapper.ScalarVisibilityOff()
-            actor = vtkActor()
-            actor.SetMapper(mapper)
-            actor.GetProperty().LightingOff()
-            actor.GetProperty().SetOpacity(float(self.layer.opacity))
+            actor = self._tile_actor()
             actor.SetVisibility(False)
             self.actors.append(actor)
         push_behind([a.GetMapper() for a in self.actors], len(self._overlap_tiles.overlap.finer))
