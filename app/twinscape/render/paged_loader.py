@@ -101,8 +101,9 @@ class NodeStore:
             future.add_done_callback(self._landed)
 
     def _landed(self, _: Future[Node]) -> None:
-        if self._on_update is not None:
-            self._on_update()
+        on_update = self._on_update  # None once closed: the viewport may be gone
+        if on_update is not None:
+            on_update()
 
     def adopt(self) -> int:
         """Take in the nodes whose reads finished (GUI thread); returns how many."""
@@ -143,7 +144,8 @@ class NodeStore:
             used -= self._nodes.pop(key).nbytes
 
     def close(self) -> None:
-        """Cancel the reads not started and drop every node."""
+        """Cancel the reads not started, drop every node, and tell nobody of reads landing."""
+        self._on_update = None
         for future in self._inflight.values():
             future.cancel()
         self._pool.shutdown(wait=False, cancel_futures=True)
