@@ -1,10 +1,10 @@
-"""Drapes on a DEM read on demand: imagery per node, analyses over the overview grid.
+"""Drapes on a DEM read on demand: painted per node, analyses on a window of the file.
 
 The truth is the same project with the DEM held in memory (render/terrain_visual.py),
 whose drapes are baked over the full grid; the paged terrain must draw the same
-picture. Imagery is painted per node at the node's resolution, so it matches closely;
-a slope analysis is computed once on the paged layer's overview grid (2x coarser here),
-so it matches more loosely but must clearly be there.
+picture: imagery painted per node at the node's resolution, and a slope analysis
+computed on the file's full-resolution window (render/analysis_ground.py), not on the
+layer's in-memory overview.
 """
 
 from __future__ import annotations
@@ -81,7 +81,7 @@ def test_imagery_drapes_a_paged_terrain_as_it_drapes_one_in_memory(
     assert np.abs(got - truth).mean() < 2.0
 
 
-def test_an_analysis_drapes_a_paged_terrain_from_its_overview(
+def test_an_analysis_of_a_paged_terrain_runs_at_full_resolution(
     cog: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     def slope() -> AnalysisLayer:
@@ -95,4 +95,4 @@ def test_an_analysis_drapes_a_paged_terrain_from_its_overview(
         project_with(cog, monkeypatch, paged=False, extra=[slope()]), view, "paged_slope_truth"
     )
     assert np.abs(got - bare).mean() > 15  # the slope classes are there
-    assert np.abs(got - truth).mean() < 0.3 * np.abs(bare - truth).mean()
+    assert np.abs(got - truth).mean() < 1.0

@@ -15,7 +15,7 @@ from twinscape.model.terrain import PagedTerrainLayer
 from twinscape.render.paged_terrain import PagedTerrainVisual
 from twinscape.ui.status_bar import elevation_at
 
-from ui_helpers import process_events, settle, wait_until
+from ui_helpers import settle, wait_until
 
 # the COG the render tests of paged terrain use (tests/render/paged_helpers.py)
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "render"))

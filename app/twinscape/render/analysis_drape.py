@@ -2,13 +2,15 @@
 
 :func:`resolve` (GUI thread) turns an :class:`~twinscape.model.analysis.AnalysisLayer`
 and the project's layers into a :class:`Plan`: the ground it is computed on (the
-full-resolution grid of the topmost ground layer below it), its :class:`Inputs` (every
+full-resolution grid of the topmost ground layer below it; for a DEM read on demand, a
+window of its file, render/analysis_ground.py), its :class:`Inputs` (every
 number the result depends on, including the world position and height of each
 observing tower, so moving a tower changes them) and its colour settings. The
 *computation key* ``(grid, inputs)`` names the raw result; the drape key adds the
 colours, so a new ramp repaints without recomputing.
 
-:func:`compute` (any thread) runs the geo/ analysis on the ground grid. Raw results
+:func:`~twinscape.render.analysis_compute.compute` (any thread) runs the geo/ analysis
+on the ground grid. Raw results
 are kept by computation key in :data:`RESULTS` (a byte-bounded LRU), so repainting
 (another opacity, another level of detail, another ramp, a second terrain) never
 recomputes; a painted grid other than the ground gets the result resampled to its
@@ -28,7 +30,7 @@ import math
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -45,6 +47,8 @@ from twinscape.render.analysis_colors import (
     solar_rgba,
     viewshed_rgba,
 )
+from twinscape.render.analysis_compute import AnalysisResult, compute
+from twinscape.render.analysis_ground import DemWindow, dem_window, reach_bounds
 
 log = logging.getLogger(__name__)
 
@@ -93,9 +97,13 @@ class Inputs:
 class Plan:
     """A resolved analysis layer: what to compute, on which grid, and its colours."""
 
-    ground: RasterGrid
+    ground: RasterGrid | DemWindow
     inputs: Inputs
     colours: tuple[Any, ...]
+
+    def ground_grid(self) -> RasterGrid:
+        """The grid computed on (a window of a paged DEM is read now; any thread)."""
+        return self.ground.grid() if isinstance(self.ground, DemWindow) else self.ground
 
     @property
     def compute_key(self) -> tuple[Any, ...]:
@@ -109,16 +117,21 @@ class Plan:
         return ("analysis", self.inputs.analysis, self.compute_key, self.colours)
 
 
-def ground_below(layer: Layer, layers: Sequence[Layer]) -> RasterGrid | None:
-    """Full-resolution grid of the topmost loaded ground layer below ``layer``."""
+def ground_layer_below(layer: Layer, layers: Sequence[Layer]) -> Layer | None:
+    """The topmost loaded ground layer below ``layer``."""
     below = list(layers)
     if layer in below:
         below = below[: below.index(layer)]
     for other in reversed(below):
-        grid = getattr(other, "grid", None)
-        if other.provides_ground and isinstance(grid, RasterGrid):
-            return grid
+        if other.provides_ground and isinstance(getattr(other, "grid", None), RasterGrid):
+            return other
     return None
+
+
+def ground_below(layer: Layer, layers: Sequence[Layer]) -> RasterGrid | None:
+    """Grid of the topmost loaded ground layer below ``layer`` (a paged DEM's overview)."""
+    ground = ground_layer_below(layer, layers)
+    return None if ground is None else ground.grid
 
 
 def _by_id(layers: Sequence[Layer], layer_id: str | None) -> Layer | None:
@@ -181,10 +194,15 @@ def _polygon_rings(placed: PlacedAssetsLayer) -> list[Ring]:
 
 
 def resolve(layer: AnalysisLayer, layers: Sequence[Layer]) -> Plan | str:
-    """The plan of ``layer`` among the project's ``layers``, or why it cannot be computed."""
-    ground = ground_below(layer, layers)
-    if ground is None:
+    """The plan of ``layer`` among the project's ``layers``, or why it cannot be computed.
+
+    A DEM read from its file on demand is analysed on a window of it (see
+    :mod:`~twinscape.render.analysis_ground`), at full resolution where the window fits.
+    """
+    terrain = ground_layer_below(layer, layers)
+    if terrain is None:
         return "no terrain below this layer"
+    ground: RasterGrid = terrain.grid
     kind = layer.analysis
     reach = {
         "target_height": float(layer.target_height_m), "radius": float(layer.radius_m),
@@ -233,6 +251,10 @@ def resolve(layer: AnalysisLayer, layers: Sequence[Layer]) -> Plan | str:
             aspect_tolerance_deg=float(layer.aspect_tolerance_deg), year=int(layer.year),
             exclusions=tuple(rings), footprints=footprints,
         )  # fmt: skip
+    dem = getattr(terrain, "dem", None)
+    if dem is not None:
+        bounds = reach_bounds(inputs.observers, inputs.radius) if inputs.observers else None
+        return Plan(dem_window(dem, bounds), inputs, colours)
     return Plan(ground, inputs, colours)
 
 
@@ -247,25 +269,6 @@ def _on_grid(grid: RasterGrid, x: float, y: float) -> bool:
 
 
 # -- raw results (any thread) -----------------------------------------------------------
-@dataclass(frozen=True, eq=False)
-class AnalysisResult:
-    """A raw result on its ground grid, with its headline numbers.
-
-    ``arrays`` by analysis: ``slope``/``aspect`` (float32 degrees; aspect -1 on flat
-    ground), ``visible``/``in_range`` (viewshed), ``count`` (coverage, uint16),
-    ``mask``/``irradiance`` (solar). ``problem`` says why there is none.
-    """
-
-    arrays: dict[str, np.ndarray] = field(default_factory=dict)
-    summary: dict[str, float] = field(default_factory=dict)
-    problem: str = ""
-
-    @property
-    def nbytes(self) -> int:
-        """Memory held by the arrays."""
-        return sum(int(a.nbytes) for a in self.arrays.values())
-
-
 class ResultCache:
     """Raw results by computation key: a byte-bounded LRU; one computation per key at a time."""
 
@@ -337,145 +340,6 @@ def remove_result_listener(listener: Callable[[Hashable], None]) -> None:
         _LISTENERS.remove(listener)
 
 
-def cell_area_km2(grid: RasterGrid) -> float:
-    """Area of one cell in km2 (the grid is metric)."""
-    a, e = grid.resolution
-    return a * e / 1e6
-
-
-def _in_range(grid: RasterGrid, x: float, y: float, radius: float) -> np.ndarray:
-    """Cells whose centre is within ``radius`` of the centre of the cell holding (x, y)."""
-    a, _, c, _, e, f = grid.transform
-    col, row = math.floor((x - c) / a), math.floor((y - f) / e)
-    rows, cols = grid.shape
-    dc = (np.arange(cols) - col) * a
-    dr = (np.arange(rows) - row) * e
-    return (dr[:, None] ** 2 + dc[None, :] ** 2 <= radius * radius) & np.isfinite(grid.values)
-
-
-def _slope_aspect(grid: RasterGrid, **watch: Any) -> AnalysisResult:
-    from twinscape.geo.slope import slope_aspect  # noqa: PLC0415 - numba-free, but heavy
-
-    slope, aspect = slope_aspect(grid.values, grid.resolution, flat=-1.0, **watch)
-    valid = slope[np.isfinite(slope)]
-    if valid.size == 0:
-        return AnalysisResult(problem="the terrain has no cell with a slope")
-    flat = np.count_nonzero(aspect == -1.0)
-    summary = {
-        "min_deg": float(valid.min()), "max_deg": float(valid.max()),
-        "mean_deg": float(valid.mean()), "flat_pct": float(100.0 * flat / valid.size),
-    }  # fmt: skip
-    return AnalysisResult({"slope": slope, "aspect": aspect}, summary)
-
-
-def _viewshed(grid: RasterGrid, inputs: Inputs, **watch: Any) -> AnalysisResult:
-    from twinscape.geo.viewshed import viewshed  # noqa: PLC0415 - compiles numba on first use
-
-    (x, y, height), = inputs.observers
-    visible = viewshed(
-        grid, (x, y), observer_height=height, target_height=inputs.target_height,
-        radius=inputs.radius, curvature=inputs.curvature, refraction=inputs.refraction, **watch,
-    )  # fmt: skip
-    in_range = _in_range(grid, x, y, inputs.radius)
-    seen = int(np.count_nonzero(visible))
-    summary = {
-        "visible_km2": seen * cell_area_km2(grid),
-        "visible_pct": 100.0 * seen / max(int(np.count_nonzero(in_range)), 1),
-        "observer_height_m": float(height),
-    }
-    return AnalysisResult({"visible": visible, "in_range": in_range}, summary)
-
-
-def _coverage(grid: RasterGrid, inputs: Inputs, **watch: Any) -> AnalysisResult:
-    import shapely  # noqa: PLC0415
-
-    from twinscape.geo.viewshed import coverage_fraction, cumulative_viewshed  # noqa: PLC0415
-
-    count = cumulative_viewshed(
-        grid, list(inputs.observers), target_height=inputs.target_height, radius=inputs.radius,
-        curvature=inputs.curvature, refraction=inputs.refraction, **watch,
-    )  # fmt: skip
-    seen = int(np.count_nonzero(count))
-    summary = {
-        "covered_km2": seen * cell_area_km2(grid),
-        "observers": float(len(inputs.observers)),
-        "max_count": float(count.max()) if count.size else 0.0,
-        "skipped": float(inputs.skipped),
-    }
-    problem = ""
-    if inputs.area is not None:
-        try:
-            fraction = coverage_fraction(count, grid, shapely.Polygon(inputs.area))
-            summary["area_pct"] = 100.0 * fraction
-        except ValueError as err:
-            problem = str(err)
-    return AnalysisResult({"count": count}, summary, problem)
-
-
-def _exclusion_polygons(inputs: Inputs) -> list[Any]:
-    """Shapely polygons of the exclusion rings and footprints."""
-    import shapely  # noqa: PLC0415
-
-    polygons = [shapely.Polygon(ring) for ring in inputs.exclusions]
-    for source in inputs.footprints:  # thousands of buildings: one multipolygon
-        shapes = [g for g in np.asarray(source.obj, dtype=object).ravel() if g is not None]
-        parts = [p for p in shapely.get_parts(shapes) if p.geom_type == "Polygon"]
-        if parts:
-            polygons.append(shapely.MultiPolygon(parts))
-    return polygons
-
-
-def _solar(grid: RasterGrid, inputs: Inputs, **watch: Any) -> AnalysisResult:
-    from twinscape.geo.solar import solar_suitability  # noqa: PLC0415 - pvlib is heavy
-
-    result = solar_suitability(
-        grid, max_slope_deg=inputs.max_slope_deg,
-        aspect_tolerance_deg=inputs.aspect_tolerance_deg, year=inputs.year,
-        exclusions=_exclusion_polygons(inputs), **watch,
-    )  # fmt: skip
-    mask = np.asarray(result.mask, bool)
-    arrays = {"mask": mask}
-    summary = {"suitable_km2": float(result.area_km2)}
-    irradiance = getattr(result, "irradiance", None)
-    if irradiance is not None:
-        irr = np.asarray(irradiance, np.float32)
-        arrays["irradiance"] = irr
-        shown = irr[mask & np.isfinite(irr)]
-        if shown.size:
-            summary.update(
-                irradiance_kwh_m2=float(shown.mean()), irradiance_min=float(shown.min()),
-                irradiance_max=float(shown.max()),
-            )  # fmt: skip
-    return AnalysisResult(arrays, summary)
-
-
-def compute(
-    plan: Plan,
-    *,
-    progress: Callable[[float], None] | None = None,
-    cancelled: Callable[[], bool] | None = None,
-) -> AnalysisResult:
-    """The raw result of ``plan`` on its ground grid (any thread; LoadCancelled if cancelled).
-
-    A refusal of the analysis (an observer outside the terrain, an area holding no cell)
-    is a result with its ``problem``, not an exception.
-    """
-    watch = {"progress": progress, "cancelled": cancelled}
-    grid, inputs = plan.ground, plan.inputs
-    try:
-        if inputs.analysis in ("slope", "aspect"):
-            return _slope_aspect(grid, **watch)
-        if inputs.analysis == "viewshed":
-            return _viewshed(grid, inputs, **watch)
-        if inputs.analysis == "coverage":
-            return _coverage(grid, inputs, **watch)
-        return _solar(grid, inputs, **watch)
-    except LoadCancelled:
-        raise
-    except ValueError as err:
-        return AnalysisResult(problem=str(err).removeprefix("viewshed: "))
-
-
 # -- painting (any thread) ---------------------------------------------------------------
 def colour_result(plan: Plan, result: AnalysisResult) -> np.ndarray:
     """uint8 (rows, cols, 4) of ``result`` on the plan's ground grid."""
@@ -498,9 +362,7 @@ def colour_result(plan: Plan, result: AnalysisResult) -> np.ndarray:
 
 def resample_rgba(rgba: np.ndarray, source: RasterGrid, target: RasterGrid) -> np.ndarray:
     """``rgba`` on ``source``'s cells moved to ``target``'s (nearest cell centre; clear outside)."""
-    if source is target or (
-        source.shape == target.shape and source.transform == target.transform
-    ):
+    if source is target or (source.shape == target.shape and source.transform == target.transform):
         return rgba
     a, _, c, _, e, f = source.transform
     xs, ys = target.cell_centers()
@@ -540,7 +402,7 @@ def paint_plan(plan: Plan, grid: RasterGrid) -> np.ndarray:
             listener(key)
         except Exception:  # noqa: BLE001 - a listener must not lose the picture
             log.exception("analysis result listener failed")
-    return resample_rgba(colour_result(plan, result), plan.ground, grid)
+    return resample_rgba(colour_result(plan, result), plan.ground_grid(), grid)
 
 
 # -- back on the GUI thread --------------------------------------------------------------

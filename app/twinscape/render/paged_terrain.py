@@ -108,7 +108,7 @@ class PagedTerrainVisual(TerrainBase):
         self.pyramid = Pyramid(dem, self.origin, self._samples)
         style, light = self.sun.colours(self.layer)
         colouring = NodeColouring(
-            style, finite_range(grid.values) or (0.0, 1.0), self._drapes, grid, light
+            style, finite_range(grid.values) or (0.0, 1.0), self._drapes, light
         )
         self.store = NodeStore(
             self.pyramid, colouring, cache_bytes=self.cache_bytes, on_update=self._on_update

@@ -133,20 +133,15 @@ class DrapeSource:
     paint
         ``paint(grid) -> uint8 (rows, cols, 4)`` RGBA over ``grid``'s cells (alpha 0:
         terrain shows through); runs on a worker thread, reading only captured values.
+        Any grid in the project CRS: a terrain read on demand paints each node's own.
     shaded
         Darken and lighten the drape by the terrain's hillshade (analysis results);
         False for pictures that carry their own shadows (imagery).
-    local
-        ``paint`` gives the same picture on any grid (a resampling of a file, as
-        imagery): a paged terrain paints it per node at the node's resolution. Other
-        drapes (computed over a whole grid: analyses, interpolations) are painted once
-        on its overview grid.
     """
 
     key: Hashable
     paint: Callable[[RasterGrid], np.ndarray]
     shaded: bool = True
-    local: bool = False
 
 
 @dataclass(frozen=True, eq=False)

@@ -106,7 +106,7 @@ def imagery_drape(layer: Layer, context: DrapeContext) -> DrapeSource | None:
         return adjusted(WARPED.get(path, info, grid), brightness, contrast)
 
     key = ("imagery", path, info, brightness, contrast)
-    return DrapeSource(key=key, paint=paint, shaded=False, local=True)
+    return DrapeSource(key=key, paint=paint, shaded=False)
 
 
 register_drape(ImageryLayer, imagery_drape)
