@@ -384,7 +384,7 @@ class TerrainLod:
                 actor.GetMapper().SetInputData(pd)
             if tex[i] != v.tex_levels[i]:
                 actor.SetTexture(cache.texture(i, int(tex[i])))
-            actor.SetVisibility(bool(v.layer.visible))
         v.levels, v.tex_levels, v.rim_levels = levels.copy(), tex.copy(), rims.copy()
         v.stitch = np.zeros((0, 4), int) if stitch is None else stitch
+        v._apply_visibility()  # tiles outside the view are hidden: VTK's own culling costs
         return int(changed.sum())

@@ -335,8 +335,11 @@ class TerrainVisual(TerrainBase):
 
     # -- appearance -----------------------------------------------------------------
     def _apply_visibility(self, *_: Any) -> None:
-        for actor, level in zip(self.actors, self.levels):
-            actor.SetVisibility(bool(self.layer.visible and level >= 0))
+        """Show the tiles that have a level and lie in the view (all hidden with the layer)."""
+        culled = self.culled if len(self.culled) == len(self.actors) else None
+        for i, (actor, level) in enumerate(zip(self.actors, self.levels)):
+            inside = culled is None or not culled[i]
+            actor.SetVisibility(bool(self.layer.visible and level >= 0 and inside))
 
     def _apply_names(self, *_: Any) -> None:
         for i, actor in enumerate(self.actors):
