@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from shapely.geometry.base import BaseGeometry
 
     from twinscape.geo.profile import Profile
+    from twinscape.io.dem_source import DemSource
 
 SLOPE_NODATA = -9999.0
 
@@ -122,7 +123,13 @@ def add_analyze_parser(commands: argparse._SubParsersAction) -> None:
         help="also write the annual irradiation (float32 GeoTIFF, kWh/m2)",
     )
 
-    view = analyses.add_parser("viewshed", help="visible area from an observer (GeoTIFF)")
+    view = analyses.add_parser(
+        "viewshed",
+        help="visible area from an observer (GeoTIFF)",
+        description="Visible area from an observer, written as a GeoTIFF (255 visible, 0 not). "
+        "A DEM too large to hold in memory is read only within --radius of the observer, at "
+        "full resolution, and the GeoTIFF covers that reach.",
+    )
     _dem(view)
     view.add_argument("--observer", required=True, metavar="X,Y", help="observer position")
     _crs(view, "CRS of --observer (default: the DEM's)")
@@ -213,8 +220,10 @@ def _numbers(text: str, option: str, form: str) -> list[float]:
     return values
 
 
-def _to_dem_crs(points: np.ndarray, crs: str | None, grid: RasterGrid, option: str) -> np.ndarray:
-    """Points given in ``crs`` (None: the DEM's) as x, y in the DEM's CRS."""
+def _to_dem_crs(
+    points: np.ndarray, crs: str | None, grid: RasterGrid | DemSource, option: str
+) -> np.ndarray:
+    """Points given in ``crs`` (None: the DEM's) as x, y in the CRS of ``grid`` (or source)."""
     if crs is None:
         return points
     from pyproj import Transformer
@@ -420,14 +429,16 @@ def _viewshed(args: argparse.Namespace) -> int:
             raise AnalyzeError(f"{option} must be zero or positive, got {value:g}")
     if not (math.isfinite(args.refraction) and 0.0 <= args.refraction < 1.0):
         raise AnalyzeError(f"--refraction must be within 0..1, got {args.refraction:g}")
-    grid = _read(args.dem)
-    ((x, y),) = _to_dem_crs(np.array([[x, y]]), args.crs, grid, "--observer")
-    if not _inside(grid, x, y):
-        xmin, ymin, xmax, ymax = grid.bounds
+    dem = _large_dem(args.dem)
+    whole: RasterGrid | DemSource = _read(args.dem) if dem is None else dem
+    ((x, y),) = _to_dem_crs(np.array([[x, y]]), args.crs, whole, "--observer")
+    if not _inside(whole, x, y):
+        xmin, ymin, xmax, ymax = whole.bounds
         raise AnalyzeError(
-            f"--observer {x:.1f},{y:.1f} ({grid.crs}) is outside the DEM "
+            f"--observer {x:.1f},{y:.1f} ({whole.crs}) is outside the DEM "
             f"{quote_path(args.dem)} ({xmin:.0f}..{xmax:.0f}, {ymin:.0f}..{ymax:.0f})"
         )
+    grid = whole if dem is None else _reach(dem, x, y, args.radius)
     if not math.isfinite(sample_elevation(grid, x, y)):
         raise AnalyzeError(f"--observer {x:.1f},{y:.1f} is over nodata in {quote_path(args.dem)}")
     from twinscape.geo.viewshed import viewshed
@@ -456,6 +467,22 @@ def _viewshed(args: argparse.Namespace) -> int:
         )
     )
     return 0
+
+
+def _large_dem(path: Path) -> DemSource | None:
+    """A DEM over the in-memory limit opened for reads on demand in its own CRS, else None."""
+    from twinscape.io.analysis_rasters import open_dem_native
+    from twinscape.io.dem_source import pageable_cells
+    from twinscape.io.kinds.terrain import MAX_TERRAIN_CELLS
+
+    return open_dem_native(path) if pageable_cells(path) > MAX_TERRAIN_CELLS else None
+
+
+def _reach(dem: DemSource, x: float, y: float, radius: float) -> RasterGrid:
+    """The DEM's cells within ``radius`` of (x, y), at full resolution where they fit."""
+    from twinscape.render.analysis_ground import dem_window, reach_bounds
+
+    return dem_window(dem, reach_bounds([(x, y, 0.0)], radius)).grid()
 
 
 def _observer(text: str) -> tuple[float, float]:

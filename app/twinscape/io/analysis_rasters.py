@@ -19,6 +19,7 @@ from rasterio.errors import RasterioError
 
 from twinscape.geo.crs import crs_label, horizontal_crs, is_projected_metric, normalize_crs
 from twinscape.io.dem import read_dem
+from twinscape.io.dem_source import DemSource, open_dem_source
 from twinscape.io.progress import Cancelled, Progress
 from twinscape.model.errors import CRSError, TwinscapeError
 from twinscape.model.raster import RasterGrid
@@ -33,6 +34,21 @@ class WriteError(TwinscapeError, OSError):
 
     def __str__(self) -> str:
         return self.args[0]
+
+
+def open_dem_native(
+    path: str | os.PathLike[str],
+    *,
+    progress: Progress | None = None,
+    cancelled: Cancelled | None = None,
+) -> DemSource:
+    """A DEM too large to read whole, opened for reads on demand on its own cells and CRS.
+
+    The checks and errors of :func:`read_dem_native`.
+    """
+    return open_dem_source(
+        path, target_crs=_native_crs(Path(path)), progress=progress, cancelled=cancelled
+    )
 
 
 def read_dem_native(
@@ -52,26 +68,34 @@ def read_dem_native(
         distances and slopes in metres on the file's own cells).
     """
     path = Path(path)
+    target = _native_crs(path)
+    return read_dem(path, target_crs=target, progress=progress, cancelled=cancelled).grid
+
+
+def _native_crs(path: Path) -> str | None:
+    """The file's own (horizontal, metric) CRS; None when it has none or is unreadable.
+
+    Raises :class:`CRSError` for a CRS that is not projected in metres. A missing CRS or
+    an unreadable file is left to the reader, which says what is wrong.
+    """
     crs = None
     if path.is_file():
         try:
             with rasterio.open(path) as src:
                 crs = src.crs
         except (RasterioError, OSError):
-            crs = None  # read_dem says what is wrong
-    if crs is not None:
-        flat = horizontal_crs(crs)
-        if not is_projected_metric(flat):
-            raise CRSError(
-                path,
-                f"is in {crs_label(flat)}, not a projected CRS in metres",
-                hint="analyses run on the DEM's own cells; reproject it first, e.g. "
-                "gdalwarp -t_srs EPSG:326zz -r bilinear in.tif out.tif",
-            )
-        target = normalize_crs(flat)
-    else:
-        target = None  # read_dem reports the missing CRS with its usual hint
-    return read_dem(path, target_crs=target, progress=progress, cancelled=cancelled).grid
+            crs = None
+    if crs is None:
+        return None
+    flat = horizontal_crs(crs)
+    if not is_projected_metric(flat):
+        raise CRSError(
+            path,
+            f"is in {crs_label(flat)}, not a projected CRS in metres",
+            hint="analyses run on the DEM's own cells; reproject it first, e.g. "
+            "gdalwarp -t_srs EPSG:326zz -r bilinear in.tif out.tif",
+        )
+    return normalize_crs(flat)
 
 
 def write_geotiff(
