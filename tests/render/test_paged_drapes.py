@@ -20,6 +20,7 @@ from rasterio.transform import from_origin
 import twinscape.io.kinds.terrain as terrain_kind
 from twinscape.io.loading import apply_load, load_file, open_data_files
 from twinscape.model.analysis import AnalysisLayer
+from twinscape.model.bookmarks import CameraView
 from twinscape.model.project import Project
 from twinscape.model.terrain import PagedTerrainLayer
 
@@ -96,3 +97,54 @@ def test_an_analysis_of_a_paged_terrain_runs_at_full_resolution(
     )
     assert np.abs(got - bare).mean() > 15  # the slope classes are there
     assert np.abs(got - truth).mean() < 1.0
+
+
+def test_a_finer_patch_wins_over_a_paged_terrain(
+    cog: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A 2.5 m patch, 60 m above the 10 m COG read on demand (whose overview is coarser):
+    the patch ranks finer, the nodes under it are cut, and it shows whole from above."""
+    import twinscape.io.dem_source as dem_source
+    from twinscape.geo.ground import ground_grids
+    from twinscape.model.raster import RasterGrid
+    from twinscape.model.style import TerrainStyle
+    from twinscape.model.terrain import TerrainLayer
+
+    monkeypatch.setattr(dem_source, "OVERVIEW_CELLS", 1 << 20)
+    project = project_with(cog, monkeypatch, paged=True, extra=[])
+    paged = project.layers[0]
+    assert paged.grid.resolution[0] == 20.0  # held as an overview (2 x 2 cells averaged)
+    with rasterio.open(cog) as src:
+        west, south, east, north = src.bounds
+    cx, cy, half, res = (west + east) / 2, (south + north) / 2, 1000.0, 2.5
+    # a 15 m DEM is coarser than the file (10 m), though finer than its overview (20 m)
+    srtm = RasterGrid(
+        values=np.zeros((10, 10), np.float32), transform=(15.0, 0.0, cx, 0.0, -15.0, cy),
+        crs=paged.grid.crs,
+    )  # fmt: skip
+    both = [paged, TerrainLayer(name="15 m", source=tmp_path / "15m.tif", grid=srtm)]
+    assert ground_grids(both) == (paged.grid, srtm)
+    n = int(2 * half / res)
+    patch = RasterGrid(
+        values=np.full((n, n), 1500.0, np.float32),  # over any ground of the COG: visible
+        transform=(res, 0.0, cx - half, 0.0, -res, cy + half), crs=paged.grid.crs,
+    )  # fmt: skip
+    style = TerrainStyle(colormap="gray", elevation_range=(1000.0, 2000.0))
+    project.layers.append(
+        TerrainLayer(name="patch", source=tmp_path / "patch.tif", grid=patch, style=style)
+    )
+    assert ground_grids(project.layers)[0] is patch  # finer than the paged terrain
+    assert ground_grids(project.layers[:1])[0] is paged.grid
+    view = CameraView((cx, cy, 9000.0), (cx, cy, 700.0), (0.0, 1.0, 0.0), 30.0)
+    image = settled_image(project, view, "paged_with_patch")
+    r, g, b = (image[..., k].astype(int) for k in range(3))
+    h, w = r.shape
+    inner = (slice(h // 2 - 40, h // 2 + 40), slice(w // 2 - 40, w // 2 + 40))
+    grey = (np.abs(r - g) <= 6) & (np.abs(g - b) <= 6)
+    assert grey[inner].mean() > 0.99
+    truth_project = project_with(cog, monkeypatch, paged=False, extra=[])
+    truth_project.layers.append(
+        TerrainLayer(name="patch", source=tmp_path / "patch.tif", grid=patch, style=style)
+    )
+    truth = settled_image(truth_project, view, "paged_with_patch_truth")
+    assert np.abs(image - truth).mean() < 2.0  # as the same DEM in memory draws it

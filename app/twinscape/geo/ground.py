@@ -39,15 +39,24 @@ def fineness_key(grid: RasterGrid) -> float:
 def ground_grids(layers: Sequence[Layer]) -> tuple[RasterGrid, ...]:
     """Grids of the loaded layers that provide ground, finest first.
 
-    Of grids with the same cell size the topmost (last in the list) comes first, so
+    Finer means smaller cells of the layer's data (:func:`layer_fineness`). Of grids with
+    the same cell size the topmost (last in the list) comes first, so
     taking the first grid with data at a point takes the finest terrain there.
     """
-    grids = []
+    ranked = []
     for layer in reversed(list(layers)):
         grid = getattr(layer, "grid", None)
         if layer.provides_ground and grid is not None:
-            grids.append(grid)
-    return tuple(sorted(grids, key=fineness_key))  # stable: ties stay topmost first
+            ranked.append((layer_fineness(layer, grid), grid))
+    ranked.sort(key=lambda pair: pair[0])  # stable: ties stay topmost first
+    return tuple(grid for _, grid in ranked)
+
+
+def layer_fineness(layer: Layer, grid: RasterGrid) -> float:
+    """:func:`fineness_key` of a ground layer: of its data's cells (``cell_size_m``), which
+    for a DEM read on demand are finer than those of the overview ``grid`` it holds."""
+    size = getattr(layer, "cell_size_m", None)
+    return fineness_key(grid) if size is None else round(math.log(size), 3)
 
 
 def ground_elevation(grids: Sequence[RasterGrid], x: ArrayLike, y: ArrayLike) -> np.ndarray:

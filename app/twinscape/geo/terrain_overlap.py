@@ -51,7 +51,11 @@ def _overlapping(a: RasterGrid, b: RasterGrid) -> bool:
     return ax0 < bx1 and bx0 < ax1 and ay0 < by1 and by0 < ay1
 
 
-def terrain_overlaps(grids: Sequence[RasterGrid | None], shown: Sequence[bool]) -> list[Overlap]:
+def terrain_overlaps(
+    grids: Sequence[RasterGrid | None],
+    shown: Sequence[bool],
+    fineness: Sequence[float] | None = None,
+) -> list[Overlap]:
     """How each terrain of a layer list (bottom first) meets the others that are shown.
 
     Parameters
@@ -60,6 +64,10 @@ def terrain_overlaps(grids: Sequence[RasterGrid | None], shown: Sequence[bool]) 
         The terrains' grids in layer order, None for one not loaded.
     shown
         Whether each is drawn (visible, not fully transparent).
+    fineness
+        Sort key per terrain, smaller = finer (:func:`~twinscape.geo.ground.layer_fineness`:
+        a DEM read on demand is as fine as its file, not as its overview grid); None: of
+        the grids.
 
     Returns
     -------
@@ -68,7 +76,8 @@ def terrain_overlaps(grids: Sequence[RasterGrid | None], shown: Sequence[bool]) 
         plain :class:`Overlap`. ``finer`` is finest first, ``coarser`` too.
     """
     drawn = [i for i, (g, s) in enumerate(zip(grids, shown)) if g is not None and s]
-    rank = sorted(drawn, key=lambda i: (fineness_key(grids[i]), -i))  # type: ignore[arg-type]
+    keys = fineness or [fineness_key(g) if g is not None else 0.0 for g in grids]
+    rank = sorted(drawn, key=lambda i: (keys[i], -i))
     ordered = [grids[i] for i in rank]
     out = [Overlap() for _ in grids]
     for pos, i in enumerate(rank):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar, Protocol
@@ -41,6 +42,17 @@ class TerrainLayer(Layer):
     grid: RasterGrid | None = None
     source_crs: str | None = None
     assume_crs: str | None = None
+
+    @property
+    def cell_size_m(self) -> float | None:
+        """Cell size of the terrain's data in metres (square root of the cell area).
+
+        What decides which of overlapping terrains is finer; None until loaded.
+        """
+        if self.grid is None:
+            return None
+        dx, dy = self.grid.resolution
+        return math.sqrt(abs(dx * dy))
 
     def describe(self) -> list[str]:
         """Source, CRS and grid size."""
@@ -124,6 +136,14 @@ class PagedTerrainLayer(TerrainLayer):
                 at, f"{cols} \u00d7 {rows} cells at {rx:g} \u00d7 {ry:g} m, read on demand"
             )
         return lines
+
+    @property
+    def cell_size_m(self) -> float | None:
+        """Cell size of the file (not of the overview in memory), metres."""
+        if self.dem is None:
+            return None
+        dx, dy = self.dem.resolution
+        return math.sqrt(abs(dx * dy))
 
     def elevation_at(self, x: float, y: float) -> float:
         """Elevation at project-CRS point (x, y) at the file's full resolution (NaN off it)."""

@@ -14,9 +14,10 @@ import logging
 import os
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 
+from twinscape.model.raster import RasterGrid
 from twinscape.render.paged_colours import NodeColouring
 from twinscape.render.paged_tiles import Key, Node, Pyramid, build_node
 
@@ -36,6 +37,8 @@ class NodeStore:
         The quadtree.
     colouring
         How nodes are coloured (style, ramp range, sun, drapes).
+    finer
+        Finer terrains drawn over this one: their cells are cut out of the nodes.
     cache_bytes
         Bound of :attr:`nbytes` (the root and the nodes drawn are kept regardless).
     on_update
@@ -46,10 +49,11 @@ class NodeStore:
 
     def __init__(
         self, pyramid: Pyramid, colouring: NodeColouring,
-        *, cache_bytes: int = NODE_CACHE_BYTES, on_update: Callable[[], None] | None = None,
+        *, finer: Sequence[RasterGrid] = (), cache_bytes: int = NODE_CACHE_BYTES,
+        on_update: Callable[[], None] | None = None,
         workers: int = max(1, min(os.cpu_count() or 1, 4)),
     ) -> None:  # fmt: skip
-        self.pyramid, self.colouring = pyramid, colouring
+        self.pyramid, self.colouring, self.finer = pyramid, colouring, tuple(finer)
         self.cache_bytes = cache_bytes
         self._on_update = on_update
         self._nodes: OrderedDict[Key, Node] = OrderedDict()
@@ -86,7 +90,7 @@ class NodeStore:
     # -- reads ----------------------------------------------------------------------
     def _build(self, key: Key, parent: Node | None = None) -> Node:
         self.reads += 1
-        return build_node(self.pyramid, key, self.colouring, parent)
+        return build_node(self.pyramid, key, self.colouring, parent, self.finer)
 
     def request(self, wanted: Iterable[Key]) -> None:
         """Start reading the first of ``wanted`` (best first) that fit in the pool."""

@@ -24,6 +24,7 @@ from vtkmodules import vtkInteractionStyle, vtkRenderingOpenGL2  # noqa: F401
 from vtkmodules.vtkRenderingCore import vtkActor
 
 from twinscape.geo.origin import LocalOrigin
+from twinscape.geo.terrain_overlap import Overlap
 from twinscape.model.terrain import TerrainLayer
 from twinscape.render import terrain_lod as lod
 from twinscape.render.colormaps import finite_range
@@ -31,6 +32,7 @@ from twinscape.render.paged_colours import NodeColouring
 from twinscape.render.paged_loader import NODE_CACHE_BYTES, NodeStore
 from twinscape.render.paged_tiles import NODE_SAMPLES, Key, NodeTiles, Pyramid, select
 from twinscape.render.terrain_common import TerrainBase
+from twinscape.render.terrain_overlap import push_behind
 from twinscape.render.tile_cache import TileCache
 from twinscape.render.visual import renderer_of
 
@@ -89,12 +91,23 @@ class PagedTerrainVisual(TerrainBase):
         self._wanted = 0
         self._shared_cells: dict = {}
         self._shared_tcoords: dict = {}
+        self._overlap = Overlap()  # the terrains over and under this one
         self._follow_layer()
         self._rebuild()
 
     # -- events ---------------------------------------------------------------------
     def _on_colours(self, *_: Any) -> None:
         self._rebuild()  # the nodes are baked as they are read
+
+    def set_overlap(self, overlap: Overlap) -> None:
+        """Leave out what finer terrains over this one draw; drawn behind them (reads again).
+
+        See :mod:`~twinscape.geo.terrain_overlap`.
+        """
+        if overlap.key == self._overlap.key:
+            return
+        self._overlap = overlap
+        self._rebuild()
 
     def _on_opacity(self, *_: Any) -> None:
         self._rebuild()  # skirts follow opacity (translucent terrain would show them)
@@ -111,8 +124,9 @@ class PagedTerrainVisual(TerrainBase):
             style, finite_range(grid.values) or (0.0, 1.0), self._drapes, light
         )
         self.store = NodeStore(
-            self.pyramid, colouring, cache_bytes=self.cache_bytes, on_update=self._on_update
-        )
+            self.pyramid, colouring, finer=self._overlap.finer,
+            cache_bytes=self.cache_bytes, on_update=self._on_update,
+        )  # fmt: skip
 
     def _clear(self) -> None:
         if self.store is not None:
@@ -221,6 +235,7 @@ class PagedTerrainVisual(TerrainBase):
 
     def _new_actor(self, key: Key) -> vtkActor:
         actor = self._tile_actor()
+        push_behind([actor.GetMapper()], len(self._overlap.finer))
         actor.SetObjectName(_actor_name(self.layer.name, key))
         self._actors[key] = actor
         self.renderer.AddActor(actor)

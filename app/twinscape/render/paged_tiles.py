@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,6 +31,7 @@ import numpy as np
 from affine import Affine
 
 from twinscape.geo.origin import LocalOrigin
+from twinscape.geo.terrain_overlap import cutout_mask
 from twinscape.model.raster import RasterGrid
 from twinscape.render import terrain_lod as lod
 from twinscape.render.paged_colours import NodeColouring
@@ -147,8 +148,13 @@ def build_node(
     key: Key,
     colouring: NodeColouring,
     parent: Node | None,
+    finer: Sequence[RasterGrid] = (),
 ) -> Node:
-    """Read, measure and colour one node (any thread)."""
+    """Read, measure and colour one node (any thread).
+
+    Cells covered by the ``finer`` terrains over it are cut out (see
+    :func:`~twinscape.geo.terrain_overlap.cutout_mask`).
+    """
     level, s = pyramid.level(key), pyramid.samples
     r0, c0 = key[1] * (s - 1), key[2] * (s - 1)
     src = pyramid.source
@@ -156,7 +162,8 @@ def build_node(
     z = np.ascontiguousarray(halo[_HALO:-_HALO, _HALO:-_HALO])
     transform = src.level_transform(level) @ Affine.translation(c0, r0)
     grid = RasterGrid(values=z, transform=tuple(transform)[:6], crs=src.crs)
-    tiles = NodeTiles(grid, pyramid.origin, tile_size=s)
+    cutout = cutout_mask(grid, finer) if finer else None
+    tiles = NodeTiles(grid, pyramid.origin, tile_size=s, cutout=cutout)
     empty = bool(tiles.empty[0])
     if not empty:
         tiles.set_colors(colouring.rgb(halo, _HALO, grid))

@@ -29,6 +29,7 @@ from typing import Any
 from vtkmodules.vtkCommonCore import vtkObject
 from vtkmodules.vtkRenderingCore import vtkRenderer
 
+from twinscape.geo.ground import layer_fineness
 from twinscape.geo.origin import LocalOrigin
 from twinscape.geo.terrain_overlap import terrain_overlaps
 from twinscape.model.clock import to_ns
@@ -259,7 +260,11 @@ class SceneView(Connections, SceneCamera, ScenePicking):
         ]  # fmt: skip
         grids = [getattr(layer, "grid", None) for layer in layers]
         shown = [layer.visible and layer.loaded and layer.opacity > 0 for layer in layers]
-        for layer, overlap in zip(layers, terrain_overlaps(grids, shown)):
+        fineness = [
+            layer_fineness(layer, grid) if grid is not None else 0.0
+            for layer, grid in zip(layers, grids)
+        ]
+        for layer, overlap in zip(layers, terrain_overlaps(grids, shown, fineness)):
             self.visuals[id(layer)].set_overlap(overlap)
 
     def _follow_ground(self) -> None:
