@@ -148,3 +148,46 @@ def test_a_finer_patch_wins_over_a_paged_terrain(
     )
     truth = settled_image(truth_project, view, "paged_with_patch_truth")
     assert np.abs(image - truth).mean() < 2.0  # as the same DEM in memory draws it
+
+
+def test_a_slow_drape_does_not_hold_the_gui_over_a_paged_terrain(
+    cog: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A drape whose picture takes a second to compute (an analysis): the frames go on
+    with the nodes drawn before, and the draped ones replace them once read."""
+    import time
+
+    import pyvista as pv
+
+    from twinscape.render.kinds import Drape, DrapeSource
+    from twinscape.render.scene import SceneView
+
+    def slow_red(grid: object) -> np.ndarray:
+        time.sleep(1.0)
+        rgba = np.zeros((*grid.shape, 4), np.uint8)  # type: ignore[attr-defined]
+        rgba[..., 0], rgba[..., 3] = 255, 255
+        return rgba
+
+    project = project_with(cog, monkeypatch, paged=True, extra=[])
+    plotter = pv.Plotter(off_screen=True, window_size=(320, 200))
+    scene = SceneView(plotter, project, on_update=lambda: None)
+    visual = scene.visuals[id(project.layers[0])]
+    scene.apply_view(centre_view(project, 0.0, 0.0, 0.0, 1500.0))
+    plotter.screenshot(return_img=True)  # the first frame shows the plotter
+    drawn = len(visual.actors)
+    assert drawn > 0
+    start = time.perf_counter()
+    visual.set_drapes([Drape(DrapeSource(key="slow", paint=slow_red, shaded=False))])
+    plotter.render()
+    assert time.perf_counter() - start < 0.5  # the drape is painted on the readers' threads
+    assert len(visual.actors) == drawn  # the old nodes still drawn meanwhile
+    for _ in range(100):
+        if not visual.refining():
+            break
+        time.sleep(0.1)
+        plotter.render()
+    image = np.asarray(plotter.screenshot(return_img=True))[..., :3].astype(int)
+    red = (image[..., 0] > 200) & (image[..., 1] < 60)
+    assert red[100:].mean() > 0.9  # the drape is on the ground now
+    scene.close()
+    plotter.close()

@@ -63,7 +63,7 @@ class NodeStore:
         self._failed: set[Key] = set()
         self._lock = threading.Lock()
         self.reads = 0  # nodes read so far
-        self._nodes[ROOT] = self._build(ROOT)
+        self.request([ROOT])  # in the background too: colouring it may compute a drape
 
     # -- lookups --------------------------------------------------------------------
     def get(self, key: Key) -> Node | None:

@@ -29,7 +29,7 @@ from twinscape.model.terrain import TerrainLayer
 from twinscape.render import terrain_lod as lod
 from twinscape.render.colormaps import finite_range
 from twinscape.render.paged_colours import NodeColouring
-from twinscape.render.paged_loader import NODE_CACHE_BYTES, NodeStore
+from twinscape.render.paged_loader import NODE_CACHE_BYTES, ROOT, NodeStore
 from twinscape.render.paged_tiles import NODE_SAMPLES, Key, NodeTiles, Pyramid, select
 from twinscape.render.terrain_common import TerrainBase
 from twinscape.render.terrain_overlap import push_behind
@@ -113,11 +113,19 @@ class PagedTerrainVisual(TerrainBase):
         self._rebuild()  # skirts follow opacity (translucent terrain would show them)
 
     def _rebuild(self, *_: Any) -> None:
-        """Forget every node and read the root again (grid, origin or colours changed)."""
-        self._clear()
+        """Forget every node and read the root again (grid, origin or colours changed).
+
+        The root is read in the background like any node (its colours may need a drape
+        computed, which must not hold the GUI); the actors drawn keep showing the old
+        nodes until it lands. Only a terrain not drawn yet waits for its root.
+        """
         dem, grid = getattr(self.layer, "dem", None), self.layer.grid
         if dem is None or grid is None:
+            self._clear()
             return
+        if self.store is not None:
+            self.store.close()
+        self._shown = {}  # every actor gets its new node's mesh and texture
         self.pyramid = Pyramid(dem, self.origin, self._samples)
         style, light = self.sun.colours(self.layer)
         colouring = NodeColouring(
@@ -193,6 +201,13 @@ class PagedTerrainVisual(TerrainBase):
             choice = self._choose(camera, viewport_h_px, tolerance_px)
         self._wanted = len(choice.wanted)
         self.store.request(key for _, key in choice.wanted)
+        if self.store.get(ROOT) is None:
+            if self._actors:
+                return 0  # the root is being read: the actors keep what they show
+            self.store.wait([ROOT])  # nothing drawn yet: never an empty first frame
+            choice = self._choose(camera, viewport_h_px, tolerance_px)
+            self._wanted = len(choice.wanted)
+            self.store.request(key for _, key in choice.wanted)
         return self._show(choice.drawn)
 
     def _triangles_of(self, choice: Any) -> int:
@@ -266,11 +281,20 @@ class PagedTerrainVisual(TerrainBase):
 
     def bounds_render(self) -> tuple[float, float, float, float, float, float] | None:
         """(xmin, xmax, ymin, ymax, zmin, zmax) as drawn (render coordinates, z exaggerated)."""
-        root = None if self.store is None else self.store.get((0, 0, 0))
-        if root is None or root.empty:
+        root = None if self.store is None else self.store.get(ROOT)
+        if root is not None:
+            if root.empty:
+                return None
+            x0, x1, y0, y1, z0, z1 = root.tiles.bbox[0]
+            return (x0, x1, y0, y1, z0 * self.ve, z1 * self.ve)
+        grid = self.layer.grid  # the root is being read: the overview in memory
+        low_high = None if grid is None else finite_range(grid.values)
+        if low_high is None:
             return None
-        x0, x1, y0, y1, z0, z1 = root.tiles.bbox[0]
-        return (x0, x1, y0, y1, z0 * self.ve, z1 * self.ve)
+        west, south, east, north = grid.bounds
+        o, ve = self.origin, self.ve
+        z0, z1 = (z - o.z for z in low_high)
+        return (west - o.x, east - o.x, south - o.y, north - o.y, z0 * ve, z1 * ve)
 
     # -- teardown -------------------------------------------------------------------
     def close(self) -> None:

@@ -217,7 +217,7 @@ def select(
     tolerance_px: float,
     ve: float,
 ) -> Choice:
-    """Choose the nodes to draw for one frame (see the module); the root must be read.
+    """Choose the nodes to draw for one frame (see the module); wants the root until read.
 
     ``nodes(key)`` returns a node in memory or None, ``scale_of(boxes)`` the screen pixels
     per metre of (n, 6) render boxes, ``planes`` the frustum's side planes.
@@ -225,6 +225,7 @@ def select(
     choice = Choice()
     root = nodes((0, 0, 0))
     if root is None:
+        choice.wanted.append(((0, 0.0), (0, 0, 0)))
         return choice
     stack = [root]
     while stack:
