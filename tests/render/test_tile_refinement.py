@@ -11,12 +11,10 @@ import time
 from collections.abc import Callable
 
 import numpy as np
-import pytest
 import pyvista as pv
 
 from twinscape.model import CameraView, Project, RasterGrid
 from twinscape.render.scene import SceneView
-from twinscape.render.terrain_refine import FrameBudget
 from twinscape.render.tile_builder import Job, TileBuilder
 
 from render_helpers import make_project, snapshot
@@ -209,15 +207,3 @@ def test_builder_keeps_only_the_newest_wishes() -> None:
     assert builder.wait_idle(5.0)
     assert builder.take() == [] and not builder.pending()
     builder.close()
-
-
-def test_frame_budget_learns_the_cost_of_a_triangle() -> None:
-    # frames cost 0.2 s plus 2 us a triangle: the terrain may take as long as the rest
-    budget = FrameBudget(triangles=400_000)
-    rng = np.random.default_rng(1)
-    for _ in range(40):
-        n = int(budget.limit * rng.uniform(0.6, 1.0))
-        budget.record(0.2 + 2e-6 * n, n)
-    assert budget.limit == pytest.approx(100_000, rel=0.05)
-    budget.fixed = 5_000
-    assert budget.limit == 5_000

@@ -35,6 +35,7 @@ from twinscape.geo.terrain_overlap import terrain_overlaps
 from twinscape.model.clock import to_ns
 from twinscape.model.layers import Layer
 from twinscape.model.project import Project
+from twinscape.render.frame_pacing import FrameBudget, MovingQuality
 from twinscape.render.kinds import (
     LAYER_TO_VISUAL,
     Drape,
@@ -46,7 +47,6 @@ from twinscape.render.kinds import (
 from twinscape.render.scene_camera import SceneCamera
 from twinscape.render.scene_pick import Hit, ScenePicking
 from twinscape.render.sun_follow import NIGHT_LIGHT
-from twinscape.render.terrain_refine import FrameBudget
 from twinscape.render.visual import Connections
 
 __all__ = ["LAYER_TO_VISUAL", "Hit", "SceneView", "visual_class"]
@@ -90,7 +90,8 @@ class SceneView(Connections, SceneCamera, ScenePicking):
     ) -> None:
         self.plotter = plotter
         self._visual_options = {"colour_executor": colour_executor, "on_update": on_update}
-        self.budget = FrameBudget()  # triangles a moving frame may draw, learnt as it goes
+        self.budget = FrameBudget()  # triangles a frame may draw, steered as it goes
+        self.quality = MovingQuality(plotter.renderer.GetRenderWindow())
         self._background = on_update is not None  # somebody renders when a build lands
         self.renderer: vtkRenderer = plotter.renderer
         self.project = project
@@ -101,6 +102,7 @@ class SceneView(Connections, SceneCamera, ScenePicking):
         self.interacting = False  # set True to force the interactive tolerance
         self._dragging = False
         self._settle: tuple[float, tuple] | None = None
+        self._timed = False  # the last update_lod chose levels within a budget
         self._camera_set = False
         self._auto_key: tuple | None = None
         self._connections: list[tuple[Any, Callable[..., Any]]] = []
@@ -119,6 +121,7 @@ class SceneView(Connections, SceneCamera, ScenePicking):
         self._connect(project.events.clock, self._on_clock_replaced)
         self._clock = project.clock
         self._clock.events.current.connect(self._on_time)
+        self._observe(self.renderer.GetRenderWindow(), "StartEvent", self._before_frame)
         self._observe(self.renderer, "StartEvent", self._before_render)
         self._observe(self.renderer.GetRenderWindow(), "EndEvent", self._after_render)
         iren = self.renderer.GetRenderWindow().GetInteractor()
@@ -372,9 +375,10 @@ class SceneView(Connections, SceneCamera, ScenePicking):
         """Let every visual choose its levels for the camera; True for a moving frame.
 
         A moving frame holds :attr:`budget` and builds in the background (visuals with
-        ``refine_lod``), so does a still one (within the budget's larger
+        ``refine_lod``), so does a still one (within the budget's
         ``settled_limit``) when ``on_update`` asks for the renders that show the builds;
-        else (or given ``tolerance_px``: screenshots) every level is built now.
+        else (or given ``tolerance_px``: screenshots) every level is built now. Moving
+        frames are drawn without multisampling (:attr:`quality`).
         """
         moving = tolerance_px is None and self._is_interacting()
         tol = self.tolerance_px() if tolerance_px is None else tolerance_px
@@ -383,6 +387,7 @@ class SceneView(Connections, SceneCamera, ScenePicking):
         budget = self.budget.limit if moving else None
         if not moving and self._settle is None:
             budget = self.budget.settled_limit
+        self._timed = moving or (background and self._settle is None)
         height = self.renderer.GetSize()[1] or self.renderer.GetRenderWindow().GetSize()[1]
         camera = self.renderer.GetActiveCamera()
         for visual in self.visuals.values():
@@ -393,10 +398,14 @@ class SceneView(Connections, SceneCamera, ScenePicking):
                 refine(camera, height, tol, budget=budget)
         return moving
 
+    def _before_frame(self, *_: Any) -> None:
+        self.quality.apply(self._is_interacting())
+
     def _before_render(self, *_: Any) -> None:
         moving = self.update_lod()
         self.renderer.ResetCameraClippingRange()
-        self.budget.start(moving)
+        still_view = self._camera_key() if self._timed and not moving else None
+        self.budget.start(moving, still_view)
 
     def _after_render(self, *_: Any) -> None:
         self.budget.stop(self.triangles())

@@ -18,8 +18,8 @@
   :data:`ADOPT_PER_FRAME` a frame. The nearest tiles outside the view are built
   too, last (:data:`PREFETCH_TILES`).
 
-While the camera moves a :class:`FrameBudget` (learnt from the drawing time of recent
-frames) bounds the triangles drawn: the tolerance grows (never below the interactive
+A :class:`~twinscape.render.frame_pacing.FrameBudget` (steered by the drawing time of
+recent frames) bounds the triangles drawn: the tolerance grows (never below the interactive
 one) until the tiles in view fit it
 (:func:`budget_tolerance`; the triangles of every tile and level follow from the
 tile shapes).
@@ -27,10 +27,7 @@ tile shapes).
 
 from __future__ import annotations
 
-import time
-from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -49,68 +46,6 @@ SYNC_TRIANGLES_PER_FRAME = 262_144
 ADOPT_PER_FRAME = 32
 #: Tiles outside the view, nearest first, whose levels are built in the background.
 PREFETCH_TILES = 8
-
-
-@dataclass
-class FrameBudget:
-    """Triangles a moving frame may draw, learnt from the drawing time of recent frames.
-
-    Drawing time is modelled as ``base + per_triangle * triangles``, fitted by least
-    squares to the last ``window`` moving frames (:meth:`record`; the triangle counts
-    vary enough as tiles come and go). The budget lets the terrain take ``share`` times
-    the rest of the frame (``share`` 1: a moving frame within twice the frame without
-    terrain), and at least ``min_s``; it moves towards that by at most a factor of 1.4
-    a frame, within ``min_triangles .. max_triangles``. ``fixed`` (scripts, tests)
-    replaces it. A still view in the GUI may draw ``settled_factor`` times as many
-    (:attr:`settled_limit`): more detail once the camera stops, but never a view so
-    heavy that the next drag starts with a stall; screenshots have no bound.
-    """
-
-    triangles: int = 150_000
-    share: float = 1.0
-    min_s: float = 1 / 60
-    min_triangles: int = 20_000
-    max_triangles: int = 1_000_000
-    fixed: int | None = None
-    settled_factor: float = 3.0
-    window: int = 24
-    frames: deque[tuple[int, float]] = field(default_factory=deque)
-    _started: float | None = None
-
-    @property
-    def limit(self) -> int:
-        """The triangles the next moving frame may draw."""
-        return self.triangles if self.fixed is None else self.fixed
-
-    @property
-    def settled_limit(self) -> int:
-        """The triangles a still frame in the GUI may draw."""
-        return int(self.limit * self.settled_factor)
-
-    def start(self, moving: bool) -> None:
-        """The levels of a frame are shown, drawing starts (only ``moving`` ones are timed)."""
-        self._started = time.perf_counter() if moving else None
-
-    def stop(self, triangles: int) -> None:
-        """The frame :meth:`start` ed is drawn, with ``triangles``: :meth:`record` it."""
-        if self._started is not None:
-            self.record(time.perf_counter() - self._started, triangles)
-            self._started = None
-
-    def record(self, seconds: float, triangles: int) -> None:
-        """Learn from one moving frame that drew ``triangles`` in ``seconds``."""
-        self.frames.append((triangles, seconds))
-        while len(self.frames) > self.window:
-            self.frames.popleft()
-        n, t = np.array(self.frames, np.float64).T
-        if len(n) < 6 or n.std() < 0.1 * n.mean():
-            return  # too few frames, or too alike to tell the cost of a triangle
-        per_triangle, base = np.polyfit(n, t, 1)
-        if per_triangle <= 0:
-            return
-        target = max(self.share * base, self.min_s) / per_triangle
-        step = float(np.clip(target / self.triangles, 1 / 1.4, 1.4))
-        self.triangles = int(np.clip(self.triangles * step, self.min_triangles, self.max_triangles))
 
 
 def level_triangles(tiles: TerrainTiles) -> np.ndarray:

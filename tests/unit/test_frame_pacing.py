@@ -1,0 +1,89 @@
+"""The frame budget against frames of known cost (render/frame_pacing.py).
+
+Frames here cost ``base + per_triangle * n`` seconds, so the triangles that meet a
+target time have an analytic answer the budget must reach, whatever it starts from.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from twinscape.render.frame_pacing import FrameBudget
+
+
+def fly(budget: FrameBudget, base: float, per_triangle: float, frames: int = 40) -> list[int]:
+    """Moving frames that draw their whole budget; the budgets the frames had."""
+    limits = []
+    for _ in range(frames):
+        n = budget.limit
+        limits.append(n)
+        budget.record(base + per_triangle * n, n)
+    return limits
+
+
+@pytest.mark.parametrize("start", [20_000, 1_000_000])
+def test_moving_frames_reach_the_target_time_from_either_side(start: int) -> None:
+    budget = FrameBudget(triangles=start)
+    fly(budget, base=0.010, per_triangle=1e-7)
+    expected = (budget.moving_s - 0.010) / 1e-7  # 400,000 triangles in 1/20 s
+    assert budget.limit == pytest.approx(expected, rel=0.1)
+
+
+def test_a_machine_slower_than_the_target_draws_the_least_terrain() -> None:
+    budget = FrameBudget()
+    fly(budget, base=0.055, per_triangle=5e-7)  # the frame alone takes longer than 1/20 s
+    assert budget.limit == budget.min_triangles
+
+
+def test_a_view_that_needs_few_triangles_does_not_inflate_the_budget() -> None:
+    budget = FrameBudget(triangles=100_000)
+    for _ in range(30):
+        budget.record(0.005, 30_000)  # fast, but only because the view needed 30k
+    assert budget.limit == 100_000
+
+
+def test_one_slow_frame_does_not_halve_the_budget() -> None:
+    budget = FrameBudget(triangles=100_000)
+    for seconds in (0.03, 0.03, 0.5, 0.03):  # a hiccup: the median of three decides
+        budget.record(seconds, 100_000)
+    assert budget.limit >= 100_000
+
+
+def test_a_still_view_settles_without_swinging() -> None:
+    budget = FrameBudget(settled_triangles=450_000)
+    base, per_triangle = 0.030, 5e-7  # 140k triangles in 0.1 s
+    limits = []
+    for _ in range(20):
+        n = budget.settled_limit
+        limits.append(n)
+        budget.record_still(base + per_triangle * n, n, view="A")
+    assert limits == sorted(limits, reverse=True)  # never grows back for the same view
+    final = base + per_triangle * budget.settled_limit
+    assert final <= 1.1 * budget.settled_s
+    assert budget.settled_limit >= (budget.settled_s - base) / per_triangle / 1.4
+
+
+def test_a_fast_still_view_grows_once_per_view() -> None:
+    budget = FrameBudget(settled_triangles=100_000)
+    for _ in range(5):
+        budget.record_still(0.02, budget.settled_limit, view="A")
+    assert budget.settled_limit == 125_000
+    budget.record_still(0.02, budget.settled_limit, view="B")
+    assert budget.settled_limit == 156_250
+
+
+def test_start_and_stop_time_moving_and_still_frames_apart() -> None:
+    budget = FrameBudget(triangles=100_000, settled_triangles=100_000)
+    budget.start(False)  # a screenshot: not timed
+    budget.stop(10**9)
+    assert (budget.limit, budget.settled_limit) == (100_000, 100_000)
+    budget.start(False, view="A")  # a still frame, far under its time
+    budget.stop(100_000)
+    assert budget.settled_limit == 125_000 and budget.limit == 100_000
+
+
+def test_a_fixed_budget_replaces_both() -> None:
+    budget = FrameBudget(fixed=5_000)
+    fly(budget, base=0.001, per_triangle=1e-9)
+    assert budget.limit == 5_000
+    assert budget.settled_limit == 15_000
