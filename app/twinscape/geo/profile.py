@@ -9,6 +9,7 @@ rise over horizontal run in percent; where an end is nodata the grade is NaN.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -70,17 +71,31 @@ class Profile:
         return float(-np.nansum(np.where(rise < 0, rise, 0.0)))
 
 
-def profile(grid: RasterGrid, line: np.ndarray, *, step: float | None = None) -> Profile:
+#: Elevations (M,) at world x, y (M,) each: how a profile reads the terrain.
+Sampler = Callable[[np.ndarray, np.ndarray], np.ndarray]
+
+
+def profile(
+    grid: RasterGrid | None,
+    line: np.ndarray,
+    *,
+    step: float | None = None,
+    sample: Sampler | None = None,
+    cell_size: float | None = None,
+) -> Profile:
     """Sample the terrain along a polyline.
 
     Parameters
     ----------
     grid
-        Terrain (north-up, NaN = nodata).
+        Terrain (north-up, NaN = nodata); None with ``sample`` and ``cell_size``.
     line
-        (N, 2) world x, y in ``grid.crs``, N >= 2; consecutive vertices may not repeat.
+        (N, 2) world x, y in the terrain's CRS, N >= 2; consecutive vertices may not repeat.
     step
-        Spacing of samples along each segment; ``None`` uses the grid's finest cell size.
+        Spacing of samples along each segment; ``None`` uses the finest cell size.
+    sample, cell_size
+        Read the terrain through ``sample`` (e.g. a file read window by window) whose
+        finest cell is ``cell_size``, instead of ``grid``.
 
     Returns
     -------
@@ -99,7 +114,11 @@ def profile(grid: RasterGrid, line: np.ndarray, *, step: float | None = None) ->
     legs = np.hypot(*np.diff(points, axis=0).T)
     if np.any(legs == 0):
         raise ValueError("the line repeats a vertex")
-    spacing = min(grid.resolution) if step is None else float(step)
+    if sample is None:
+        if grid is None:
+            raise ValueError("a profile needs a grid or a sampler")
+        sample, cell_size = (lambda x, y: sample_elevation(grid, x, y)), min(grid.resolution)
+    spacing = float(cell_size) if step is None else float(step)
     if not (math.isfinite(spacing) and spacing > 0):
         raise ValueError(f"step must be positive, got {step}")
     counts = np.maximum(np.ceil(legs / spacing).astype(np.int64), 1)  # intervals per leg
@@ -113,7 +132,7 @@ def profile(grid: RasterGrid, line: np.ndarray, *, step: float | None = None) ->
     xy = np.vstack([xy, points[-1:]])
     distance = np.append(starts[leg_of] + frac * legs[leg_of], starts[-1])
     vertex_index = np.append(first, int(counts.sum()))
-    z = sample_elevation(grid, xy[:, 0], xy[:, 1])
+    z = np.asarray(sample(xy[:, 0], xy[:, 1]), dtype=np.float64)
     zv = z[vertex_index]
     with np.errstate(invalid="ignore", divide="ignore"):
         sample_grade = np.diff(z) / np.diff(distance) * 100.0

@@ -3,19 +3,25 @@
 Analyses (slope, viewshed, ...) must run on the DEM's own cells so that their output
 lines up cell for cell with what GDAL's tools produce. :func:`read_dem_native` reads a
 DEM without resampling (its CRS must be projected and metric), and
-:func:`write_geotiff` writes a result array with the DEM's georeferencing, atomically.
+:func:`write_geotiff` writes a result array with the DEM's georeferencing, atomically;
+:func:`geotiff_writer` writes one window at a time, for results larger than memory.
 """
 
 from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import rasterio
 from affine import Affine
+from numpy.typing import DTypeLike
 from rasterio.errors import RasterioError
+from rasterio.windows import Window
 
 from twinscape.geo.crs import crs_label, horizontal_crs, is_projected_metric, normalize_crs
 from twinscape.io.dem import read_dem
@@ -23,6 +29,12 @@ from twinscape.io.dem_source import DemSource, open_dem_source
 from twinscape.io.progress import Cancelled, Progress
 from twinscape.model.errors import CRSError, TwinscapeError
 from twinscape.model.raster import RasterGrid
+
+if TYPE_CHECKING:
+    from twinscape.io.dem_full import FullResDem
+
+#: Tile side of the GeoTIFFs written (a multiple of 16, as GeoTIFF requires).
+TILE = 256
 
 
 class WriteError(TwinscapeError, OSError):
@@ -47,7 +59,7 @@ def open_dem_native(
     The checks and errors of :func:`read_dem_native`.
     """
     return open_dem_source(
-        path, target_crs=_native_crs(Path(path)), progress=progress, cancelled=cancelled
+        path, target_crs=native_crs(Path(path)), progress=progress, cancelled=cancelled
     )
 
 
@@ -68,11 +80,11 @@ def read_dem_native(
         distances and slopes in metres on the file's own cells).
     """
     path = Path(path)
-    target = _native_crs(path)
+    target = native_crs(path)
     return read_dem(path, target_crs=target, progress=progress, cancelled=cancelled).grid
 
 
-def _native_crs(path: Path) -> str | None:
+def native_crs(path: Path) -> str | None:
     """The file's own (horizontal, metric) CRS; None when it has none or is unreadable.
 
     Raises :class:`CRSError` for a CRS that is not projected in metres. A missing CRS or
@@ -117,39 +129,96 @@ def write_geotiff(
     ValueError
         ``array`` does not have ``like``'s shape.
     """
-    path = Path(path)
     data = np.asarray(array)
     if data.shape != like.shape:
         raise ValueError(f"array of shape {data.shape} does not match the grid {like.shape}")
-    if data.dtype == np.bool_:
-        data = data.astype(np.uint8)
-    if np.issubdtype(data.dtype, np.floating) and nodata is not None:
-        data = np.where(np.isnan(data), np.asarray(nodata, dtype=data.dtype), data)
+    with geotiff_writer(path, like, data.dtype, nodata=nodata) as out:
+        out.write(data, 0, 0)
+    return Path(path)
+
+
+class GeoTiffWriter:
+    """A one-band GeoTIFF being written window by window (see :func:`geotiff_writer`)."""
+
+    def __init__(self, dataset: Any, path: Path, nodata: float | None) -> None:
+        self._dataset, self._path, self._nodata = dataset, path, nodata
+
+    def write(self, array: np.ndarray, row: int, col: int) -> None:
+        """Write ``array`` with its first cell at (row, col); NaN becomes nodata."""
+        data = np.asarray(array)
+        if np.issubdtype(data.dtype, np.floating) and self._nodata is not None:
+            data = np.where(np.isnan(data), np.asarray(self._nodata, dtype=data.dtype), data)
+        window = Window(col, row, data.shape[1], data.shape[0])
+        with _write_errors(self._path):
+            self._dataset.write(data.astype(self._dataset.dtypes[0], copy=False), 1, window=window)
+
+
+@contextmanager
+def geotiff_writer(
+    path: str | os.PathLike[str],
+    like: RasterGrid | FullResDem,
+    dtype: DTypeLike,
+    *,
+    nodata: float | None = -9999.0,
+    cells: tuple[int, int, int, int] | None = None,
+) -> Iterator[GeoTiffWriter]:
+    """Open a tiled, deflated one-band GeoTIFF on the grid of ``like`` for window writes.
+
+    ``cells`` (row0, row1, col0, col1) limits the file to those cells of ``like``'s grid;
+    rows and columns written are counted from its first cell. The file is written next
+    to its destination and renamed into place when the block ends without an error, so
+    a failed write leaves no partial file.
+
+    Raises
+    ------
+    WriteError
+        The folder is missing or not writable, or GDAL fails.
+    """
+    path = Path(path)
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise WriteError(path, "its folder does not exist")
+    r0, r1, c0, c1 = (0, like.shape[0], 0, like.shape[1]) if cells is None else cells
     profile = {
         "driver": "GTiff",
-        "width": like.shape[1],
-        "height": like.shape[0],
+        "width": c1 - c0,
+        "height": r1 - r0,
         "count": 1,
-        "dtype": data.dtype,
+        "dtype": np.dtype(np.uint8 if np.dtype(dtype) == np.bool_ else dtype),
         "crs": like.crs,
-        "transform": Affine(*like.transform),
+        "transform": Affine(*like.transform[:6]) @ Affine.translation(c0, r0),
         "nodata": nodata,
         "compress": "deflate",
         "tiled": True,
+        "blockxsize": TILE,
+        "blockysize": TILE,
     }
     try:
         handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tif", dir=folder)
     except OSError as err:
         raise WriteError(path, f"cannot write in its folder ({err.strerror})") from err
     os.close(handle)
+    done = False
     try:
-        with rasterio.open(temp, "w", **profile) as dst:
-            dst.write(data, 1)
-        os.replace(temp, path)
+        with _write_errors(path):
+            dataset = rasterio.open(temp, "w", **profile)
+        try:
+            yield GeoTiffWriter(dataset, path, nodata)
+        finally:
+            with _write_errors(path):
+                dataset.close()
+        with _write_errors(path):
+            os.replace(temp, path)
+        done = True
+    finally:
+        if not done:
+            Path(temp).unlink(missing_ok=True)
+
+
+@contextmanager
+def _write_errors(path: Path) -> Iterator[None]:
+    """Turn GDAL's and the system's write failures into a one-line :class:`WriteError`."""
+    try:
+        yield
     except (RasterioError, OSError) as err:
-        Path(temp).unlink(missing_ok=True)
         raise WriteError(path, f"writing failed: {err}") from err
-    return path
