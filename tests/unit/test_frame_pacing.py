@@ -51,7 +51,7 @@ def test_one_slow_frame_does_not_halve_the_budget() -> None:
 
 def test_a_still_view_settles_without_swinging() -> None:
     budget = FrameBudget(settled_triangles=450_000)
-    base, per_triangle = 0.030, 5e-7  # 140k triangles in 0.1 s
+    base, per_triangle = 0.030, 5e-7  # 190k triangles in 1/8 s
     limits = []
     for _ in range(20):
         n = budget.settled_limit

@@ -19,7 +19,7 @@ from typing import Any
 #: A moving frame aims at this many seconds (20 frames a second).
 MOVING_S = 1 / 20
 #: A still frame in the GUI aims at this many seconds.
-SETTLED_S = 1 / 10
+SETTLED_S = 1 / 8
 #: Most a budget grows in one step, and most it shrinks (as a divisor).
 GROW, SHRINK = 1.25, 1.4
 
