@@ -60,6 +60,38 @@ class ColourError(TwinscapeError, RuntimeError):
     """A picture was asked for while a terrain's colours are out of date (they failed)."""
 
 
+@dataclass(frozen=True, eq=False)
+class ColourRecipe:
+    """What a terrain's grid-level colours were made of (kept with their pyramid).
+
+    ``layers`` are ``(rgba, opacity, shaded, fine)`` per drape blended, bottom first,
+    ``fine`` the drape's :class:`~twinscape.render.detail_compose.FinePaint` or None;
+    ``shade`` the uint8 hillshade of shaded drapes (None: none); ``light`` the dimming.
+    Detail textures (render/detail_compose.py) are composited from it.
+    """
+
+    base: np.ndarray
+    values: np.ndarray
+    transform: tuple[float, ...]
+    crs: str
+    resolution: tuple[float, float]
+    style: TerrainStyle
+    layers: tuple[tuple[np.ndarray, float, bool, Any], ...]
+    shade: np.ndarray | None
+    light: float
+
+    @property
+    def fine(self) -> list[Any]:
+        """The fine paints of the drapes, finest first."""
+        return sorted((f for *_, f in self.layers if f is not None), key=lambda f: f.resolution)
+
+
+class ColourPyramid(list):
+    """A colour pyramid (list of uint8 levels) with the :class:`ColourRecipe` it came from."""
+
+    recipe: ColourRecipe | None = None
+
+
 @dataclass(frozen=True)
 class ColourOutcome:
     """How the newest finished colouring went (None: well)."""
@@ -185,16 +217,19 @@ def colour_pyramid(
     """Baked colours of ``grid`` in ``style``, ``drapes`` over them, and the pyramid (any thread).
 
     ``drapes`` are :class:`~twinscape.render.kinds.Drape` objects, bottom first;
-    ``light`` (0..1) dims the result (night, render/sun_follow.py).
+    ``light`` (0..1) dims the result (night, render/sun_follow.py). The pyramid keeps
+    its :class:`ColourRecipe` (for detail textures finer than the grid).
     """
     cache = ColourCache() if cache is None else cache
     base = cache.base(grid, style)
     cache.keep([d.source.key for d in drapes])
-    layers = []
+    layers, fine = [], []
     for drape in drapes:
         rgba = cache.paint(grid, drape)
         if rgba is not None and drape.opacity > 0:
             layers.append((rgba, float(drape.opacity), bool(drape.source.shaded)))
+            fine.append(getattr(drape.source, "fine", None))
+    shade = None
     if layers:
         shade = cache.shade(grid, style) if any(shaded for _, _, shaded in layers) else None
         rgb = drape_colors(base, grid.values, grid.resolution, style, layers, shade=shade)
@@ -202,7 +237,12 @@ def colour_pyramid(
         rgb = base.copy()  # color_pyramid fills hole rims in place
     if light < 1.0:
         dim_colours(rgb, light)
-    return color_pyramid(rgb, np.isfinite(grid.values), n_levels)
+    pyramid = ColourPyramid(color_pyramid(rgb, np.isfinite(grid.values), n_levels))
+    pyramid.recipe = ColourRecipe(
+        base, grid.values, tuple(grid.transform), grid.crs, grid.resolution, style,
+        tuple((*layer, f) for layer, f in zip(layers, fine)), shade, light,
+    )  # fmt: skip
+    return pyramid
 
 
 def dim_colours(rgb: np.ndarray, light: float, *, rows_per_chunk: int = 512) -> None:

@@ -193,13 +193,16 @@ def rim_levels(
 
 
 def texture_levels(
-    resolution: float, scale: np.ndarray, n_textures: int, texel_px: float = TEXEL_PX
-) -> np.ndarray:
+    resolution: float, scale: np.ndarray, n_textures: int, texel_px: float = TEXEL_PX,
+    *, finest: int | np.ndarray = 0,
+) -> np.ndarray:  # fmt: skip
     """Finest texture level per tile whose texels are at least ``texel_px`` on screen.
 
     Texture level ``L`` has texels ``resolution * 2**L`` metres apart; ``n_textures``
-    levels exist.
+    levels exist from 0 up, and detail levels down to ``finest`` (<= 0, per tile or
+    for all) below it (see :mod:`~twinscape.render.detail_compose`).
     """
     with np.errstate(divide="ignore"):
         level = np.ceil(np.log2(texel_px / (resolution * scale)))
-    return np.clip(np.nan_to_num(level, nan=0.0), 0, n_textures - 1).astype(int)
+    level = np.nan_to_num(level, nan=0.0, posinf=n_textures - 1, neginf=-64.0)
+    return np.clip(level, finest, n_textures - 1).astype(int)

@@ -6,9 +6,11 @@ picture; the texture level follows the screen size of a texel, the mesh level th
 screen-space error. Vertical exaggeration is the actors' scale (no rebuild).
 Rasters draped on the terrain (`set_drapes`, from SceneView) are
 blended into those colours by the same background recolour, so they share the tiles'
-texture pyramid and levels of detail. With ``style.sun_from_clock`` the hillshade is lit
-by the sun at the project clock's time (:meth:`TerrainVisual.set_time`, from SceneView;
-see render/sun_follow.py), recoloured only when the light visibly moved. When colouring
+texture pyramid and levels of detail; a drape finer than the grid (imagery) also gets
+detail textures close up (render/detail_textures.py). With ``style.sun_from_clock``
+the hillshade is lit by the sun at the project clock's time
+(:meth:`TerrainVisual.set_time`, from SceneView; see render/sun_follow.py),
+recoloured only when the light visibly moved. When colouring
 fails, the visual says so (:func:`~twinscape.render.recolour.report_colour_problem`: the
 status bar, or a warning when headless) and a screenshot of the out-of-date colours is
 refused.
@@ -37,6 +39,7 @@ from twinscape.model.style import COLOUR_FIELDS, TerrainStyle
 from twinscape.model.terrain import TerrainLayer
 from twinscape.render import export_terrain
 from twinscape.render.colormaps import baked_colors
+from twinscape.render.detail_textures import DetailTextures
 from twinscape.render.recolour import (
     ColourError,
     ColourProblem,
@@ -130,6 +133,7 @@ class TerrainVisual(TerrainBase):
         self._recolourer = Recolourer(colour_executor, on_update)
         self._overlap_tiles = OverlapTiles(colour_executor, on_update)  # see set_overlap
         self.lod = TerrainLod(self, on_update)  # levels shown, built in the background
+        self.detail = DetailTextures(self, on_update)  # drapes finer than the grid, close up
         self.renderer = renderer_of(renderer)
         self.origin = origin
         self.cache: TileCache | None = None  # of the tiles shown, None without a grid
@@ -306,7 +310,8 @@ class TerrainVisual(TerrainBase):
         int
             Number of tiles whose mesh or texture changed.
         """
-        return self.lod.update(camera, viewport_h_px, tolerance_px, wait=True)
+        changed = self.lod.update(camera, viewport_h_px, tolerance_px, wait=True)
+        return changed + self.detail.update(camera, viewport_h_px, wait=True)
 
     def refine_lod(
         self, camera: Any, viewport_h_px: float, tolerance_px: float, *, budget: int | None = None
@@ -317,11 +322,17 @@ class TerrainVisual(TerrainBase):
         then ``on_update`` asks for the render that swaps it in; ``budget`` bounds the
         triangles drawn (see :mod:`~twinscape.render.terrain_refine`).
         """
-        return self.lod.update(camera, viewport_h_px, tolerance_px, wait=False, budget=budget)
+        changed = self.lod.update(camera, viewport_h_px, tolerance_px, wait=False, budget=budget)
+        return changed + self.detail.update(camera, viewport_h_px, wait=False)
 
     def refining(self) -> bool:
         """True while tile builds are pending or tiles in view wait for their levels."""
-        return self.lod.refining()
+        return self.lod.refining() or self.detail.refining()
+
+    @property
+    def chosen_tolerance_px(self) -> float:
+        """The tolerance the last frame's levels were chosen for (raised by a budget)."""
+        return self.lod.tolerance_px
 
     def _show(
         self, levels: np.ndarray, tex: np.ndarray, rims: np.ndarray, *, force_mesh: bool = False
@@ -369,6 +380,7 @@ class TerrainVisual(TerrainBase):
         self._recolourer.cancel()
         self._overlap_tiles.cancel()
         self.lod.close()
+        self.detail.close()
         self._set_problem(None)
         self._disconnect(self._connections)
         self._disconnect(self._style_connections)

@@ -8,6 +8,9 @@ file's overviews), and keeps the result in a small cache (:data:`WARPED`), so a 
 brightness or contrast is a 256-entry lookup, not another read of the file. The
 terrain bakes the picture into its colour pyramid like any drape, so it follows the
 tiles' levels of detail; imagery carries its own shadows, so it is not hillshaded.
+A picture finer than the terrain's grid also paints itself at any resolution
+(:class:`ImagerySource` ``fine``, read per tile and not cached here), so tiles close to
+the camera get detail textures as sharp as the picture (render/detail_textures.py).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from __future__ import annotations
 import threading
 import weakref
 from collections import OrderedDict
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +27,7 @@ from twinscape.io.imagery_warp import image_on_grid
 from twinscape.model.imagery import ImageInfo, ImageryLayer
 from twinscape.model.layers import Layer
 from twinscape.model.raster import RasterGrid
+from twinscape.render.detail_compose import FinePaint
 from twinscape.render.kinds import DrapeContext, DrapeSource, register_drape
 
 #: Bytes of pictures kept reprojected onto grids (a 4096 x 4096 terrain takes 64 MiB).
@@ -92,6 +97,13 @@ def adjusted(rgba: np.ndarray, brightness: float, contrast: float) -> np.ndarray
     return out
 
 
+@dataclass(frozen=True, eq=False)
+class ImagerySource(DrapeSource):
+    """An imagery drape: also its picture at any resolution (``fine``, for detail textures)."""
+
+    fine: FinePaint | None = None
+
+
 def imagery_drape(layer: Layer, context: DrapeContext) -> DrapeSource | None:
     """The picture of ``layer`` over the ground (None until it is loaded); GUI thread."""
     assert isinstance(layer, ImageryLayer)
@@ -105,8 +117,12 @@ def imagery_drape(layer: Layer, context: DrapeContext) -> DrapeSource | None:
     def paint(grid: RasterGrid) -> np.ndarray:
         return adjusted(WARPED.get(path, info, grid), brightness, contrast)
 
+    def paint_fine(transform: tuple[float, ...], shape: tuple[int, int], crs: str) -> np.ndarray:
+        return adjusted(image_on_grid(path, info, transform, shape, crs), brightness, contrast)
+
     key = ("imagery", path, info, brightness, contrast)
-    return DrapeSource(key=key, paint=paint, shaded=False)
+    fine = FinePaint(resolution=float(info.resolution), paint=paint_fine)
+    return ImagerySource(key=key, paint=paint, shaded=False, fine=fine)
 
 
 register_drape(ImageryLayer, imagery_drape)
