@@ -89,6 +89,7 @@ class PagedTerrainVisual(TerrainBase):
         self._shown: dict[Key, tuple[int, int, int]] = {}
         self._tri: dict[Key, int] = {}
         self._wanted = 0
+        self.chosen_tolerance_px = 0.0  # the tolerance refine_lod chose its nodes for
         self._shared_cells: dict = {}
         self._shared_tcoords: dict = {}
         self._overlap = Overlap()  # the terrains over and under this one
@@ -188,8 +189,9 @@ class PagedTerrainVisual(TerrainBase):
         background (``on_update`` asks for the next render when one lands).
 
         ``budget`` bounds the triangles drawn: the tolerance grows in sqrt(2) steps until
-        the nodes chosen fit (so fewer, coarser nodes are read too). Returns the number
-        of nodes whose mesh or texture changed.
+        the nodes chosen fit (so fewer, coarser nodes are read too; the tolerance is kept
+        in ``chosen_tolerance_px``). Returns the number of nodes whose mesh or texture
+        changed.
         """
         if self.store is None or not self.layer.visible:
             return 0
@@ -199,6 +201,7 @@ class PagedTerrainVisual(TerrainBase):
                 break
             tolerance_px *= math.sqrt(2.0)
             choice = self._choose(camera, viewport_h_px, tolerance_px)
+        self.chosen_tolerance_px = tolerance_px
         self._wanted = len(choice.wanted)
         self.store.request(key for _, key in choice.wanted)
         if self.store.get(ROOT) is None:

@@ -378,7 +378,8 @@ class SceneView(Connections, SceneCamera, ScenePicking):
         ``refine_lod``), so does a still one (within the budget's
         ``settled_limit``) when ``on_update`` asks for the renders that show the builds;
         else (or given ``tolerance_px``: screenshots) every level is built now. Moving
-        frames are drawn without multisampling (:attr:`quality`).
+        frames are drawn without multisampling (:attr:`quality`), and every visual takes
+        the tolerance the budget raised the terrain's to (buildings turn to points sooner).
         """
         moving = tolerance_px is None and self._is_interacting()
         tol = self.tolerance_px() if tolerance_px is None else tolerance_px
@@ -390,12 +391,16 @@ class SceneView(Connections, SceneCamera, ScenePicking):
         self._timed = moving or (background and self._settle is None)
         height = self.renderer.GetSize()[1] or self.renderer.GetRenderWindow().GetSize()[1]
         camera = self.renderer.GetActiveCamera()
-        for visual in self.visuals.values():
+        # terrain first: the tolerance a moving frame's budget raised it to holds for all
+        raised = tol
+        for visual in sorted(self.visuals.values(), key=lambda v: not hasattr(v, "refine_lod")):
             refine = getattr(visual, "refine_lod", None) if background else None
             if refine is None:
-                visual.update_lod(camera, height, tol)
+                visual.update_lod(camera, height, raised)
             else:
                 refine(camera, height, tol, budget=budget)
+                if moving:
+                    raised = max(raised, visual.chosen_tolerance_px)
         return moving
 
     def _before_frame(self, *_: Any) -> None:
