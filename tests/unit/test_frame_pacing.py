@@ -87,3 +87,13 @@ def test_a_fixed_budget_replaces_both() -> None:
     fly(budget, base=0.001, per_triangle=1e-9)
     assert budget.limit == 5_000
     assert budget.settled_limit == 15_000
+
+
+def test_when_the_terrain_has_nothing_left_the_rest_coarsens_then_recovers() -> None:
+    budget = FrameBudget()
+    fly(budget, base=0.080, per_triangle=1e-7, frames=20)  # buildings alone take 80 ms
+    assert budget.limit == budget.min_triangles
+    assert budget.coarsen == 8.0
+    fly(budget, base=0.010, per_triangle=1e-7, frames=20)  # they turned to points: fast
+    assert budget.coarsen == 1.0
+    assert budget.limit > budget.min_triangles

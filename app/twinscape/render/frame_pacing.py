@@ -11,6 +11,7 @@ frame 12 ms without, 35-45 ms with 4 samples).
 
 from __future__ import annotations
 
+import math
 import time
 from collections import deque
 from dataclasses import dataclass, field
@@ -22,6 +23,8 @@ MOVING_S = 1 / 20
 SETTLED_S = 1 / 8
 #: Most a budget grows in one step, and most it shrinks (as a divisor).
 GROW, SHRINK = 1.25, 1.4
+#: Most the other visuals' tolerance is multiplied by when the terrain has nothing left to drop.
+MAX_COARSEN = 8.0
 
 
 @dataclass
@@ -31,7 +34,10 @@ class FrameBudget:
     Moving frames: after each one, the budget is scaled by ``moving_s`` over the median
     of the last three moving frames (at most :data:`GROW` up, :data:`SHRINK` down a
     frame); it grows only when the frame used most of it (a frame that needed fewer
-    triangles says nothing of more). Still frames (:meth:`start` with ``moving`` False
+    triangles says nothing of more). When it is down to ``min_triangles`` and moving
+    frames are still slow, :attr:`coarsen` (the factor on the tolerance of everything
+    else drawn, e.g. buildings) grows by sqrt(2) a frame, up to :data:`MAX_COARSEN`, and
+    falls back as frames get fast again. Still frames (:meth:`start` with ``moving`` False
     and a ``view``): the still budget shrinks while a frame of the view takes longer
     than ``settled_s``, and grows at most once per view, when a frame of it was fast
     and used most of it, so a still view settles instead of swinging between levels.
@@ -48,6 +54,7 @@ class FrameBudget:
     max_triangles: int = 2_000_000
     fixed: int | None = None
     settled_factor: float = 3.0
+    coarsen: float = 1.0
     _recent: deque[float] = field(default_factory=lambda: deque(maxlen=3))
     _started: float | None = None
     _moving: bool = False
@@ -88,6 +95,10 @@ class FrameBudget:
         self._recent.append(seconds)
         typical = sorted(self._recent)[len(self._recent) // 2]
         step = min(max(self.moving_s / max(typical, 1e-6), 1 / SHRINK), GROW)
+        if typical > 1.1 * self.moving_s and self.triangles <= self.min_triangles:
+            self.coarsen = min(self.coarsen * math.sqrt(2.0), MAX_COARSEN)
+        elif typical < 0.8 * self.moving_s:
+            self.coarsen = max(self.coarsen / math.sqrt(2.0), 1.0)
         if step > 1 and triangles < 0.8 * self.triangles:
             return  # the view needed fewer: no news about more
         self.triangles = self._clip(self.triangles * step)

@@ -400,7 +400,7 @@ class SceneView(Connections, SceneCamera, ScenePicking):
             else:
                 refine(camera, height, tol, budget=budget)
                 if moving:
-                    raised = max(raised, visual.chosen_tolerance_px)
+                    raised = max(raised, visual.chosen_tolerance_px * self.budget.coarsen)
         return moving
 
     def _before_frame(self, *_: Any) -> None:

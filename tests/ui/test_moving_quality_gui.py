@@ -1,0 +1,44 @@
+"""Dragging the view in the real window: frames drawn without multisampling, then with it again."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtTest import QTest
+
+from ui_helpers import process_events, settle
+
+
+def test_a_drag_draws_without_multisampling_and_the_still_view_gets_it_back(main_window) -> None:  # noqa: ANN001
+    window = main_window
+    settle(window)
+    plotter = window.viewport.plotter
+    render_window = plotter.render_window
+    samples = render_window.GetMultiSamples()
+    drawn: list[tuple[int, bool]] = []  # (samples, moving) of every frame drawn
+
+    def record(*_: object) -> None:
+        drawn.append((render_window.GetMultiSamples(), window.viewport.scene.quality.moving))
+
+    tag = render_window.AddObserver("EndEvent", record)
+    try:
+        w, h = plotter.width(), plotter.height()
+        QTest.mousePress(plotter, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                         QPoint(w // 2, h // 2))
+        for k in range(1, 7):
+            QTest.mouseMove(plotter, QPoint(w // 2 + 12 * k, h // 2 + 4 * k))
+            process_events(0.03)
+        during = list(drawn)
+        moving_image = np.asarray(plotter.screenshot(return_img=True))[..., :3]
+        QTest.mouseRelease(plotter, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                           QPoint(w // 2 + 72, h // 2 + 24))
+        process_events(0.3)
+    finally:
+        render_window.RemoveObserver(tag)
+    assert samples > 1
+    assert any(moving and s == 0 for s, moving in during), during  # moving frames: no MSAA
+    assert drawn[-1] == (samples, False)  # the last frame, still, has it back
+    image = np.asarray(plotter.screenshot(return_img=True))[..., :3]
+    assert image.std() > 5 and moving_image.std() > 5  # pictures, not blank windows
+    # the same terrain in both: the moving frame only lacks the edges' anti-aliasing
+    assert np.abs(image.astype(int) - moving_image.astype(int)).mean() < 3
