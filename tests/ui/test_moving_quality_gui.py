@@ -23,15 +23,23 @@ def test_a_drag_draws_without_multisampling_and_the_still_view_gets_it_back(main
     tag = render_window.AddObserver("EndEvent", record)
     try:
         w, h = plotter.width(), plotter.height()
-        QTest.mousePress(plotter, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
-                         QPoint(w // 2, h // 2))
+        QTest.mousePress(
+            plotter,
+            Qt.MouseButton.LeftButton,
+            Qt.KeyboardModifier.NoModifier,
+            QPoint(w // 2, h // 2),
+        )
         for k in range(1, 7):
             QTest.mouseMove(plotter, QPoint(w // 2 + 12 * k, h // 2 + 4 * k))
             process_events(0.03)
         during = list(drawn)
         moving_image = np.asarray(plotter.screenshot(return_img=True))[..., :3]
-        QTest.mouseRelease(plotter, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
-                           QPoint(w // 2 + 72, h // 2 + 24))
+        QTest.mouseRelease(
+            plotter,
+            Qt.MouseButton.LeftButton,
+            Qt.KeyboardModifier.NoModifier,
+            QPoint(w // 2 + 72, h // 2 + 24),
+        )
         process_events(0.3)
     finally:
         render_window.RemoveObserver(tag)
