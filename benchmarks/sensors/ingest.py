@@ -254,6 +254,8 @@ def _summary(args: argparse.Namespace, status: Any, pub: dict[str, Any], state: 
         "lost": published - unique,
         "zero_lost": published > 0 and published - unique == 0,
         "ingest_rate": status.accepted / ingest_window,
+        # the median full second while the publisher ran: the rate the app keeps up with
+        "sustained_rate": _median_second(per_second, pub_window or rounds_s),
         "ingest_window_s": ingest_window,
         "delivery_lag_s": run_info["end"] - pub.get("sent_end_monotonic", run_info["end"]),
         "rate_per_second": per_second,
@@ -318,3 +320,9 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     raise SystemExit(main())
+
+
+def _median_second(per_second: list[int], window_s: float) -> float | None:
+    """Median of the messages taken in each full second of the publishing window."""
+    full = per_second[: int(window_s)]
+    return float(sorted(full)[len(full) // 2]) if full else None

@@ -76,8 +76,9 @@ def targets(ingest: dict[str, Any], frames: dict[str, Any]) -> dict[str, dict[st
         rate = _get(block, "target_rate")
         label = f"ingest {name}"
         out[f"{label}: lost"] = _target(_get(b, "lost"), 0, "msg", "==")
-        out[f"{label}: ingest rate"] = _target(
-            _get(b, "ingest_rate"), rate if rate is not None else TARGET_RATE, "msg/s", ">=")
+        if rate is not None and rate <= TARGET_RATE:  # faster cases are stress, not targets
+            out[f"{label}: sustained ingest (median second)"] = _target(
+                _get(b, "sustained_rate"), rate, "msg/s", ">=")
     return out
 
 
@@ -102,6 +103,7 @@ INGEST_ROWS: list[tuple[str, Callable[[dict], str]]] = [
     ("  accepted", _cell("accepted")),
     ("lost (published - unique delivered)", _cell("lost")),
     ("ingest rate reached (msg/s)", _cell("ingest_rate")),
+    ("  sustained: median second (msg/s)", _cell("sustained_rate")),
     ("  best 1 s (msg/s)", lambda r: _fmt(max(r.get("rate_per_second") or [0]) or None, ",.0f")),
     ("  delivery lag after publishing (s)", _cell("delivery_lag_s", spec=".1f")),
     ("drain batch median (ms)", _cell("drain_batch_s", "median", spec=".1f", scale=1e3)),

@@ -4,7 +4,10 @@
 of an :class:`~twinscape.model.sensors.MqttSettings` at QoS 1 in a persistent MQTT 5 session,
 maps each JSON payload to :class:`LiveObservation` objects and queues them. The GUI drains
 the queue with a timer (:meth:`MqttFeed.drain`); nothing here touches Qt or blocks the
-caller: connecting, reconnecting and receiving all run on background threads.
+caller: connecting, reconnecting and receiving all run on background threads. Messages
+come in lists (:class:`~twinscape.io.mqtt_receive.BatchClient`, paho with a batched
+receive path) and are checked, counted and queued by :class:`~twinscape.io.mqtt_ingest.Ingest`;
+each is acknowledged (QoS 1) only once it is queued, so the broker keeps what we have not taken.
 
 Every payload is hostile until checked: too large, not JSON, not an object, wrong types,
 missing fields, NaN/inf, unknown sensors, times far in the past or future are counted in
@@ -23,9 +26,7 @@ import ssl
 import threading
 import time
 import uuid
-from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -35,12 +36,16 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
 from twinscape.io.live_recorder import LiveRecorder
-from twinscape.io.mqtt_payload import MAX_ID_CHARS as MAX_ID_CHARS  # re-exported
+from twinscape.io.mqtt_ingest import FeedStatus as FeedStatus  # re-exported
+from twinscape.io.mqtt_ingest import Ingest
+from twinscape.io.mqtt_ingest import LiveObservation as LiveObservation
+from twinscape.io.mqtt_ingest import one_line as _one_line
+from twinscape.io.mqtt_payload import MAX_ID_CHARS as MAX_ID_CHARS
 from twinscape.io.mqtt_payload import MAX_PAYLOAD_BYTES as MAX_PAYLOAD_BYTES
 from twinscape.io.mqtt_payload import MAX_VALUES_PER_MESSAGE as MAX_VALUES_PER_MESSAGE
-from twinscape.io.mqtt_payload import PayloadMapper, _Reject
 from twinscape.io.mqtt_payload import normalise_quantity as normalise_quantity
 from twinscape.io.mqtt_payload import parse_time_ns as parse_time_ns
+from twinscape.io.mqtt_receive import BatchClient
 from twinscape.model.clock import NS
 from twinscape.model.sensors import MqttSettings
 
@@ -49,68 +54,19 @@ log = logging.getLogger(__name__)
 #: MQTT 5 Maximum Packet Size we announce: the broker drops anything bigger for us.
 MAX_PACKET_BYTES = 16 * 1024 * 1024
 #: CONNACK reasons that retrying cannot fix.
-_PERMANENT = {"Bad user name or password", "Not authorized", "Client identifier not valid",
-              "Banned", "Bad authentication method", "Unsupported protocol version"}
-
-
-@dataclass(frozen=True)
-class LiveObservation:
-    """One value of one quantity of one sensor at one time (int64 ns UTC)."""
-
-    sensor_id: str
-    quantity: str
-    time_ns: int
-    value: float
-
-
-@dataclass(frozen=True)
-class FeedStatus:
-    """A snapshot of a feed: connection state and what happened to each message.
-
-    ``state`` is ``"connecting"``, ``"connected"``, ``"reconnecting"``, ``"stopped"`` or
-    ``"failed"``; ``error`` the last connection problem (one line). Every received message
-    ends in exactly one count: ``accepted``, ``duplicate`` (a QoS 1 redelivery of values
-    already queued) or one of the rejections (``too_large`` ... ``future``).
-    """
-
-    state: str = "stopped"
-    error: str | None = None
-    received: int = 0
-    rate: float = 0.0
-    accepted: int = 0
-    observations: int = 0
-    duplicate: int = 0
-    too_large: int = 0
-    not_json: int = 0
-    not_object: int = 0
-    wrong_type: int = 0
-    missing: int = 0
-    nonfinite: int = 0
-    unknown: int = 0
-    late: int = 0
-    future: int = 0
-    dropped: int = 0
-    connects: int = 0
-    last_rejection: str | None = None
-
-    @property
-    def invalid(self) -> int:
-        """Payloads that were not valid observations (size, JSON, types, missing, NaN)."""
-        return (self.too_large + self.not_json + self.not_object + self.wrong_type
-                + self.missing + self.nonfinite)
-
-
-_COUNTS = tuple(f.name for f in fields(FeedStatus) if f.type == "int")
+_PERMANENT = {
+    "Bad user name or password",
+    "Not authorized",
+    "Client identifier not valid",
+    "Banned",
+    "Bad authentication method",
+    "Unsupported protocol version",
+}
 
 
 def password_from_env(settings: MqttSettings) -> str | None:
     """The password from the environment variable the settings name, if set."""
     return os.environ.get(settings.password_env) if settings.password_env else None
-
-
-def _one_line(err: BaseException | str) -> str:
-    text = " ".join(str(err).split()) or type(err).__name__
-    return text[:300]
 
 
 class MqttFeed:
@@ -139,8 +95,7 @@ class MqttFeed:
         the broker's ``persistent_client_expiration``).
     mqtt_version
         ``"5"`` (default: session expiry, and the broker drops packets over
-        :data:`MAX_PACKET_BYTES` for us) or ``"3.1.1"`` (about 2.5x the messages per second
-        through paho, which decodes MQTT 5 properties of every message in Python).
+        :data:`MAX_PACKET_BYTES` for us) or ``"3.1.1"``.
     max_queue
         Observations kept for :meth:`drain`; beyond it the oldest are dropped (counted).
     """
@@ -169,17 +124,20 @@ class MqttFeed:
             raise ValueError(f"topics: {settings.topics!r} needs one or more non-empty topics")
         self._v5 = mqtt_version == "5"
         self.settings = settings
-        self._known = frozenset(known_ids) if known_ids is not None else None
-        self._now, self._late_ns, self._future_ns = now, int(late_s * NS), int(future_s * NS)
-        self._map = PayloadMapper(settings)
-        self._recorder, self._own_recorder = recorder, False
-        self._queue: deque[LiveObservation] = deque(maxlen=max_queue)
+        self._ingest = Ingest(
+            settings,
+            known_ids=known_ids,
+            now=now,
+            late_ns=int(late_s * NS),
+            future_ns=int(future_s * NS),
+            max_queue=max_queue,
+            on_error=lambda text: self._set_state(self._state, text),
+        )
+        self._ingest.recorder, self._own_recorder = recorder, False
         self._lock = threading.Lock()
-        self._counts = dict.fromkeys(_COUNTS, 0)
-        self._state, self._error, self._rejection = "stopped", None, None
-        self._buckets: deque[list[int]] = deque(maxlen=8)
-        self._seen: set[tuple[str, str, int]] = set()
-        self._seen_order: deque[tuple[str, str, int]] = deque()
+        self._state: str = "stopped"
+        self._error: str | None = None
+        self._connects = 0
         self._stop = threading.Event()
         self._started = False
         self._connector: threading.Thread | None = None
@@ -192,24 +150,25 @@ class MqttFeed:
     @property
     def status(self) -> FeedStatus:
         """A frozen snapshot of the connection and the message counts."""
+        counts, rate, rejection = self._ingest.snapshot()
         with self._lock:
-            now = time.monotonic()
-            recent = [(s, n) for s, n in self._buckets if s > int(now) - 5]  # ~5 s
-            span = min(now - (int(now) - 4), now - recent[0][0]) if recent else 1.0
-            rate = sum(n for _, n in recent) / max(span, 1.0)
-            return FeedStatus(state=self._state, error=self._error, rate=rate,
-                              last_rejection=self._rejection, **self._counts)
+            counts["connects"] = self._connects
+            return FeedStatus(
+                state=self._state, error=self._error, rate=rate, last_rejection=rejection, **counts
+            )
 
     def start(self) -> None:
         """Connect and receive in the background; returns at once."""
         if self._started:
             return
         self._started = True
-        if self._recorder is None and self.settings.record_to is not None:
-            self._recorder, self._own_recorder = LiveRecorder(self.settings.record_to), True
+        if self._ingest.recorder is None and self.settings.record_to is not None:
+            self._ingest.recorder = LiveRecorder(self.settings.record_to)
+            self._own_recorder = True
         self._set_state("connecting")
-        self._connector = threading.Thread(target=self._connect_loop, name="twinscape-mqtt",
-                                           daemon=True)
+        self._connector = threading.Thread(
+            target=self._connect_loop, name="twinscape-mqtt", daemon=True
+        )
         self._connector.start()
 
     def stop(self, timeout: float = 10.0) -> None:
@@ -221,22 +180,16 @@ class MqttFeed:
             self._connector.join(timeout)
         self._client.disconnect()
         self._client.loop_stop()
-        if self._own_recorder and self._recorder is not None:
-            self._recorder.close()
+        self._ingest.close()
+        if self._own_recorder and self._ingest.recorder is not None:
+            self._ingest.recorder.close()
         with self._lock:
             if self._state != "failed":
                 self._state = "stopped"
 
     def drain(self, max_items: int = 100_000) -> list[LiveObservation]:
         """Take up to ``max_items`` queued observations, oldest first (any thread)."""
-        out: list[LiveObservation] = []
-        pop = self._queue.popleft
-        try:
-            for _ in range(max_items):
-                out.append(pop())
-        except IndexError:
-            pass
-        return out
+        return self._ingest.drain(max_items)
 
     def __enter__(self) -> MqttFeed:
         self.start()
@@ -247,19 +200,24 @@ class MqttFeed:
 
     # -- connection ------------------------------------------------------------------------
 
-    def _make_client(
-        self, password: str | None, ca_file: Path | None, expiry: int
-    ) -> mqtt.Client:
+    def _make_client(self, password: str | None, ca_file: Path | None, expiry: int) -> BatchClient:
         if self._v5:
-            client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=self.client_id,
-                                 protocol=mqtt.MQTTv5)
-            self._connect_args: dict[str, Any] = {"clean_start": False,
-                                                  "properties": Properties(PacketTypes.CONNECT)}
+            client = BatchClient(
+                CallbackAPIVersion.VERSION2, client_id=self.client_id, protocol=mqtt.MQTTv5
+            )
+            self._connect_args: dict[str, Any] = {
+                "clean_start": False,
+                "properties": Properties(PacketTypes.CONNECT),
+            }
             self._connect_args["properties"].SessionExpiryInterval = expiry
             self._connect_args["properties"].MaximumPacketSize = MAX_PACKET_BYTES
         else:
-            client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=self.client_id,
-                                 protocol=mqtt.MQTTv311, clean_session=False)
+            client = BatchClient(
+                CallbackAPIVersion.VERSION2,
+                client_id=self.client_id,
+                protocol=mqtt.MQTTv311,
+                clean_session=False,
+            )
             self._connect_args = {}
         if self.settings.tls:
             client.tls_set(ca_certs=str(ca_file) if ca_file else None)
@@ -271,6 +229,7 @@ class MqttFeed:
         client.on_disconnect = self._on_disconnect
         client.on_subscribe = self._on_subscribe
         client.on_message = self._on_message
+        client.on_batch = self._ingest.receive
         return client
 
     def _connect_loop(self) -> None:
@@ -278,15 +237,21 @@ class MqttFeed:
         where, delay = f"{self.settings.host}:{self.settings.port}", 1.0
         while not self._stop.is_set():
             try:
-                self._client.connect(self.settings.host, self.settings.port, self._keepalive,
-                                     **self._connect_args)
+                self._client.connect(
+                    self.settings.host, self.settings.port, self._keepalive, **self._connect_args
+                )
             except ssl.SSLCertVerificationError as err:
-                self._set_state("failed", f"TLS: {where} has an untrusted certificate: "
-                                          f"{_one_line(err.verify_message or err)}")
+                self._set_state(
+                    "failed",
+                    f"TLS: {where} has an untrusted certificate: "
+                    f"{_one_line(err.verify_message or err)}",
+                )
                 return
             except (OSError, ValueError) as err:
-                self._set_state("connecting", f"cannot connect to {where}: {_one_line(err)}; "
-                                              f"retrying in {delay:.0f} s")
+                self._set_state(
+                    "connecting",
+                    f"cannot connect to {where}: {_one_line(err)}; retrying in {delay:.0f} s",
+                )
                 if self._stop.wait(delay):
                     return
                 delay = min(delay * 2, 30.0)
@@ -314,7 +279,7 @@ class MqttFeed:
                 self._set_state("reconnecting", f"{text}; retrying")
             return
         with self._lock:
-            self._counts["connects"] += 1
+            self._connects += 1
             if self._state != "failed":
                 self._state, self._error = "connected", None
         client.subscribe([(topic, 1) for topic in self.settings.topics])
@@ -337,71 +302,6 @@ class MqttFeed:
     # -- messages --------------------------------------------------------------------------
 
     def _on_message(self, _c: mqtt.Client, _u: Any, message: mqtt.MQTTMessage) -> None:
-        try:
-            topic = message.topic
-        except UnicodeDecodeError:
-            topic = "(topic not UTF-8)"
-        try:
-            self._receive(topic, message.payload)
-        except Exception as err:  # never let a payload kill the network thread
-            log.exception("MQTT message on %s", topic[:100])
-            self._count("wrong_type", f"{topic[:100]}: unexpected error {_one_line(err)}")
-
-    def _count(self, name: str, rejection: str | None = None) -> None:
-        with self._lock:
-            self._counts[name] += 1
-            if rejection is not None:
-                self._rejection = _one_line(rejection)
-
-    def _receive(self, topic: str, payload: bytes) -> None:
-        with self._lock:
-            self._counts["received"] += 1
-            second = int(time.monotonic())
-            if self._buckets and self._buckets[-1][0] == second:
-                self._buckets[-1][1] += 1
-            else:
-                self._buckets.append([second, 1])
-        try:
-            sensor, time_ns, values = self._map(topic, payload)
-        except _Reject as reject:
-            self._count(reject.reason, f"{topic[:100]}: {reject}")
-            return
-        if self._known is not None and sensor not in self._known:
-            self._count("unknown", f"{topic[:100]}: unknown sensor {sensor[:40]!r}")
-            return
-        now_ns = int(self._now() * NS)
-        if time_ns < now_ns - self._late_ns:
-            self._count("late", f"{topic[:100]}: {sensor[:40]}: time is too old")
-            return
-        if time_ns > now_ns + self._future_ns:
-            self._count("future", f"{topic[:100]}: {sensor[:40]}: time is in the future")
-            return
-        fresh = [(q, v) for q, v in values if self._first_time((sensor, q, time_ns))]
-        if not fresh:
-            self._count("duplicate")
-            return
-        batch = [LiveObservation(sensor, q, time_ns, v) for q, v in fresh]
-        recorder = self._recorder
-        if recorder is not None:
-            try:
-                recorder.append(batch)
-            except Exception as err:
-                log.exception("recording to %s", recorder.path)
-                self._recorder = None
-                self._set_state(self._state, f"recording to {recorder.path} stopped: "
-                                             f"{_one_line(err)}")
-        with self._lock:
-            if len(self._queue) + len(batch) > (self._queue.maxlen or 0):
-                self._counts["dropped"] += len(batch)
-            self._counts["accepted"] += 1
-            self._counts["observations"] += len(batch)
-        self._queue.extend(batch)
-
-    def _first_time(self, key: tuple[str, str, int], keep: int = 200_000) -> bool:
-        if key in self._seen:
-            return False
-        self._seen.add(key)
-        self._seen_order.append(key)
-        if len(self._seen_order) > keep:
-            self._seen.discard(self._seen_order.popleft())
-        return True
+        """A message through paho's own reader: a QoS 2 PUBLISH (never sent on a QoS 1
+        subscription), or any message on a socket the batched path does not wrap."""
+        self._ingest.receive([(message._topic, message.payload)])
