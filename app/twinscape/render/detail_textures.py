@@ -78,7 +78,7 @@ def _plan(tiles: TerrainTiles) -> _Plan:
     return _Plan(tiles, pyramid, recipe, depth, shapes)
 
 
-def _paint(
+def try_paint(
     recipe: ColourRecipe, window: tuple[int, int, int, int], level: int
 ) -> tuple[np.ndarray, tuple[float, float, float, float]] | None:
     """:func:`paint_detail`, or None (logged) when it fails: the tile keeps its texture."""
@@ -164,11 +164,14 @@ class DetailTextures:
                 break
         return levels, scale
 
-    def update(self, camera: Any, viewport_h_px: float, *, wait: bool) -> int:
+    def update(self, camera: Any, viewport_h_px: float, *, wait: bool, moving: bool = False) -> int:
         """Show the detail textures the view wants (after the grid levels); tiles changed.
 
         ``wait``: paint every missing one now (screenshots); else on the worker, the
-        tiles keeping what they show until then.
+        tiles keeping what they show until then. ``moving`` (a frame while the camera
+        moves): only textures already made are shown; no paint starts and none waiting
+        is taken in (the one on the worker finishes), so painting never competes with
+        the moving frames; the first still frame asks for what is missing.
         """
         v = self.visual
         tiles = v.tiles
@@ -177,14 +180,14 @@ class DetailTextures:
             self._behind = False
             return 0
         plan = self._plan_for(tiles)
-        if not wait:
+        if not (wait or moving):
             self._adopt(plan, ADOPT_PER_FRAME)
         levels, scale = self.wanted(camera, viewport_h_px)
         jobs: list[Job] = []
         changed = 0
         for i in map(int, np.argsort(-scale, kind="stable")):  # nearest first
             changed += self._show_tile(plan, i, int(levels[i]), jobs, wait=wait)
-        self.builder.want(jobs)
+        self.builder.want([] if moving else jobs)
         self._behind = bool(jobs)
         return changed
 
@@ -212,7 +215,7 @@ class DetailTextures:
         if tex is None and wait:
             t = plan.tiles.tiles[i]
             assert plan.recipe is not None
-            painted = _paint(plan.recipe, (t.r0, t.c0, t.nrows, t.ncols), level)
+            painted = try_paint(plan.recipe, (t.r0, t.c0, t.nrows, t.ncols), level)
             if painted is None:
                 plan.failed.add((i, level))
                 return 0
@@ -230,7 +233,7 @@ class DetailTextures:
         t, recipe, pyramid = plan.tiles.tiles[i], plan.recipe, plan.pyramid
         assert recipe is not None
         window = (t.r0, t.c0, t.nrows, t.ncols)
-        return Job(("detail", i, level), lambda: (pyramid, _paint(recipe, window, level)))
+        return Job(("detail", i, level), lambda: (pyramid, try_paint(recipe, window, level)))
 
     def _adopt(self, plan: _Plan, limit: int) -> None:
         """Wrap painted textures of the colours shown in VTK (GUI thread) and cache them."""

@@ -10,7 +10,8 @@ off, as :class:`~twinscape.render.terrain_visual.TerrainVisual` draws its tiles;
 vertical exaggeration is the actors' z scale. Colours (the style, the clock's sun when
 the style follows it, and the drapes over the terrain) are a
 :class:`~twinscape.render.paged_colours.NodeColouring` the readers bake into every node;
-a change of any of them reads the nodes again.
+a change of any of them reads the nodes again. Drapes finer than the nodes give close
+nodes detail textures (:class:`~twinscape.render.paged_detail.PagedDetail`).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from twinscape.model.terrain import TerrainLayer
 from twinscape.render import terrain_lod as lod
 from twinscape.render.colormaps import finite_range
 from twinscape.render.paged_colours import NodeColouring
+from twinscape.render.paged_detail import CACHE_SHARE, PagedDetail
 from twinscape.render.paged_loader import NODE_CACHE_BYTES, ROOT, NodeStore
 from twinscape.render.paged_tiles import NODE_SAMPLES, Key, NodeTiles, Pyramid, select
 from twinscape.render.terrain_common import TerrainBase
@@ -93,6 +95,7 @@ class PagedTerrainVisual(TerrainBase):
         self._shared_cells: dict = {}
         self._shared_tcoords: dict = {}
         self._overlap = Overlap()  # the terrains over and under this one
+        self.detail = PagedDetail(int(CACHE_SHARE * cache_bytes), on_update)
         self._follow_layer()
         self._rebuild()
 
@@ -126,6 +129,7 @@ class PagedTerrainVisual(TerrainBase):
             return
         if self.store is not None:
             self.store.close()
+        self.detail.reset()
         self._shown = {}  # every actor gets its new node's mesh and texture
         self.pyramid = Pyramid(dem, self.origin, self._samples)
         style, light = self.sun.colours(self.layer)
@@ -141,6 +145,7 @@ class PagedTerrainVisual(TerrainBase):
         if self.store is not None:
             self.store.close()
         self.store = None
+        self.detail.reset()
         self._detach()
         self.actors, self._actors = [], {}
         self._shown, self._tri = {}, {}
@@ -180,11 +185,13 @@ class PagedTerrainVisual(TerrainBase):
                 break
             self.store.wait(key for _, key in choice.wanted)
         self._wanted = 0
-        return self._show(choice.drawn)
+        changed = self._show(choice.drawn)
+        return changed + self._show_detail(camera, viewport_h_px, wait=True)
 
     def refine_lod(
-        self, camera: Any, viewport_h_px: float, tolerance_px: float, *, budget: int | None = None
-    ) -> int:
+        self, camera: Any, viewport_h_px: float, tolerance_px: float, *,
+        budget: int | None = None, moving: bool = False,
+    ) -> int:  # fmt: skip
         """Draw the nodes in memory that suit the camera best; read the finer ones in the
         background (``on_update`` asks for the next render when one lands).
 
@@ -211,7 +218,17 @@ class PagedTerrainVisual(TerrainBase):
             choice = self._choose(camera, viewport_h_px, tolerance_px)
             self._wanted = len(choice.wanted)
             self.store.request(key for _, key in choice.wanted)
-        return self._show(choice.drawn)
+        changed = self._show(choice.drawn)
+        return changed + self._show_detail(camera, viewport_h_px, wait=False, moving=moving)
+
+    def _show_detail(
+        self, camera: Any, viewport_h_px: float, *, wait: bool, moving: bool = False
+    ) -> int:
+        """Detail textures of the nodes drawn (see :mod:`~twinscape.render.paged_detail`)."""
+        return self.detail.update(
+            self._shown, self.store, self._actors, camera, viewport_h_px, self.ve,
+            wait=wait, moving=moving,
+        )  # fmt: skip
 
     def _triangles_of(self, choice: Any) -> int:
         """Triangles of the nodes ``choice`` draws (grid cells at their levels, no skirts)."""
@@ -219,8 +236,9 @@ class PagedTerrainVisual(TerrainBase):
         return sum(2 * (cells >> level) ** 2 for level, _, _ in choice.drawn.values())
 
     def refining(self) -> bool:
-        """True while nodes the view asked for are being read."""
-        return self.store is not None and (self.store.pending or self._wanted > 0)
+        """True while nodes the view asked for are being read or their detail painted."""
+        busy = self.store is not None and (self.store.pending or self._wanted > 0)
+        return busy or self.detail.refining()
 
     def _show(self, drawn: dict[Key, tuple[int, int, int]]) -> int:
         assert self.store is not None
@@ -304,3 +322,4 @@ class PagedTerrainVisual(TerrainBase):
         """Disconnect from the layer, stop the reads and remove the actors."""
         self._disconnect_layer()
         self._clear()
+        self.detail.close()

@@ -34,7 +34,8 @@ from twinscape.geo.origin import LocalOrigin
 from twinscape.geo.terrain_overlap import cutout_mask
 from twinscape.model.raster import RasterGrid
 from twinscape.render import terrain_lod as lod
-from twinscape.render.paged_colours import NodeColouring
+from twinscape.render.paged_colours import NodeColouring, recipe_bytes
+from twinscape.render.recolour import ColourRecipe
 from twinscape.render.terrain_tiles import TerrainTiles
 
 #: Samples per node side.
@@ -84,11 +85,12 @@ class Node:
     deviation: float
     empty: bool
     vtk: Any = field(default=None)  # the visual's VTK data of this node
+    recipe: ColourRecipe | None = None  # its colours' recipe when a drape is finer
 
     @property
     def nbytes(self) -> int:
-        """Bytes of the node's arrays and of its VTK data."""
-        colours = sum(c.nbytes for c in self.tiles.colors)
+        """Bytes of the node's arrays (with its colours' recipe) and of its VTK data."""
+        colours = sum(c.nbytes for c in self.tiles.colors) + recipe_bytes(self.recipe)
         extra = 0 if self.vtk is None else int(self.vtk.nbytes)
         return self.grid.values.nbytes + colours + extra
 
@@ -165,8 +167,10 @@ def build_node(
     cutout = cutout_mask(grid, finer) if finer else None
     tiles = NodeTiles(grid, pyramid.origin, tile_size=s, cutout=cutout)
     empty = bool(tiles.empty[0])
+    recipe = None
     if not empty:
-        tiles.set_colors(colouring.rgb(halo, _HALO, grid))
+        rgb, recipe = colouring.rgb(halo, _HALO, grid)
+        tiles.set_colors(rgb)
     errors = tiles.errors[0]
     own = float(errors[1]) if len(errors) > 1 else 0.0
     error = 0.0 if level == 0 else _ESTIMATE * own
@@ -178,7 +182,7 @@ def build_node(
     rows, cols = src.level_shape(level)
     depth[:, [key[1] == 0, r0 + s >= rows, key[2] == 0, c0 + s >= cols]] = 0.0
     tiles.skirt_depth[0] = depth  # none on the DEM's own edges
-    return Node(key, grid, tiles, error, deviation, empty)
+    return Node(key, grid, tiles, error, deviation, empty, recipe=recipe)
 
 
 def _deviation(parent: Node, key: Key, z: np.ndarray, s: int) -> float:

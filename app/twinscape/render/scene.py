@@ -398,7 +398,7 @@ class SceneView(Connections, SceneCamera, ScenePicking):
             if refine is None:
                 visual.update_lod(camera, height, raised)
             else:
-                refine(camera, height, tol, budget=budget)
+                refine(camera, height, tol, budget=budget, moving=moving)
                 if moving:
                     raised = max(raised, visual.chosen_tolerance_px * self.budget.coarsen)
         return moving

@@ -314,16 +314,18 @@ class TerrainVisual(TerrainBase):
         return changed + self.detail.update(camera, viewport_h_px, wait=True)
 
     def refine_lod(
-        self, camera: Any, viewport_h_px: float, tolerance_px: float, *, budget: int | None = None
-    ) -> int:
+        self, camera: Any, viewport_h_px: float, tolerance_px: float, *,
+        budget: int | None = None, moving: bool = False,
+    ) -> int:  # fmt: skip
         """:meth:`update_lod` without waiting: missing levels are built in the background.
 
         Tiles keep what they show (or show a coarser level) until their level is built,
         then ``on_update`` asks for the render that swaps it in; ``budget`` bounds the
-        triangles drawn (see :mod:`~twinscape.render.terrain_refine`).
+        triangles drawn (see :mod:`~twinscape.render.terrain_refine`); while ``moving``
+        no detail texture is painted (they follow once the camera stops).
         """
         changed = self.lod.update(camera, viewport_h_px, tolerance_px, wait=False, budget=budget)
-        return changed + self.detail.update(camera, viewport_h_px, wait=False)
+        return changed + self.detail.update(camera, viewport_h_px, wait=False, moving=moving)
 
     def refining(self) -> bool:
         """True while tile builds are pending or tiles in view wait for their levels."""
