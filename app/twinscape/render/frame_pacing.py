@@ -73,10 +73,11 @@ class FrameBudget:
             return int(self.fixed * self.settled_factor)
         return self.settled_triangles
 
-    def start(self, moving: bool, view: Any = None) -> None:
-        """Drawing of a frame starts; it is timed if ``moving`` or still with a ``view`` key."""
+    def start(self, moving: bool, view: Any = None, at: float | None = None) -> None:
+        """A frame started (``at``, ``time.perf_counter``; default now): time it if
+        ``moving`` or still with a ``view`` key."""
         timed = moving or view is not None
-        self._started = time.perf_counter() if timed else None
+        self._started = (time.perf_counter() if at is None else at) if timed else None
         self._moving, self._view = moving, view
 
     def stop(self, triangles: int) -> None:

@@ -16,6 +16,7 @@ nodes detail textures (:class:`~twinscape.render.paged_detail.PagedDetail`).
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 from typing import Any
@@ -202,12 +203,7 @@ class PagedTerrainVisual(TerrainBase):
         """
         if self.store is None or not self.layer.visible:
             return 0
-        choice = self._choose(camera, viewport_h_px, tolerance_px)
-        for _ in range(16):
-            if budget is None or self._triangles_of(choice) <= budget:
-                break
-            tolerance_px *= math.sqrt(2.0)
-            choice = self._choose(camera, viewport_h_px, tolerance_px)
+        choice, tolerance_px = self._within(camera, viewport_h_px, tolerance_px, budget)
         self.chosen_tolerance_px = tolerance_px
         self._wanted = len(choice.wanted)
         self.store.request(key for _, key in choice.wanted)
@@ -229,6 +225,34 @@ class PagedTerrainVisual(TerrainBase):
             self._shown, self.store, self._actors, camera, viewport_h_px, self.ve,
             wait=wait, moving=moving,
         )  # fmt: skip
+
+    def _within(
+        self, camera: Any, viewport_h_px: float, base: float, budget: int | None
+    ) -> tuple[Any, float]:
+        """The finest choice (tolerance ``base * sqrt(2)**k``) whose triangles fit ``budget``.
+
+        The search starts at the last frame's tolerance, so a frame like the last one
+        costs one or two selections rather than one per step from ``base``.
+        """
+        choose = functools.partial(self._choose, camera, viewport_h_px)
+        if budget is None:
+            return choose(base), base
+        tol = max(base, self.chosen_tolerance_px)
+        choice = choose(tol)
+        if self._triangles_of(choice) <= budget:
+            while tol > base:  # finer while it fits
+                finer_tol = max(base, tol / math.sqrt(2.0))
+                finer = choose(finer_tol)
+                if self._triangles_of(finer) > budget:
+                    break
+                tol, choice = finer_tol, finer
+            return choice, tol
+        for _ in range(16):
+            tol *= math.sqrt(2.0)
+            choice = choose(tol)
+            if self._triangles_of(choice) <= budget:
+                break
+        return choice, tol
 
     def _triangles_of(self, choice: Any) -> int:
         """Triangles of the nodes ``choice`` draws (grid cells at their levels, no skirts)."""

@@ -106,6 +106,9 @@ class Pyramid:
     source: Any
     origin: LocalOrigin
     samples: int = NODE_SAMPLES
+    _rects: dict[Key, tuple[float, float, float, float]] = field(
+        default_factory=dict, compare=False, hash=False, repr=False
+    )  # rect of a key: asked for every frame, the same for the pyramid's life
 
     @property
     def depth(self) -> int:
@@ -136,13 +139,18 @@ class Pyramid:
 
     def rect(self, key: Key) -> tuple[float, float, float, float]:
         """(xmin, xmax, ymin, ymax) of a node's samples, render coordinates."""
+        known = self._rects.get(key)
+        if known is not None:
+            return known
         t = self.source.level_transform(self.level(key))
         step = self.samples - 1
         r0, c0 = key[1] * step, key[2] * step
         x0, y0 = t @ (c0 + 0.5, r0 + 0.5)
         x1, y1 = t @ (c0 + step + 0.5, r0 + step + 0.5)
         ox, oy = self.origin.x, self.origin.y
-        return min(x0, x1) - ox, max(x0, x1) - ox, min(y0, y1) - oy, max(y0, y1) - oy
+        rect = (min(x0, x1) - ox, max(x0, x1) - ox, min(y0, y1) - oy, max(y0, y1) - oy)
+        self._rects[key] = rect
+        return rect
 
 
 def build_node(

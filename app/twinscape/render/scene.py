@@ -21,6 +21,7 @@ The camera is handled in :mod:`~twinscape.render.scene_camera`, picking in
 from __future__ import annotations
 
 import logging
+import time
 import warnings
 from collections.abc import Callable
 from concurrent.futures import Executor
@@ -103,6 +104,7 @@ class SceneView(Connections, SceneCamera, ScenePicking):
         self._dragging = False
         self._settle: tuple[float, tuple] | None = None
         self._timed = False  # the last update_lod chose levels within a budget
+        self._frame_started: float | None = None  # when the window began this frame
         self._camera_set = False
         self._auto_key: tuple | None = None
         self._connections: list[tuple[Any, Callable[..., Any]]] = []
@@ -404,13 +406,14 @@ class SceneView(Connections, SceneCamera, ScenePicking):
         return moving
 
     def _before_frame(self, *_: Any) -> None:
+        self._frame_started = time.perf_counter()  # the budget counts choosing levels too
         self.quality.apply(self._is_interacting())
 
     def _before_render(self, *_: Any) -> None:
         moving = self.update_lod()
         self.renderer.ResetCameraClippingRange()
         still_view = self._camera_key() if self._timed and not moving else None
-        self.budget.start(moving, still_view)
+        self.budget.start(moving, still_view, at=self._frame_started)
 
     def _after_render(self, *_: Any) -> None:
         self.budget.stop(self.triangles())
