@@ -215,6 +215,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     })
 
 
+def _median_second(per_second: list[int], window_s: float) -> float | None:
+    """Median of the messages taken in each full second of the publishing window."""
+    full = per_second[: int(window_s)]
+    return float(sorted(full)[len(full) // 2]) if full else None
+
+
 def _summary(args: argparse.Namespace, status: Any, pub: dict[str, Any], state: Any,
              batches: list[tuple[float, int, float]], lateness: list[float], drained: int,
              run_info: dict[str, Any]) -> dict[str, Any]:
@@ -320,9 +326,3 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     raise SystemExit(main())
-
-
-def _median_second(per_second: list[int], window_s: float) -> float | None:
-    """Median of the messages taken in each full second of the publishing window."""
-    full = per_second[: int(window_s)]
-    return float(sorted(full)[len(full) // 2]) if full else None
