@@ -528,3 +528,28 @@ def test_town_on_the_demo_terrain(plotter_factory: Plotters, demo_grid: RasterGr
     t.shot("buildings_demo_town_categorised")
     t.visual.close()
     t.scene.close()
+
+
+def test_buildings_are_drawn_before_the_terrain_with_the_same_picture(
+    plotter_factory: Plotters, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    town = Town(plotter_factory, flat_grid(), town_specs(), in_project=True)
+    town.oblique()
+    props = town.plotter.renderer.GetViewProps()
+    order = [props.GetItemAsObject(i) for i in range(props.GetNumberOfItems())]
+    building = [order.index(a) for a in town.visual.actors if a in order]
+    terrain = [
+        order.index(a)
+        for v in town.scene.visuals.values()
+        if v is not town.visual
+        for a in v.actors
+        if a in order
+    ]
+    assert building and terrain and max(building) < min(terrain)  # the layer is on top
+    first = town.shot()
+    town.scene.close()
+    monkeypatch.setattr(BuildingsVisual, "draws_first", False)  # layer order: terrain first
+    later = Town(plotter_factory, flat_grid(), town_specs(), in_project=True)
+    later.oblique()
+    assert np.abs(first.astype(int) - later.shot().astype(int)).mean() < 0.05
+    later.scene.close()

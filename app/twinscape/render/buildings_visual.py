@@ -72,6 +72,8 @@ class BuildingsVisual(Connections, ScaledWithGround, ActorsInRenderer):
         Triangles per chunk (actor), roughly.
     """
 
+    draws_first = True  # a solid standing on the ground: drawn before the terrain
+
     def __init__(
         self,
         layer: BuildingsLayer,

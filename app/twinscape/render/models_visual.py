@@ -117,6 +117,8 @@ class ModelVisual(Connections, ActorsInRenderer):
         Asks for a render (a move changes the picture but maybe no data field).
     """
 
+    draws_first = True  # a solid standing on the ground: drawn before the terrain
+
     def __init__(
         self,
         layer: ModelLayer,
