@@ -191,3 +191,37 @@ def test_a_slow_drape_does_not_hold_the_gui_over_a_paged_terrain(
     assert red[100:].mean() > 0.9  # the drape is on the ground now
     scene.close()
     plotter.close()
+
+
+def test_slope_of_a_large_paged_extent_is_full_resolution_close_up(
+    cog: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Computed on a coarser level (the window over the whole DEM would not fit), the slope
+    is still drawn at the file's resolution where the nodes are: painted from their own
+    samples (render/analysis_local.py); the truth is the in-memory DEM's full grid."""
+    import functools
+
+    import twinscape.render.analysis_drape as analysis_drape
+    import twinscape.render.kinds.analysis as analysis_kind
+    from twinscape.render.analysis_ground import dem_window
+
+    def slope() -> AnalysisLayer:
+        return AnalysisLayer(name="slope", analysis="slope", opacity=1.0)
+
+    truth_project = project_with(cog, monkeypatch, paged=False, extra=[slope()])
+    view = centre_view(truth_project, 0.0, 0.0, -300.0, 900.0)
+    truth = settled_image(truth_project, view, "paged_slope_close_truth")
+    # a window of at most 256 x 256 cells: the 2048 x 2048 DEM's level 3
+    monkeypatch.setattr(
+        analysis_drape, "dem_window", functools.partial(dem_window, max_cells=1 << 16)
+    )
+    got = settled_image(
+        project_with(cog, monkeypatch, paged=True, extra=[slope()]), view, "paged_slope_close"
+    )
+    monkeypatch.setattr(analysis_kind, "LOCAL_ANALYSES", ())  # the window's slope, resampled
+    coarse = settled_image(
+        project_with(cog, monkeypatch, paged=True, extra=[slope()]), view, "paged_slope_coarse"
+    )
+    near = np.abs(got - truth).mean()
+    assert near < 1.5
+    assert np.abs(coarse - truth).mean() > 2 * near  # what it was without: visibly coarser

@@ -74,7 +74,8 @@ class NodeColouring:
         full = terrain_shade(halo, resolution, style)
         shade = None if full is None else np.ascontiguousarray(full[h:-h, h:-h])
         layers = [
-            (drape.source.paint(grid), drape.opacity, drape.source.shaded) for drape in self.drapes
+            (_picture(drape.source, halo, h, grid), drape.opacity, drape.source.shaded)
+            for drape in self.drapes
         ]
         rgb = drape_colors(base, inner, resolution, style, layers, shade=shade)
         if self.light < 1.0:
@@ -85,6 +86,12 @@ class NodeColouring:
             tuple((*layer, f) for layer, f in zip(layers, fine)), shade, self.light,
         )  # fmt: skip
         return rgb, recipe if node_depth(recipe) > 0 else None
+
+
+def _picture(source: Any, halo: np.ndarray, width: int, grid: RasterGrid) -> np.ndarray:
+    """A drape's picture on a node: from the node's own elevations when it can."""
+    local = getattr(source, "local", None)
+    return source.paint(grid) if local is None else local(halo, width, grid)
 
 
 def node_depth(recipe: ColourRecipe) -> int:

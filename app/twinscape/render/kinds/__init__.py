@@ -137,11 +137,18 @@ class DrapeSource:
     shaded
         Darken and lighten the drape by the terrain's hillshade (analysis results);
         False for pictures that carry their own shadows (imagery).
+    local
+        ``local(halo, width, grid)``: the picture from the ground's own elevations
+        (``halo``: ``grid``'s samples with ``width`` more on every side), for drapes
+        that depend on the terrain's shape around each cell only (slope, aspect): a
+        terrain read on demand paints its nodes with it, so they show it at their own
+        resolution. None: ``paint`` everywhere.
     """
 
     key: Hashable
     paint: Callable[[RasterGrid], np.ndarray]
     shaded: bool = True
+    local: Callable[[np.ndarray, int, RasterGrid], np.ndarray] | None = None
 
 
 @dataclass(frozen=True, eq=False)

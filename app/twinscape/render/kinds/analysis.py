@@ -5,7 +5,9 @@ terrain below it, the towers it is seen from) into a plan whose key holds everyt
 the picture depends on, and copies the headline numbers of a result already computed
 onto the layer. The plan's ``paint`` runs on the colour worker: the analysis on the
 terrain's full-resolution grid (cached by key, see render/analysis_drape.py), then
-its colours on the grid being painted.
+its colours on the grid being painted. Slope and aspect of a terrain read on demand
+are also painted ``local`` ly: on each node finer than the window they were computed
+on, from the node's own elevations, so close up they show the file's full resolution.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from twinscape.model.layers import Layer
 from twinscape.model.raster import RasterGrid
 from twinscape.render.analysis_colors import analysis_legend
 from twinscape.render.analysis_drape import apply_result, paint_plan, resolve, want
+from twinscape.render.analysis_ground import DemWindow
+from twinscape.render.analysis_local import LOCAL_ANALYSES, paint_local
 from twinscape.render.kinds import (
     DrapeContext,
     DrapeSource,
@@ -39,7 +43,11 @@ def analysis_drape(layer: Layer, context: DrapeContext) -> DrapeSource | None:
     def paint(grid: RasterGrid) -> np.ndarray:
         return paint_plan(plan, grid)
 
-    return DrapeSource(key=plan.key, paint=paint, shaded=True)
+    def local(halo: np.ndarray, width: int, grid: RasterGrid) -> np.ndarray:
+        return paint_local(plan, halo, width, grid)
+
+    is_local = plan.inputs.analysis in LOCAL_ANALYSES and isinstance(plan.ground, DemWindow)
+    return DrapeSource(key=plan.key, paint=paint, shaded=True, local=local if is_local else None)
 
 
 register_drape(AnalysisLayer, analysis_drape)
