@@ -1,0 +1,142 @@
+"""Levels of detail per frame for :class:`~twinscape.render.scene.SceneView` (a mixin).
+
+Before every render (the renderer's ``StartEvent``) each visual picks its levels: a
+coarse tolerance while the user drags the camera, within the frame budget and without
+multisampling (:mod:`~twinscape.render.frame_pacing`); a fine one when the view is
+still; the finest after :meth:`SceneLod.settle` until the camera moves.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from vtkmodules.vtkRenderingCore import vtkRenderer
+
+from twinscape.render.frame_pacing import FrameBudget, MovingQuality
+
+
+class SceneLod:
+    """Level-of-detail choice and frame pacing of :class:`~twinscape.render.scene.SceneView`."""
+
+    renderer: vtkRenderer
+    visuals: dict[int, Any]
+    budget: FrameBudget
+    quality: MovingQuality
+    interacting: bool
+    interactive_tolerance_px: float
+    settled_tolerance_px: float
+    _background: bool
+    _dragging: bool
+    _settle: tuple[float, tuple] | None
+    _timed: bool
+    _frame_started: float | None
+    _camera_key: Callable[[], tuple]  # the camera's state (SceneCamera)
+
+    def _on_start_interaction(self, *_: Any) -> None:
+        self._dragging = True
+
+    def _on_end_interaction(self, *_: Any) -> None:
+        self._dragging = False
+
+    def _is_interacting(self) -> bool:
+        """Explicitly (``self.interacting``, for scripts) or while a mouse drag is on.
+
+        During a drag VTK's interactor styles raise the window's desired update rate
+        and drop it to the still rate *before* the drag's last render, which comes
+        before ``EndInteractionEvent``; so the rate decides, and that last frame is
+        already drawn at the settled tolerance.
+        """
+        if self.interacting:
+            return True
+        window = self.renderer.GetRenderWindow()
+        iren = window.GetInteractor()
+        still = iren.GetStillUpdateRate() if iren is not None else 0.001
+        rate = window.GetDesiredUpdateRate()
+        return rate > max(still, 1.0) or (self._dragging and rate > still)
+
+    def tolerance_px(self) -> float:
+        """The screen-space error the next frame is drawn with."""
+        if self._is_interacting():
+            self._settle = None
+            return self.interactive_tolerance_px
+        if self._settle is not None:
+            tol, key = self._settle
+            if key == self._camera_key():
+                return tol
+            self._settle = None
+        return self.settled_tolerance_px
+
+    def update_lod(self, tolerance_px: float | None = None) -> bool:
+        """Let every visual choose its levels for the camera; True for a moving frame.
+
+        A moving frame holds :attr:`budget` and builds in the background (visuals with
+        ``refine_lod``), so does a still one (within the budget's
+        ``settled_limit``) when ``on_update`` asks for the renders that show the builds;
+        else (or given ``tolerance_px``: screenshots) every level is built now. Moving
+        frames are drawn without multisampling (:attr:`quality`), and every visual takes
+        the tolerance the budget raised the terrain's to (buildings turn to points sooner).
+        """
+        moving = tolerance_px is None and self._is_interacting()
+        tol = self.tolerance_px() if tolerance_px is None else tolerance_px
+        background = tolerance_px is None and (moving or self._background)
+        # a settled view (settle(), until the camera moves) keeps all its detail
+        budget = self.budget.limit if moving else None
+        if not moving and self._settle is None:
+            budget = self.budget.settled_limit
+        self._timed = moving or (background and self._settle is None)
+        height = self.renderer.GetSize()[1] or self.renderer.GetRenderWindow().GetSize()[1]
+        camera = self.renderer.GetActiveCamera()
+        # terrain first: the tolerance a moving frame's budget raised it to holds for all
+        raised = tol
+        for visual in sorted(self.visuals.values(), key=lambda v: not hasattr(v, "refine_lod")):
+            refine = getattr(visual, "refine_lod", None) if background else None
+            if refine is None:
+                visual.update_lod(camera, height, raised)
+            else:
+                refine(camera, height, tol, budget=budget, moving=moving)
+                if moving:
+                    raised = max(raised, visual.chosen_tolerance_px * self.budget.coarsen)
+        return moving
+
+    def _picking(self) -> bool:
+        """True during a hardware selector's passes: they set their own samples, not frames."""
+        return self.renderer.GetSelector() is not None
+
+    def _before_frame(self, *_: Any) -> None:
+        self._frame_started = time.perf_counter()  # the budget counts choosing levels too
+        if not self._picking():
+            self.quality.apply(self._is_interacting())
+
+    def _before_render(self, *_: Any) -> None:
+        moving = self.update_lod()
+        self.renderer.ResetCameraClippingRange()
+        if self._picking():
+            self.budget.start(False)  # not a frame on screen: not timed
+            return
+        still_view = self._camera_key() if self._timed and not moving else None
+        self.budget.start(moving, still_view, at=self._frame_started)
+
+    def _after_render(self, *_: Any) -> None:
+        self.budget.stop(self.triangles())
+
+    def refining(self) -> bool:
+        """True while a visual builds levels in the background or waits for them."""
+        return any(v.refining() for v in self.visuals.values() if hasattr(v, "refining"))
+
+    def settle(self, tolerance_px: float = 1.0) -> None:
+        """Select and build the levels a screenshot needs (kept until the camera moves).
+
+        Colours and tiles still being computed in the background are waited for
+        (built now).
+        """
+        for visual in self.visuals.values():
+            visual.apply_pending_colours(wait=True)
+        self._settle = (tolerance_px, self._camera_key())
+        self.update_lod(tolerance_px)
+        self.renderer.ResetCameraClippingRange()
+
+    def triangles(self) -> int:
+        """Triangles drawn by all visuals inside the view frustum."""
+        return sum(getattr(v, "triangles", 0) for v in self.visuals.values())
