@@ -13,25 +13,20 @@ from __future__ import annotations
 
 import math
 import os
-import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
-import rasterio
 from affine import Affine
-from rasterio.errors import NotGeoreferencedWarning
 
 from twinscape.geo.crs import horizontal_crs, normalize_crs, same_crs
 from twinscape.io.analysis_rasters import native_crs
-from twinscape.io.dem import _check_band_type, _check_georeferencing, _gdal_errors, _warp_grid
-from twinscape.io.dem_source import DemSource
-from twinscape.io.file_checks import check_regular_file
+from twinscape.io.dem import _warp_grid
+from twinscape.io.dem_source import DemSource, open_checked
 from twinscape.io.reader_crs import file_crs
 from twinscape.io.vertical import VerticalUnits, vertical_units
 from twinscape.model.raster import RasterGrid
 
-_HINT = "add a DEM raster (GeoTIFF, COG, VRT)"
 _NO_CRS_HINT = "set one with gdal_edit.py -a_srs EPSG:xxxx"
 
 #: (row0, row1, col0, col1): a half-open range of cells.
@@ -112,14 +107,7 @@ def open_dem_full(path: str | os.PathLike[str]) -> FullResDem:
     """
     path = Path(path)
     target = native_crs(path)
-    check_regular_file(path, hint=_HINT)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", NotGeoreferencedWarning)
-        with _gdal_errors(path, "GDAL cannot read it as a raster", _HINT):
-            src = rasterio.open(path)
-    with src:
-        _check_georeferencing(src, path)
-        _check_band_type(src, path)
+    with open_checked(path) as src:
         source = file_crs(path, src.crs, None, hint=_NO_CRS_HINT)
         flat = normalize_crs(horizontal_crs(source))
         assert target is not None  # the file has a CRS: native_crs returned it

@@ -209,6 +209,29 @@ def needs_overviews(src: Any) -> bool:
     return max(src.height, src.width) > 2 * SMALLEST_SIDE and not src.overviews(1)
 
 
+def open_checked(path: Path) -> Any:
+    """``path`` opened with rasterio once it passed every DEM reader's checks (a regular
+    file GDAL reads, georeferenced, one numeric band); the caller closes it.
+
+    Raises
+    ------
+    ReaderError
+        Naming the file and the problem.
+    """
+    check_regular_file(path, hint=_HINT)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", NotGeoreferencedWarning)
+        with _gdal_errors(path, "GDAL cannot read it as a raster", _HINT):
+            src = rasterio.open(path)
+    try:
+        _check_georeferencing(src, path)
+        _check_band_type(src, path)
+    except BaseException:
+        src.close()
+        raise
+    return src
+
+
 def open_dem_source(
     path: str | os.PathLike[str],
     *,
@@ -228,14 +251,7 @@ def open_dem_source(
         As :func:`~twinscape.io.dem.read_dem`.
     """
     path = Path(path)
-    check_regular_file(path, hint=_HINT)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", NotGeoreferencedWarning)
-        with _gdal_errors(path, "GDAL cannot read it as a raster", _HINT):
-            src = rasterio.open(path)
-    with src:
-        _check_georeferencing(src, path)
-        _check_band_type(src, path)
+    with open_checked(path) as src:
         source = file_crs(path, src.crs, assume_crs, hint=_NO_CRS_HINT)
         left, bottom, right, top = _extent(src)
         target = pick_target_crs(
