@@ -207,3 +207,30 @@ def test_builder_keeps_only_the_newest_wishes() -> None:
     assert builder.wait_idle(5.0)
     assert builder.take() == [] and not builder.pending()
     builder.close()
+
+
+def test_a_job_wanted_again_after_a_reset_is_built_again() -> None:
+    """Reset while "a" is being built (new colours), then "a" wanted again: the stale
+    result is dropped and a fresh one is built and announced."""
+    gate = threading.Event()
+    runs: list[int] = []
+
+    def job() -> Job:
+        def build() -> int:
+            gate.wait(5.0)
+            runs.append(len(runs))
+            return len(runs)
+
+        return Job("a", build)
+
+    ready = threading.Event()
+    builder = TileBuilder(ready.set)
+    builder.want([job()])
+    time.sleep(0.1)  # "a" is being built, for the old colours
+    builder.reset()
+    builder.want([job()])  # the same key, for the new colours
+    gate.set()
+    assert builder.wait_idle(5.0)
+    assert ready.is_set() and len(runs) == 2
+    assert builder.take() == [("a", 2)]
+    builder.close()

@@ -192,6 +192,7 @@ def geotiff_writer(
         "tiled": True,
         "blockxsize": TILE,
         "blockysize": TILE,
+        "BIGTIFF": "IF_SAFER",  # compressed, GDAL's default never switches past 4 GB
     }
     try:
         handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tif", dir=folder)

@@ -23,6 +23,8 @@ MOVING_S = 1 / 20
 SETTLED_S = 1 / 8
 #: Most a budget grows in one step, and most it shrinks (as a divisor).
 GROW, SHRINK = 1.25, 1.4
+#: Still frames in a row far under their time after which the still budget grows again.
+FAST_FRAMES_TO_GROW = 3
 #: Most the other visuals' tolerance is multiplied by when the terrain has nothing left to drop.
 MAX_COARSEN = 8.0
 
@@ -39,8 +41,10 @@ class FrameBudget:
     else drawn, e.g. buildings) grows by sqrt(2) a frame, up to :data:`MAX_COARSEN`, and
     falls back as frames get fast again. Still frames (:meth:`start` with ``moving`` False
     and a ``view``): the still budget shrinks while a frame of the view takes longer
-    than ``settled_s``, and grows at most once per view, when a frame of it was fast
-    and used most of it, so a still view settles instead of swinging between levels.
+    than ``settled_s``, and grows once per view when a frame of it was fast and used
+    most of it, or again after :data:`FAST_FRAMES_TO_GROW` frames in a row at under half
+    their time (so slow frames while builds landed do not keep a view coarse), so a
+    still view settles instead of swinging between levels.
     Both stay within ``min_triangles .. max_triangles``. Screenshots have no bound.
     ``fixed`` (scripts, tests) replaces the moving budget; the still one is then
     ``settled_factor`` times it.
@@ -60,6 +64,7 @@ class FrameBudget:
     _moving: bool = False
     _view: Any = None
     _grown_for: Any = None
+    _fast: int = 0  # still frames running far under their time
 
     @property
     def limit(self) -> int:
@@ -93,6 +98,8 @@ class FrameBudget:
 
     def record(self, seconds: float, triangles: int) -> None:
         """Learn from one moving frame that drew ``triangles`` in ``seconds``."""
+        if self.fixed is not None:
+            return  # scripts and tests chose the budget: nothing to learn
         self._recent.append(seconds)
         typical = sorted(self._recent)[len(self._recent) // 2]
         step = min(max(self.moving_s / max(typical, 1e-6), 1 / SHRINK), GROW)
@@ -109,12 +116,18 @@ class FrameBudget:
         if seconds > 1.1 * self.settled_s:
             step = max(self.settled_s / seconds, 1 / SHRINK)
             self.settled_triangles = self._clip(self.settled_triangles * step)
-        elif (
-            seconds < 0.7 * self.settled_s
-            and triangles >= 0.8 * self.settled_triangles
-            and view != self._grown_for
-        ):
-            self._grown_for = view
+            self._fast = 0
+            return
+        used = triangles >= 0.8 * self.settled_triangles
+        if seconds < 0.7 * self.settled_s and used and view != self._grown_for:
+            self._grown_for, self._fast = view, 0
+            self.settled_triangles = self._clip(self.settled_triangles * GROW)
+            return
+        # far under its time a few frames running (after a spell of slow ones, e.g. while
+        # builds landed): grow back, with room enough that growing cannot make it slow
+        self._fast = self._fast + 1 if seconds < 0.5 * self.settled_s and used else 0
+        if self._fast >= FAST_FRAMES_TO_GROW:
+            self._fast = 0
             self.settled_triangles = self._clip(self.settled_triangles * GROW)
 
     def _clip(self, triangles: float) -> int:

@@ -96,7 +96,7 @@ class SceneLod:
                 visual.update_lod(camera, height, raised)
             else:
                 refine(camera, height, tol, budget=budget, moving=moving)
-                if moving:
+                if moving and visual.layer.visible:  # a hidden one chose nothing this frame
                     raised = max(raised, visual.chosen_tolerance_px * self.budget.coarsen)
         return moving
 

@@ -42,6 +42,7 @@ class TileBuilder:
         self._cond = threading.Condition()
         self._queue: list[Job] = []
         self._busy: Hashable | None = None
+        self._busy_gen = 0  # the generation the job being built belongs to
         self._done: dict[Hashable, Any] = {}
         self._failed: set[Hashable] = set()
         self._gen = 0
@@ -51,13 +52,16 @@ class TileBuilder:
     def want(self, jobs: list[Job]) -> None:
         """Build ``jobs`` (most wanted first) instead of what was wanted before.
 
-        Jobs being built, already built (not yet taken) or failed in this generation
-        are skipped.
+        Jobs being built for this generation, already built (not yet taken) or failed
+        in it are skipped; one being built for an older generation (its result will be
+        dropped) is wanted again.
         """
         with self._cond:
             if self._closed:
                 return
-            skip = self._done.keys() | self._failed | {self._busy}
+            skip = self._done.keys() | self._failed
+            if self._busy_gen == self._gen:
+                skip |= {self._busy}
             self._queue = [job for job in jobs if job.key not in skip]
             if self._queue and self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="terrain-tiles", daemon=True)
@@ -111,7 +115,7 @@ class TileBuilder:
                 if self._closed:
                     return
                 job, gen = self._queue.pop(0), self._gen
-                self._busy = job.key
+                self._busy, self._busy_gen = job.key, gen
             try:
                 value, ok = job.build(), True
             except Exception:  # noqa: BLE001 - a broken tile must not stop the others
