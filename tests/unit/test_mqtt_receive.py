@@ -28,6 +28,7 @@ from twinscape.io.mqtt_receive import (
     EMPTY,
     OTHER,
     PARTIAL,
+    BatchClient,
     BufferedSocket,
     MalformedPacketError,
     split_publishes,
@@ -352,3 +353,66 @@ def test_messages_over_tls_big_and_small(broker: Broker, tmp_path: Path) -> None
         2.5,
     )
     assert feed.status.accepted == expected and feed.status.invalid == 0
+
+
+class _FakeSocket:
+    """A non-blocking socket that hands out ``pieces`` and records what is sent."""
+
+    def __init__(self, pieces: list[bytes]) -> None:
+        self.pieces, self.sent, self.closed = pieces, [], False
+
+    def recv(self, n: int) -> bytes:
+        if self.closed:
+            raise OSError(9, "Bad file descriptor")
+        if not self.pieces:
+            raise BlockingIOError
+        return self.pieces.pop(0)
+
+    def send(self, data: bytes) -> int:
+        if self.closed:
+            raise OSError(9, "Bad file descriptor")
+        self.sent.append(bytes(data))
+        return len(data)
+
+    def close(self) -> None:
+        self.closed = True
+
+    def setblocking(self, flag: bool) -> None:
+        pass
+
+    def fileno(self) -> int:
+        return -1
+
+
+def test_messages_handed_over_before_a_disconnect_are_acknowledged_first() -> None:
+    """stop() queues DISCONNECT while a batch is being handed over: the batch's PUBACKs
+    must go out before it (else the broker redelivers the batch next session), and the
+    disconnect is reported once."""
+    import paho.mqtt.client as mqtt
+    from paho.mqtt.enums import CallbackAPIVersion
+
+    def publish(mid: int) -> bytes:
+        body = struct.pack("!H", 3) + b"a/b" + struct.pack("!H", mid) + b'{"v":1}'
+        return bytes([0x32, len(body)]) + body
+
+    client = BatchClient(CallbackAPIVersion.VERSION2, client_id="x", protocol=mqtt.MQTTv311)
+    raw = _FakeSocket([b"".join(publish(m) for m in range(1, 101)), publish(101)])
+    client._sock = BufferedSocket(raw)
+    client._state = mqtt._ConnectionState.MQTT_CS_CONNECTED
+    client._thread = threading.current_thread()  # threaded: queued packets wait for the loop
+    delivered: list = []
+    disconnects: list = []
+
+    def on_batch(messages: list) -> None:
+        delivered.extend(messages)
+        if len(delivered) == 100:
+            client.disconnect()  # what MqttFeed.stop() does, from the GUI thread
+
+    client.on_batch = on_batch
+    client.on_disconnect = lambda *args: disconnects.append(args)
+    client.loop_read()
+    kinds = [packet[0] for packet in raw.sent]
+    assert kinds == [0x40, 0xE0]  # PUBACKs, then DISCONNECT
+    acked = [struct.unpack("!H", raw.sent[0][i + 2 : i + 4])[0] for i in range(0, 400, 4)]
+    assert acked == list(range(1, 101))
+    assert len(disconnects) == 1

@@ -202,6 +202,8 @@ class BatchClient(mqtt.Client):
                 rc = self._deliver(messages, mids)
                 if rc > 0:
                     return rc
+                if self._sock is not sock:
+                    return MQTTErrorCode.MQTT_ERR_SUCCESS  # a DISCONNECT went out: closed
             if found == OTHER:
                 rc = self._packet_read()
                 if rc > 0:
@@ -242,15 +244,20 @@ class BatchClient(mqtt.Client):
         if not mids:
             return MQTTErrorCode.MQTT_ERR_SUCCESS
         packet = pubacks(mids)
-        self._out_packet.append(
-            {
-                "command": mqtt.PUBACK,
-                "mid": 0,
-                "qos": 0,
-                "pos": 0,
-                "to_process": len(packet),
-                "packet": packet,
-                "info": None,
-            }
-        )
+        out = {
+            "command": mqtt.PUBACK,
+            "mid": 0,
+            "qos": 0,
+            "pos": 0,
+            "to_process": len(packet),
+            "packet": packet,
+            "info": None,
+        }
+        # ahead of what is queued (a DISCONNECT from stop() must not go first and close
+        # the socket on them), behind a packet already part-written
+        queue = self._out_packet
+        if queue and queue[0]["pos"] > 0:
+            queue.insert(1, out)
+        else:
+            queue.appendleft(out)
         return self.loop_write()
