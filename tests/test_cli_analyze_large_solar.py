@@ -78,7 +78,7 @@ def test_solar_on_a_large_dem_matches_the_whole_dem_block_by_block(
 
     whole = solar("whole")
     monkeypatch.setattr(terrain_kind, "MAX_TERRAIN_CELLS", 10_000)
-    monkeypatch.setattr(grids, "BLOCK", 64)  # blocks of 128 (twice the halo, rounded up)
+    monkeypatch.setattr(grids, "BLOCK", 64)  # blocks of 64 cells, each read with its halo
     sizes: list[int] = []
     read = DatasetReader.read
 
@@ -111,3 +111,26 @@ def test_solar_on_a_large_dem_matches_the_whole_dem_block_by_block(
     assert mask[:, RIDGE_COL].all()
     assert mask[180:250, 20:80].all()
     assert not mask[40:80, 200:240].any()  # excluded
+
+
+def test_solar_on_a_large_fine_dem_is_refused_with_the_resolution_that_fits(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """1 m cells: a 20 km horizon around a block is 80,000 cells a side (tens of GB); the
+    command says so and what to resample to, before reading anything."""
+    dem = tmp_path / "lidar.tif"
+    values = np.full((200, 200), 400.0, np.float32)
+    with rasterio.open(
+        dem, "w", driver="GTiff", width=200, height=200, count=1, dtype="float32",
+        crs="EPSG:32636", transform=Affine(1.0, 0.0, X0, 0.0, -1.0, Y0),
+    ) as dst:  # fmt: skip
+        dst.write(values, 1)
+    monkeypatch.setattr(terrain_kind, "MAX_TERRAIN_CELLS", 10_000)
+    with pytest.raises(AnalyzeError) as err:
+        analyze("solar", dem, "--out", tmp_path / "s.tif")
+    text = str(err.value)
+    assert "lidar.tif" in text and "20 km" in text and "resample the DEM to" in text
+    needed = float(text.split("resample the DEM to ")[1].split(" m")[0])
+    reach = 20_000.0 / needed + 1
+    assert (grids.BLOCK + 4 * reach) ** 2 <= grids.MAX_SOLAR_WINDOW_CELLS  # that one fits
+    assert not (tmp_path / "s.tif").exists()

@@ -37,6 +37,9 @@ if TYPE_CHECKING:
 BLOCK = 1024
 #: How far solar suitability looks for the horizon, metres (solar_suitability's default).
 SOLAR_HORIZON_M = 20_000.0
+#: Most cells one solar block may hold with its horizon around it (the analysis pads the
+#: window by its reach again): about 400 MB a float32 array, the in-memory path's scale.
+MAX_SOLAR_WINDOW_CELLS = 100_000_000
 
 
 def run_slope_aspect(args: argparse.Namespace) -> int:
@@ -184,7 +187,16 @@ def _solar_blocks(args: argparse.Namespace, dem: FullResDem) -> dict:
     cx, cy = 0.5 * (xmin + xmax), 0.5 * (ymin + ymax)
     xres, yres = dem.resolution
     reach = math.ceil(SOLAR_HORIZON_M / min(xres, yres)) + 1
-    side = math.ceil(2 * reach / BLOCK) * BLOCK  # a halo at most half a block
+    side = BLOCK
+    if (side + 4 * reach) ** 2 > MAX_SOLAR_WINDOW_CELLS:
+        coarsest = 4 * SOLAR_HORIZON_M / (math.sqrt(MAX_SOLAR_WINDOW_CELLS) - side - 4)
+        raise AnalyzeError(
+            f"{quote_path(args.dem)}: solar suitability looks {SOLAR_HORIZON_M / 1000:g} km "
+            f"around every cell, {(side + 4 * reach) ** 2:,} cells a block at "
+            f"{min(xres, yres):g} m cells, more than fits in memory; resample the DEM to "
+            f"{math.ceil(coarsest):g} m cells or coarser first "
+            f"(gdalwarp -tr {math.ceil(coarsest)} {math.ceil(coarsest)} -r average)"
+        )
     cells_total, irradiance_total = 0, 0.0
     with ExitStack() as stack:
         mask_out = stack.enter_context(geotiff_writer(args.out, dem, np.uint8, nodata=None))
