@@ -275,6 +275,13 @@ class Viewport(QWidget):
         self._colour_pool.shutdown(wait=True, cancel_futures=True)
         self.plotter.renderer.RemoveActor(self._hint)
         self.plotter.close()
+        # pyvistaqt keeps its GL context's surface as a plain QSurface wrapper, which
+        # shiboken cannot invalidate when Qt deletes the surface: a Qt object made later
+        # at that address (a menu, a window) then comes back as that stale QSurface.
+        # Forget the context with the interactor (pyvistaqt 0.13's own teardown helper).
+        forget = getattr(self.plotter, "_forget_context", None)
+        if forget is not None:
+            forget()
 
 
 def _hint_actor() -> vtkTextActor:
