@@ -203,10 +203,10 @@ class PagedTerrainVisual(TerrainBase):
         """
         if self.store is None or not self.layer.visible:
             return 0
-        choice, tolerance_px = self._within(camera, viewport_h_px, tolerance_px, budget)
+        choice, tolerance_px, finer = self._within(camera, viewport_h_px, tolerance_px, budget)
         self.chosen_tolerance_px = tolerance_px
-        self._wanted = len(choice.wanted)
-        self.store.request(key for _, key in choice.wanted)
+        self._wanted = len(choice.wanted) + len(finer)
+        self.store.request(key for _, key in [*choice.wanted, *finer])
         if self.store.get(ROOT) is None:
             if self._actors:
                 return 0  # the root is being read: the actors keep what they show
@@ -228,31 +228,38 @@ class PagedTerrainVisual(TerrainBase):
 
     def _within(
         self, camera: Any, viewport_h_px: float, base: float, budget: int | None
-    ) -> tuple[Any, float]:
-        """The finest choice (tolerance ``base * sqrt(2)**k``) whose triangles fit ``budget``.
+    ) -> tuple[Any, float, list]:
+        """The finest choice (tolerance ``base * sqrt(2)**k``) whose triangles fit ``budget``,
+        its tolerance, and the nodes the next finer choice wants.
 
         The search starts at the last frame's tolerance, so a frame like the last one
-        costs one or two selections rather than one per step from ``base``.
+        costs one or two selections rather than one per step from ``base``. A finer
+        choice can draw *more* triangles than a coarser one while its nodes are not read
+        (their parents are drawn finely in their place), so the nodes it wants are read
+        anyway: once they land it may fit, and the view never sticks at a coarse level.
         """
         choose = functools.partial(self._choose, camera, viewport_h_px)
         if budget is None:
-            return choose(base), base
+            return choose(base), base, []
         tol = max(base, self.chosen_tolerance_px)
         choice = choose(tol)
+        rejected: Any = None
         if self._triangles_of(choice) <= budget:
             while tol > base:  # finer while it fits
                 finer_tol = max(base, tol / math.sqrt(2.0))
                 finer = choose(finer_tol)
                 if self._triangles_of(finer) > budget:
+                    rejected = finer
                     break
                 tol, choice = finer_tol, finer
-            return choice, tol
-        for _ in range(16):
-            tol *= math.sqrt(2.0)
-            choice = choose(tol)
-            if self._triangles_of(choice) <= budget:
-                break
-        return choice, tol
+        else:
+            for _ in range(16):
+                rejected = choice
+                tol *= math.sqrt(2.0)
+                choice = choose(tol)
+                if self._triangles_of(choice) <= budget:
+                    break
+        return choice, tol, [] if rejected is None else rejected.wanted
 
     def _triangles_of(self, choice: Any) -> int:
         """Triangles of the nodes ``choice`` draws (grid cells at their levels, no skirts)."""

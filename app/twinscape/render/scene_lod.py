@@ -115,7 +115,10 @@ class SceneLod:
         if self._picking():
             self.budget.start(False)  # not a frame on screen: not timed
             return
-        still_view = self._camera_key() if self._timed and not moving else None
+        # a still frame is learnt from once the view is built: frames while reads and
+        # builds land are slow for their uploads, not for what the view draws
+        still = self._timed and not moving and not self.refining()
+        still_view = self._camera_key() if still else None
         self.budget.start(moving, still_view, at=self._frame_started)
 
     def _after_render(self, *_: Any) -> None:
