@@ -293,6 +293,22 @@ def terrain_shade(
     return out
 
 
+def blend_drape(
+    acc: np.ndarray, part: np.ndarray, opacity: float, style: TerrainStyle,
+    light: np.ndarray | None = None,
+) -> None:  # fmt: skip
+    """Blend one drape's uint8 RGBA ``part`` over float32 RGB ``acc`` in place.
+
+    Its alpha times ``opacity`` covers ``acc``; ``light`` (the terrain's hillshade, 0..1,
+    or None) shades its colours first (:func:`shade_colors`).
+    """
+    colour = part[..., :3].astype(np.float32)
+    if light is not None:
+        colour = shade_colors(colour, light, style)
+    alpha = part[..., 3:4].astype(np.float32) * np.float32(opacity / 255.0)
+    acc += (colour - acc) * alpha
+
+
 def drape_colors(
     base: np.ndarray,
     values: np.ndarray,
@@ -336,18 +352,13 @@ def drape_colors(
             part = rgba[r0:r1]
             if not part[..., 3].any():
                 continue  # nothing of this drape on these rows
-            color = part[..., :3].astype(np.float32)
-            if shaded and any_shaded:
-                if light is None:
-                    light = (
-                        _strip_shade(values, resolution, style, r0, r1)
-                        if shade is None
-                        else shade[r0:r1] * np.float32(1 / 255)
-                    )
-                if light is not None:
-                    color = shade_colors(color, light, style)
-            alpha = part[..., 3:4].astype(np.float32) * np.float32(opacity / 255.0)
-            acc += (color - acc) * alpha
+            if shaded and any_shaded and light is None:
+                light = (
+                    _strip_shade(values, resolution, style, r0, r1)
+                    if shade is None
+                    else shade[r0:r1] * np.float32(1 / 255)
+                )
+            blend_drape(acc, part, opacity, style, light if shaded else None)
         out[r0:r1] = np.clip(acc + 0.5, 0, 255).astype(np.uint8)
 
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from twinscape.render.colormaps import fill_rim, shade_colors
+from twinscape.render.colormaps import blend_drape, fill_rim
 from twinscape.render.recolour import ColourRecipe, dim_colours
 
 #: Texel intervals per side of a detail texture at most (2049 x 2049 texels, 12 MiB).
@@ -149,13 +149,9 @@ def compose_detail(
         light = None
         for k, (rgba, opacity, shaded, _) in enumerate(recipe.layers):
             part = fine[k][j0:j1] if k in fine else _upsample_rows(rgba[win], s, j0, j1)
-            colour = part[..., :3].astype(np.float32)
-            if shaded and shade is not None:
-                if light is None:
-                    light = _upsample_rows(shade, s, j0, j1) * np.float32(1 / 255)
-                colour = shade_colors(colour, light, style)
-            alpha = part[..., 3:4].astype(np.float32) * np.float32(opacity / 255.0)
-            acc += (colour - acc) * alpha
+            if shaded and shade is not None and light is None:
+                light = _upsample_rows(shade, s, j0, j1) * np.float32(1 / 255)
+            blend_drape(acc, part, opacity, style, light if shaded else None)
         out[j0:j1] = np.clip(acc + 0.5, 0, 255).astype(np.uint8)
 
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
