@@ -9,10 +9,9 @@ larger than a block with its horizon halo.
 
 from __future__ import annotations
 
-import argparse
 import json
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -24,21 +23,11 @@ from shapely.geometry import box
 
 import twinscape.cli_analyze_grids as grids
 import twinscape.io.kinds.terrain as terrain_kind
-from twinscape.cli_analyze import AnalyzeError, add_analyze_parser, run_analyze
+from test_cli_analyze_large import analyze  # the CLI run in-process, errors raised
+from twinscape.cli_analyze import AnalyzeError
 
 ROWS, COLS, CELL, X0, Y0 = 260, 320, 30.0, 700_000.0, 3_500_000.0
 RIDGE_COL = 160
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        raise AnalyzeError(message)
-
-
-def analyze(*argv: str | Path) -> int:
-    parser = _Parser(prog="twinscape")
-    add_analyze_parser(parser.add_subparsers(dest="command"))
-    return run_analyze(parser.parse_args(["analyze", *map(str, argv)]))
 
 
 def synthetic_dem(path: Path) -> Path:
