@@ -66,7 +66,7 @@ def parse_time_ns(value: Any) -> int:
         if abs(value) < limit:
             if isinstance(value, int):
                 return value * factor
-            return int(round(value * factor / 1000)) * 1000 if factor >= 1000 else int(value)
+            return round(value * (factor // 1000)) * 1000 if factor >= 1000 else int(value)
     raise _Reject("wrong_type", f"time {value} is out of range")
 
 
