@@ -113,16 +113,22 @@ def render_until_complete(
 
     Complete means ``scene.refining()`` is False (when the scene has it: tile builds
     run in the background and are swapped in at later frames; a short pause between
-    frames lets them run) and a frame draws as many triangles as the one before. Returns
+    frames lets them run), a frame draws as many triangles as the one before, and that
+    one was drawn at full quality (not a passing frame without multisampling). Returns
     ``end`` (``perf_counter`` at the end of the first complete frame), ``frames``, the
     complete ``image``, ``timed_out`` (not complete within ``timeout`` or, without
     ``refining``, :data:`STEADY_MAX_FRAMES`), and the very first frame's ``first_end``,
     ``first_image`` and ``first_triangles``.
     """
     refining = getattr(scene, "refining", None)
+    quality = getattr(scene, "quality", None)
+
+    def reduced() -> bool:  # the frame just drawn was a passing one (no multisampling)
+        return bool(getattr(quality, "moving", False))
+
     start = time.perf_counter()
     image = grab(plotter)
-    end, frames = time.perf_counter(), 1
+    end, frames, was_reduced = time.perf_counter(), 1, reduced()
     previous = scene_triangles(scene, plotter)
     first = {"first_end": end, "first_image": image, "first_triangles": previous}
     while time.perf_counter() - start < timeout:
@@ -134,9 +140,9 @@ def render_until_complete(
         next_image = grab(plotter)
         frames += 1
         triangles = scene_triangles(scene, plotter)
-        if not busy and triangles == previous:
+        if not busy and triangles == previous and not was_reduced:
             return {"end": end, "frames": frames - 1, "image": image, "timed_out": False, **first}
-        image, end, previous = next_image, time.perf_counter(), triangles
+        image, end, previous, was_reduced = next_image, time.perf_counter(), triangles, reduced()
     return {"end": end, "frames": frames, "image": image, "timed_out": True, **first}
 
 

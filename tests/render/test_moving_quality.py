@@ -1,4 +1,5 @@
-"""Moving frames are drawn without multisampling, still ones with it (render/frame_pacing.py).
+"""Passing frames (moving, or still while levels load) are drawn without multisampling, the
+frame that stays on screen with it (render/frame_pacing.py).
 
 Each frame is compared with a reference scene whose window has multisampling switched
 off or on by hand, at the same view and the same levels of detail.
@@ -80,5 +81,36 @@ def test_moving_frames_drop_multisampling_and_still_frames_get_it_back(
     # and the two references do differ: along the skyline and the relief's edges
     edges = np.abs(with_samples.astype(int) - without_samples.astype(int)).max(axis=2) > 24
     assert edges.mean() > 0.001
+    reference.close()
+    scene.close()
+
+
+def test_still_frames_while_levels_load_are_passing_frames(
+    plotter_factory: Plotters, demo_grid: RasterGrid
+) -> None:
+    plotter = plotter_factory()
+    window = plotter.render_window
+    snapshot(plotter)
+    samples = window.GetMultiSamples()
+    scene = SceneView(plotter, make_project(demo_grid), on_update=lambda: None)
+    view = skyline_view(demo_grid)
+    scene.apply_view(view)
+    drawn: list[tuple[bool, int]] = []  # (loading when the frame began, its samples)
+    for _ in range(60):
+        loading = scene.refining()
+        last = snapshot(plotter)
+        drawn.append((loading, window.GetMultiSamples()))
+        if not loading and not scene.refining():
+            break
+        for visual in scene.visuals.values():
+            visual.lod.builder.wait_idle(10.0)
+    assert any(loading and got == 0 for loading, got in drawn), drawn
+    assert drawn[-1] == (False, samples)  # the complete view is drawn with its samples
+
+    reference_plotter = plotter_factory()
+    reference = SceneView(reference_plotter, make_project(demo_grid))
+    reference.apply_view(view)
+    reference.settle(scene.settled_tolerance_px)
+    assert mean_difference(last, snapshot(reference_plotter)) < 0.3
     reference.close()
     scene.close()

@@ -148,3 +148,37 @@ def test_a_moving_frame_holds_its_triangle_budget(
     assert frame(plotter)[SIZE[1] // 2 :].std() > 5  # terrain, not an empty frame
     scene.close()
     plotter.close()
+
+
+def test_reads_go_on_between_frames_and_several_levels_down(
+    cog: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One frame at a close view asks for the levels it will need, not only the next one,
+    and the pool reads them all without waiting for more frames."""
+    project = open_project(cog, monkeypatch, paged=True)
+    layer = project.layers[0]
+    plotter = pv.Plotter(off_screen=True, window_size=SIZE)
+    scene = SceneView(plotter, project, on_update=lambda: None)
+    visual = scene.visuals[id(layer)]
+    assert isinstance(visual, PagedTerrainVisual) and visual.store is not None
+    scene.apply_view(centre_view(project, 0.0, 0.0, -300.0, 1200.0))
+    frame(plotter)
+    assert visual.drawn == [(0, 0, 0)]  # only the root was in memory for this frame
+    store = visual.store
+    deadline = time.monotonic() + 60.0
+    while store.pending and time.monotonic() < deadline:
+        time.sleep(0.05)
+        store.adopt()  # take in what landed; no frame asks for more
+    assert not store.pending
+    depths = sorted(node.key[0] for node in store.nodes())
+    assert max(depths) >= 2, depths  # grandchildren of the root, asked for by one frame
+    assert len(depths) - 1 > 2 * 4  # more than the reads in flight at a time (4 workers max)
+    for _ in range(40):  # and the frames that follow draw them, down to the leaves
+        frame(plotter)
+        if not visual.refining():
+            break
+        time.sleep(0.05)
+    assert not visual.refining()
+    assert max(key[0] for key in visual.drawn) == visual.pyramid.depth
+    scene.close()
+    plotter.close()

@@ -13,8 +13,10 @@ coloured in well under a second, and :func:`baked_colors` works in strips of row
 
 from __future__ import annotations
 
+import functools
 import math
 import os
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -119,6 +121,17 @@ def stretch(
 _SHADE_STEPS = 256
 
 
+def _each(fn: Callable[[int], None], starts: range) -> None:
+    """``fn`` of every start, on all cores when there are several (one runs here: a
+    tile's texture on a reader thread needs no pool of its own)."""
+    if len(starts) <= 1:
+        for start in starts:
+            fn(start)
+        return
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        list(pool.map(fn, starts))
+
+
 def _bins(lut_size: int, values: np.ndarray, lo: float, hi: float) -> np.ndarray:
     """Table indices of ``values`` stretched over ``lo..hi``; beyond it (even past float32's
     range) they take the end entries, NaN the first."""
@@ -144,6 +157,20 @@ def shade_table(base: np.ndarray, style: TerrainStyle) -> np.ndarray:
     shade = np.linspace(0.0, 1.0, _SHADE_STEPS, dtype=np.float32)
     rgb = shade_colors(base[:, None, :], shade[None, :], style)
     return np.clip(rgb + 0.5, 0, 255).astype(np.uint8)
+
+
+@functools.lru_cache(maxsize=32)
+def _style_shade_table(
+    colormap: str, with_sea: bool, sun_altitude: float, strength: float
+) -> np.ndarray:
+    """:func:`shade_table` of a style's ramp (with the sea's), flat (E * S, 3); computed
+    once per style rather than per tile (10 ms each, the same every time)."""
+    base = np.concatenate([_LUTS[colormap], _SEA_LUT]) if with_sea else _LUTS[colormap]
+    style = TerrainStyle(colormap=colormap, sun_altitude=sun_altitude,
+                         hillshade_strength=strength)  # fmt: skip
+    table = shade_table(base, style).reshape(-1, 3)
+    table.flags.writeable = False
+    return table
 
 
 def shade_colors(rgb: np.ndarray, shade: np.ndarray, style: TerrainStyle) -> np.ndarray:
@@ -201,7 +228,9 @@ def terrain_rgb(
         idx[below] = len(land) + _bins(len(_SEA_LUT), values[below], sea_lo, style.sea_level)
     if hillshade is None or not style.hillshade or style.hillshade_strength <= 0:
         return np.clip(base + 0.5, 0, 255).astype(np.uint8)[idx]
-    table = shade_table(base, style).reshape(-1, 3)
+    table = _style_shade_table(
+        style.colormap, sea_lo is not None, style.sun_altitude, style.hillshade_strength
+    )
     flat = math.sin(math.radians(style.sun_altitude))
     shade = np.nan_to_num(np.asarray(hillshade, np.float32), nan=flat)
     sidx = _bins(_SHADE_STEPS, shade, 0.0, 1.0)
@@ -244,8 +273,7 @@ def baked_colors(
         shade = _strip_shade(values, resolution, style, r0, r1)
         out[r0:r1] = terrain_rgb(values[r0:r1], style, hillshade=shade, data_range=full)
 
-    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-        list(pool.map(strip, range(0, rows, rows_per_chunk)))
+    _each(strip, range(0, rows, rows_per_chunk))
     return out
 
 
@@ -288,8 +316,7 @@ def terrain_shade(
         light = np.nan_to_num(light, nan=flat) * np.float32(255) + np.float32(0.5)
         out[r0:r1] = np.clip(light, 0, 255).astype(np.uint8)
 
-    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-        list(pool.map(strip, range(0, rows, rows_per_chunk)))
+    _each(strip, range(0, rows, rows_per_chunk))
     return out
 
 
@@ -361,8 +388,7 @@ def drape_colors(
             blend_drape(acc, part, opacity, style, light if shaded else None)
         out[r0:r1] = np.clip(acc + 0.5, 0, 255).astype(np.uint8)
 
-    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-        list(pool.map(strip, range(0, rows, rows_per_chunk)))
+    _each(strip, range(0, rows, rows_per_chunk))
     return out
 
 
@@ -407,8 +433,10 @@ def downsample(rgb: np.ndarray, valid: np.ndarray) -> tuple[np.ndarray, np.ndarr
     cols = np.arange(0, rgb.shape[1], 2)
     cl, ch = np.maximum(cols - 1, 0), np.minimum(cols + 1, rgb.shape[1] - 1)
 
+    step = out_rows if out_rows <= 256 else 128  # a tile's texture is one block
+
     def block(o0: int) -> None:
-        src = np.arange(2 * o0, 2 * min(out_rows, o0 + 128), 2)
+        src = np.arange(2 * o0, 2 * min(out_rows, o0 + step), 2)
         acc = np.zeros((len(src), rgb.shape[1], 3), np.float32)
         wsum = np.zeros((len(src), rgb.shape[1]), np.float32)
         lo, hi = np.maximum(src - 1, 0), np.minimum(src + 1, rgb.shape[0] - 1)
@@ -421,8 +449,7 @@ def downsample(rgb: np.ndarray, valid: np.ndarray) -> tuple[np.ndarray, np.ndarr
         val = acc2 / np.maximum(w2, 1e-6)[..., None]
         out[o0 : o0 + len(src)] = np.clip(val + 0.5, 0, 255).astype(np.uint8)
 
-    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-        list(pool.map(block, range(0, out_rows, 128)))
+    _each(block, range(0, out_rows, step))
     return out, out_valid
 
 

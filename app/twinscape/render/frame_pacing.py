@@ -135,7 +135,8 @@ class FrameBudget:
 
 
 class MovingQuality:
-    """Multisampling off for moving frames, back to what it was for still ones.
+    """Multisampling off for passing frames (moving, or still while levels load), back to
+    what it was for the frame that stays on screen.
 
     Call :meth:`apply` before the render window sets up its frame (its ``StartEvent``):
     the window's framebuffers follow ``SetMultiSamples`` from that frame on.

@@ -206,7 +206,7 @@ class PagedTerrainVisual(TerrainBase):
         choice, tolerance_px, finer = self._within(camera, viewport_h_px, tolerance_px, budget)
         self.chosen_tolerance_px = tolerance_px
         self._wanted = len(choice.wanted) + len(finer)
-        self.store.request(key for _, key in [*choice.wanted, *finer])
+        self.store.request(key for _, key in sorted([*choice.wanted, *finer]))
         if self.store.get(ROOT) is None:
             if self._actors:
                 return 0  # the root is being read: the actors keep what they show

@@ -44,6 +44,8 @@ NODE_SAMPLES = 257
 _HALO = 2
 #: A node's error before its children are read: this times its error at stride 2.
 _ESTIMATE = 1.5
+#: An unread child's error guessed from its parent's (self-similar relief halves it).
+_KID_ERROR = 0.5
 
 Key = tuple[int, int, int]  # (depth, i, j)
 
@@ -264,12 +266,60 @@ def select(
                 stack.extend(n for n in (nodes(k) for k in shown) if n is not None)
                 continue
             kid_scale = scale_of(boxes[seen])
-            for k, ks in zip(shown, kid_scale):
+            limits = (2.0 * lod.TEXEL_PX * tolerance_px, 0.5 * tolerance_px / ve)
+            for k, ks, kbox in zip(shown, kid_scale, boxes[seen]):
                 if nodes(k) is None:
                     choice.wanted.append(((k[0], -float(ks)), k))
+                    guess = Guess(kbox[4:], error * _KID_ERROR, limits)
+                    if guess.refines(pyramid.spacing(k), float(ks)):
+                        _want_below(pyramid, k, guess, planes, scale_of, ve, choice)
+            # standing in for its children a while: its own samples to the tolerance
+            error = 0.0
         choice.drawn[node.key] = _levels(node, error, scale, tolerance_px, ve)
     choice.wanted.sort()
     return choice
+
+
+@dataclass(frozen=True)
+class Guess:
+    """What an unread node's descendants are guessed to be: heights within ``z_range``
+    and an error of ``error`` (each level down :data:`_KID_ERROR` times its parent's);
+    ``limits`` are the sample spacing (px) and error (m * px) that refine a node."""
+
+    z_range: np.ndarray
+    error: float
+    limits: tuple[float, float]
+
+    def refines(self, spacing: float, scale: float, depth_below: int = 0) -> bool:
+        """True when a node of ``spacing`` at ``scale`` px/m would be replaced by its kids."""
+        error = self.error * _KID_ERROR**depth_below
+        return spacing * scale > self.limits[0] or error * scale > self.limits[1]
+
+
+def _want_below(
+    pyramid: Pyramid, key: Key, guess: Guess, planes: np.ndarray,
+    scale_of: Callable[[np.ndarray], np.ndarray], ve: float, choice: Choice,
+) -> None:  # fmt: skip
+    """Want the descendants of an unread node that the view is guessed to refine to, so
+    that they are read in the same round rather than one level per frame (see
+    :class:`Guess`; their boxes are their rects over the guessed heights)."""
+    level, below = [key], 0
+    while level:
+        below += 1
+        kids = [k for parent in level for k in pyramid.children(parent)]
+        if not kids:
+            return
+        boxes = np.array([[*pyramid.rect(k), *guess.z_range] for k in kids])
+        seen = ~lod.boxes_outside(boxes, planes, ve)
+        kids = [k for k, s in zip(kids, seen) if s]
+        if not kids:
+            return
+        scales = scale_of(boxes[seen])
+        choice.wanted.extend(((k[0], -float(ks)), k) for k, ks in zip(kids, scales))
+        level = [
+            k for k, ks in zip(kids, scales)
+            if guess.refines(pyramid.spacing(k), float(ks), below)
+        ]  # fmt: skip
 
 
 def refined_error(pyramid: Pyramid, node: Node, nodes: Callable[[Key], Node | None]) -> float:

@@ -75,7 +75,8 @@ class SceneLod:
         ``refine_lod``), so does a still one (within the budget's
         ``settled_limit``) when ``on_update`` asks for the renders that show the builds;
         else (or given ``tolerance_px``: screenshots) every level is built now. Moving
-        frames are drawn without multisampling (:attr:`quality`), and every visual takes
+        frames (and still ones while levels load) are drawn without multisampling
+        (:attr:`quality`), and every visual takes
         the tolerance the budget raised the terrain's to (buildings turn to points sooner).
         """
         moving = tolerance_px is None and self._is_interacting()
@@ -106,8 +107,8 @@ class SceneLod:
 
     def _before_frame(self, *_: Any) -> None:
         self._frame_started = time.perf_counter()  # the budget counts choosing levels too
-        if not self._picking():
-            self.quality.apply(self._is_interacting())
+        if not self._picking():  # still frames while levels load are passing frames too
+            self.quality.apply(self._is_interacting() or self.refining())
 
     def _before_render(self, *_: Any) -> None:
         moving = self.update_lod()

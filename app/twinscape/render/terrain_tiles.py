@@ -159,8 +159,11 @@ class TerrainTiles:
         self.empty = np.zeros(n, bool)
         self.has_nodata = np.zeros(n, bool)
         self.exact_rims = np.zeros(n, bool)  # tiles around a cut-out: rims at full resolution
-        with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-            list(pool.map(self._measure, self.tiles))
+        if n == 1:  # a paged node on its reader thread
+            self._measure(self.tiles[0])
+        else:
+            with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+                list(pool.map(self._measure, self.tiles))
         self._cut = self._floor = None
         self.colors: list[np.ndarray] = []
         self._templates: dict[tuple[int, int, bool], np.ndarray] = {}
