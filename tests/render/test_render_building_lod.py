@@ -380,3 +380,41 @@ def test_a_stale_preparation_is_placed_again(plotter_factory: Plotters) -> None:
         assert np.allclose(got.points, want.points, atol=1e-3)
         assert np.allclose(got.box, want.box)
     visual.close()
+
+
+def test_point_colours_follow_an_orbit_lazily_and_catch_up_when_it_stops(
+    plotter_factory: Plotters, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While the camera orbits, point colours are recomputed only every 24 degrees (not
+    every 8: that recoloured and uploaded every point actor every few frames); the first
+    frame the camera stays put looks like a town drawn afresh from there."""
+    from twinscape.render.building_points import PointClass
+
+    shaded = []
+    shade = PointClass.shade
+    monkeypatch.setattr(PointClass, "shade", lambda pc, *a: (shaded.append(pc), shade(pc, *a)))
+    town = Town(plotter_factory)
+    town.far(20.0)
+    town.scene.interacting = True
+    snapshot(town.plotter)
+    actors = len({id(pc) for pc in shaded})
+    assert actors > 10 and town.visual.points > 0
+    camera = town.plotter.renderer.GetActiveCamera()
+    shaded.clear()
+    for _ in range(12):  # 3 degrees a frame, as benchmarks/buildings orbits
+        camera.Azimuth(3.0)
+        snapshot(town.plotter)
+    assert len(shaded) <= 1.5 * actors  # at 8 degrees: about 4 recolours each
+    shaded.clear()
+    stopped = snapshot(town.plotter)  # the same camera: every point within 8 degrees again
+    assert len(shaded) > 0.5 * actors
+    view = town.scene.current_view()
+    town.close()
+
+    fresh = Town(plotter_factory)
+    fresh.scene.apply_view(view)
+    fresh.scene.interacting = True
+    truth = snapshot(fresh.plotter)
+    fresh.close()
+    mean, frac = difference(stopped, truth)
+    assert mean < 0.02 and frac < 0.0005, (mean, frac)

@@ -48,11 +48,14 @@ from twinscape.render.visual import ActorsInRenderer, Connections, ScaledWithGro
 
 __all__ = ["CHUNK_TRIANGLES", "BuildingsVisual"]
 
-#: Point colours are recomputed when the direction they are seen from turns this much.
+#: Point colours are recomputed when the direction they are seen from turns this much;
+#: while the camera moves on from the last frame, only past :data:`MOVING_RESHADE_DEG`
+#: (an orbit would recolour and upload every point actor every few frames), and the
+#: first frame the camera stays put brings them all within ``RESHADE_DEG`` again.
 RESHADE_DEG = 8.0
+MOVING_RESHADE_DEG = 24.0
 _RESHADE_COS = math.cos(math.radians(RESHADE_DEG))
-
-
+_MOVING_RESHADE_COS = math.cos(math.radians(MOVING_RESHADE_DEG))
 
 
 class BuildingsVisual(Connections, ScaledWithGround, ActorsInRenderer):
@@ -94,6 +97,7 @@ class BuildingsVisual(Connections, ScaledWithGround, ActorsInRenderer):
         self._highlight: tuple[int, ...] = ()
         self._chunks: list[ChunkActors] = []
         self._colour_version = 0
+        self._last_camera: tuple = ()  # the camera of the last update_lod
         self.culled = np.zeros(0, bool)
         self._connections: list[tuple[Any, Callable[..., Any]]] = []
         self._style_connections: list[tuple[Any, Callable[..., Any]]] = []
@@ -235,6 +239,9 @@ class BuildingsVisual(Connections, ScaledWithGround, ActorsInRenderer):
         extent = np.array([c.data.extent for c in self._chunks])
         tall = np.array([c.data.height for c in self._chunks])
         levels = select_levels(extent, tall, near, tolerance_px, ve)
+        seen_from = (*eye, *camera.GetFocalPoint(), *camera.GetViewUp(), ve)
+        moved, self._last_camera = seen_from != self._last_camera, seen_from
+        reshade_cos = _MOVING_RESHADE_COS if moved else _RESHADE_COS
         if parallel is not None:
             sight = -np.array(camera.GetDirectionOfProjection())
             toward = np.tile(sight, (len(mid), 1))
@@ -248,12 +255,13 @@ class BuildingsVisual(Connections, ScaledWithGround, ActorsInRenderer):
             level = int(levels[i])
             changed += chunk.show(level)
             chunk.actor.SetVisibility(bool(self.layer.visible and chunk.triangles))
-            self._show_points(chunk, level, toward[i], float(at_mid[i]))
+            self._show_points(chunk, level, toward[i], float(at_mid[i]), reshade_cos)
         return changed
 
     def _show_points(
-        self, chunk: ChunkActors, level: int, toward: np.ndarray, scale: float
-    ) -> None:
+        self, chunk: ChunkActors, level: int, toward: np.ndarray, scale: float,
+        reshade_cos: float,
+    ) -> None:  # fmt: skip
         weights = None
         for k, pc in chunk.data.classes.items():
             pts = chunk.points.get(k)
@@ -271,7 +279,7 @@ class BuildingsVisual(Connections, ScaledWithGround, ActorsInRenderer):
                 pts.size = size
                 pts.actor.GetProperty().SetPointSize(size)
             key = (self._colour_version, self._ve)
-            turned = pts.direction is None or float(pts.direction @ toward) < _RESHADE_COS
+            turned = pts.direction is None or float(pts.direction @ toward) < reshade_cos
             if turned or pts.key != key or pts.shaded < pts.count:
                 pc.shade(weights, pts.count)
                 pts.direction, pts.key, pts.shaded = toward.copy(), key, pts.count
