@@ -240,7 +240,7 @@ def test_identify_and_highlight_on_coarse_levels(town: Town) -> None:
         if 20 < x < w - 20 and 20 < y < h - 20
     )  # fmt: skip
     picked = pick_cell(ren, x, y)
-    assert picked is not None and picked[0] is pts.actor
+    assert picked is not None and picked[0] is town.visual._batches.actors[pts.size]
     assert town.visual.row_of_cell(*picked) == row
     hit = town.scene.identify(x, y)
     assert hit is not None and hit.layer is town.layer and hit.row == row

@@ -5,8 +5,9 @@ chunks of about :data:`~twinscape.render.building_lod.CHUNK_TRIANGLES` triangles
 sorts each chunk's cells by building size; :mod:`~twinscape.render.building_actors`
 wraps those arrays, without copying, into ``vtkPolyData``. Per chunk one actor draws
 triangles, its mapper input swapped between levels (the large buildings, or all of
-them) as the terrain swaps tiles, and one actor per size class draws the small
-buildings as points when they span only a few pixels. Never one actor per building:
+them) as the terrain swaps tiles; the small buildings that span only a few pixels are
+drawn as points, by one actor per point size for the whole layer
+(:class:`~twinscape.render.building_actors.PointBatches`). Never one actor per building:
 per cell (and per point) the data carries the building's table row (``"building"``,
 int32, for picking and styling), triangles also their surface class (``"surface"``)
 and every level its colour (``"colors"``, uint8 RGB drawn directly, lighting off,
@@ -33,7 +34,7 @@ from vtkmodules.vtkRenderingCore import vtkActor
 
 from twinscape.geo.origin import LocalOrigin
 from twinscape.model.buildings import BuildingsLayer
-from twinscape.render.building_actors import ChunkActors, PointActors, touch
+from twinscape.render.building_actors import ChunkActors, PointActors, PointBatches, touch
 from twinscape.render.building_lod import (
     CHUNK_TRIANGLES,
     BuildingLOD,
@@ -42,7 +43,7 @@ from twinscape.render.building_lod import (
     style_key,
     take_prepared,
 )
-from twinscape.render.building_points import PointClass, bin_weights, point_style
+from twinscape.render.building_points import bin_weights, point_style
 from twinscape.render.terrain_lod import boxes_outside, pixels_per_metre
 from twinscape.render.visual import ActorsInRenderer, Connections, ScaledWithGround, renderer_of
 
@@ -98,6 +99,7 @@ class BuildingsVisual(Connections, ScaledWithGround, ActorsInRenderer):
         self._chunks: list[ChunkActors] = []
         self._colour_version = 0
         self._last_camera: tuple = ()  # the camera of the last update_lod
+        self._batches = PointBatches()
         self.culled = np.zeros(0, bool)
         self._connections: list[tuple[Any, Callable[..., Any]]] = []
         self._style_connections: list[tuple[Any, Callable[..., Any]]] = []
@@ -124,14 +126,13 @@ class BuildingsVisual(Connections, ScaledWithGround, ActorsInRenderer):
     @property
     def actors(self) -> list[vtkActor]:
         """The triangle actor of every chunk, then the point actors made so far."""
-        return [c.actor for c in self._chunks] + [
-            p.actor for c in self._chunks for p in c.points.values()
-        ]
+        return [c.actor for c in self._chunks] + list(self._batches.actors.values())
 
     def _rebuild(self, *_: Any) -> None:
         """(Re)create the chunks and their actors from the layer's mesh."""
         self._detach()
         self._chunks = []
+        self._batches = PointBatches()
         self.lod = None
         mesh = self.layer.mesh
         if mesh is not None and len(mesh.triangles):
@@ -164,8 +165,7 @@ class BuildingsVisual(Connections, ScaledWithGround, ActorsInRenderer):
             for pd in chunk.levels.values():
                 touch(pd, points=True)
             for pts in chunk.points.values():
-                for pd in pts.variants.values():
-                    touch(pd, points=True)
+                pts.version += 1
 
     def set_origin(self, origin: LocalOrigin) -> None:
         """Move to a new project origin (re-places the points)."""
@@ -185,8 +185,7 @@ class BuildingsVisual(Connections, ScaledWithGround, ActorsInRenderer):
             for pd in chunk.levels.values():
                 touch(pd, colours=True)
             for pts in chunk.points.values():
-                for pd in pts.variants.values():
-                    touch(pd, points=True, colours=True)
+                pts.version += 1
         self._colour_version += 1
 
     def set_highlight(self, rows: Sequence[int]) -> None:
@@ -256,6 +255,12 @@ class BuildingsVisual(Connections, ScaledWithGround, ActorsInRenderer):
             changed += chunk.show(level)
             chunk.actor.SetVisibility(bool(self.layer.visible and chunk.triangles))
             self._show_points(chunk, level, toward[i], float(at_mid[i]), reshade_cos)
+        shown = [p for c, out in zip(self._chunks, self.culled) if not out
+                 for p in c.points.values() if p.shown]  # fmt: skip
+        for actor in self._batches.update(shown, self.renderer, self.layer.name):
+            actor.SetScale(1.0, 1.0, self._ve)
+            actor.GetProperty().SetOpacity(float(self.layer.opacity))
+        self._apply_point_visibility()
         return changed
 
     def _show_points(
@@ -266,37 +271,22 @@ class BuildingsVisual(Connections, ScaledWithGround, ActorsInRenderer):
         for k, pc in chunk.data.classes.items():
             pts = chunk.points.get(k)
             if k >= level:
-                if pts is not None and pts.shown:
+                if pts is not None:
                     pts.shown = False
-                    pts.actor.SetVisibility(False)
                 continue
             if pts is None:
-                pts = chunk.points[k] = self._new_points(chunk, pc)
+                pts = chunk.points[k] = PointActors(pc)
             weights = bin_weights(toward, self._ve) if weights is None else weights
             size, step = point_style(pc.projected_area(weights) * scale * scale)
             pts.show(step)
-            if size != pts.size:
-                pts.size = size
-                pts.actor.GetProperty().SetPointSize(size)
+            pts.size = size
             key = (self._colour_version, self._ve)
             turned = pts.direction is None or float(pts.direction @ toward) < reshade_cos
             if turned or pts.key != key or pts.shaded < pts.count:
                 pc.shade(weights, pts.count)
                 pts.direction, pts.key, pts.shaded = toward.copy(), key, pts.count
-                for pd in pts.variants.values():
-                    touch(pd, colours=True)
-            if not pts.shown:
-                pts.shown = True
-                pts.actor.SetVisibility(bool(self.layer.visible))
-
-    def _new_points(self, chunk: ChunkActors, pc: PointClass) -> PointActors:
-        pts = PointActors(pc)
-        pts.actor.SetScale(1.0, 1.0, self._ve)
-        pts.actor.GetProperty().SetOpacity(float(self.layer.opacity))
-        index = self._chunks.index(chunk)
-        pts.actor.SetObjectName(f"{self.layer.name}/chunk{index}/points{pc.size_class}")
-        self.renderer.AddActor(pts.actor)
-        return pts
+                pts.version += 1
+            pts.shown = True
 
     @property
     def triangles(self) -> int:
@@ -318,8 +308,12 @@ class BuildingsVisual(Connections, ScaledWithGround, ActorsInRenderer):
         visible = bool(self.layer.visible)
         for chunk in self._chunks:
             chunk.actor.SetVisibility(visible and chunk.triangles > 0)
-            for pts in chunk.points.values():
-                pts.actor.SetVisibility(visible and pts.shown)
+        self._apply_point_visibility()
+
+    def _apply_point_visibility(self) -> None:
+        shown = self._batches.shown()
+        for actor in self._batches.actors.values():
+            actor.SetVisibility(bool(self.layer.visible) and actor in shown)
 
     def _apply_opacity(self, *_: Any) -> None:
         for actor in self.actors:
@@ -328,8 +322,8 @@ class BuildingsVisual(Connections, ScaledWithGround, ActorsInRenderer):
     def _apply_names(self, *_: Any) -> None:
         for i, chunk in enumerate(self._chunks):
             chunk.actor.SetObjectName(f"{self.layer.name}/chunk{i}")
-            for k, pts in chunk.points.items():
-                pts.actor.SetObjectName(f"{self.layer.name}/chunk{i}/points{k}")
+        for size, actor in self._batches.actors.items():
+            actor.SetObjectName(f"{self.layer.name}/points{size}px")
 
     def bounds_render(self) -> np.ndarray | None:
         """[xmin, xmax, ymin, ymax, zmin, zmax] as drawn (render coordinates, z exaggerated)."""
