@@ -79,7 +79,7 @@ def run_gdal(
     exe: str, dem: Path, xy: tuple[float, float], height: float, out: Path
 ) -> tuple[float, float]:
     """One ``gdal_viewshed`` run: (wall s, CPU s)."""
-    from twinscape.geo.viewshed import curvature_coefficient
+    from twinscape.geo.line_of_sight import curvature_coefficient
 
     cmd = [exe, "-q", "-ox", repr(xy[0]), "-oy", repr(xy[1]), "-oz", repr(height),
            "-tz", repr(TARGET_HEIGHT), "-md", repr(RADIUS),
@@ -201,7 +201,7 @@ def towers(grid: Any, count: int, seed: int) -> list[tuple[float, float, float]]
 def cumulative(exe: str, dem: Path, grid: Any, count: int, seed: int, tmp: Path
                ) -> dict[str, Any]:
     """The cumulative case: one call against ``count`` GDAL runs."""
-    from twinscape.geo.viewshed import cumulative_viewshed
+    from twinscape.geo.viewshed_coverage import cumulative_viewshed
 
     obs = towers(grid, count, seed)
     summed = np.zeros(grid.shape, np.uint16)

@@ -70,9 +70,9 @@ def station_data(project: Any, count: int = SENSORS) -> Any:
     import pandas as pd
 
     from twinscape.geo.ground import ground_grids
-    from twinscape.io.sensors_table import ground_under
+    from twinscape.io.sensor_assembly import ground_under
     from twinscape.model.clock import NS, to_ns
-    from twinscape.model.sensors import SensorData
+    from twinscape.model.sensor_data import SensorData
 
     side = int(np.ceil(np.sqrt(count)))
     step = AREA_SIDE / side
@@ -172,7 +172,8 @@ def run(case: str, frames: int, png: Path | None) -> dict[str, Any]:
     )
     from twinscape.model.clock import to_ns
     from twinscape.model.sensor_live import LiveState
-    from twinscape.model.sensors import SensorsLayer, SensorsStyle
+    from twinscape.model.sensor_style import SensorsStyle
+    from twinscape.model.sensors import SensorsLayer
     from twinscape.render.scene import SceneView
     from twinscape.ui.live_feeds import LiveConnection
 

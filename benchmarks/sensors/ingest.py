@@ -120,7 +120,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     from twinscape.io.live_recorder import LiveRecorder
     from twinscape.io.mqtt_feed import MqttFeed
     from twinscape.model.sensor_live import LiveState
-    from twinscape.model.sensors import MqttSettings
+    from twinscape.model.sensor_sources import MqttSettings
     from twinscape.ui.live_feeds import DRAIN_MS, LiveConnection
 
     ids = sensor_ids(args.sensors)

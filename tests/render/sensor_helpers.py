@@ -11,7 +11,9 @@ import pandas as pd
 from twinscape.geo.sampling import sample_elevation
 from twinscape.model import ProjectClock, RasterGrid
 from twinscape.model.clock import to_ns
-from twinscape.model.sensors import SensorData, SensorsLayer, SensorsStyle
+from twinscape.model.sensor_data import SensorData
+from twinscape.model.sensor_style import SensorsStyle
+from twinscape.model.sensors import SensorsLayer
 
 from render_helpers import DEMO_DEM
 

@@ -20,8 +20,8 @@ from twinscape.render.analysis_drape import (
     colour_result,
     refresh_summaries,
     resample_rgba,
-    resolve,
 )
+from twinscape.render.analysis_plan import resolve
 from twinscape.render.scene import SceneView
 
 from render_helpers import SIZE, make_project, snapshot

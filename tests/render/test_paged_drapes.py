@@ -201,7 +201,7 @@ def test_slope_of_a_large_paged_extent_is_full_resolution_close_up(
     samples (render/analysis_local.py); the truth is the in-memory DEM's full grid."""
     import functools
 
-    import twinscape.render.analysis_drape as analysis_drape
+    import twinscape.render.analysis_plan as analysis_plan
     import twinscape.render.kinds.analysis as analysis_kind
     from twinscape.render.analysis_ground import dem_window
 
@@ -213,7 +213,7 @@ def test_slope_of_a_large_paged_extent_is_full_resolution_close_up(
     truth = settled_image(truth_project, view, "paged_slope_close_truth")
     # a window of at most 256 x 256 cells: the 2048 x 2048 DEM's level 3
     monkeypatch.setattr(
-        analysis_drape, "dem_window", functools.partial(dem_window, max_cells=1 << 16)
+        analysis_plan, "dem_window", functools.partial(dem_window, max_cells=1 << 16)
     )
     got = settled_image(
         project_with(cog, monkeypatch, paged=True, extra=[slope()]), view, "paged_slope_close"

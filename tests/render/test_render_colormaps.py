@@ -1,4 +1,5 @@
-"""Colour ramps and baked colours (render/colormaps.py): desert looks like a desert."""
+"""Colour ramps and baked colours (render/colormaps.py, ramp_shading.py, grid_colors.py,
+texture_pyramid.py): desert looks like a desert."""
 
 from __future__ import annotations
 
@@ -6,14 +7,10 @@ import numpy as np
 import pytest
 
 from twinscape.model import COLORMAPS, RasterGrid, TerrainStyle
-from twinscape.render.colormaps import (
-    RAMPS,
-    baked_colors,
-    color_pyramid,
-    ramp_lut,
-    stretch,
-    terrain_rgb,
-)
+from twinscape.render.colormaps import RAMPS, ramp_lut, stretch
+from twinscape.render.grid_colors import baked_colors
+from twinscape.render.ramp_shading import terrain_rgb
+from twinscape.render.texture_pyramid import color_pyramid
 
 
 def hue_class(rgb: np.ndarray) -> str:

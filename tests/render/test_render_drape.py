@@ -16,7 +16,7 @@ from sensor_helpers import centre, clock_at, hour, nearest_colour, sensor_data, 
 
 from twinscape.model import CameraView, Layer, Project, RasterGrid
 from twinscape.model.clock import NS, to_ns
-from twinscape.model.sensors import DEFAULT_THRESHOLDS
+from twinscape.model.sensor_style import DEFAULT_THRESHOLDS
 from twinscape.model.surfaces import SensorSurfaceLayer
 from twinscape.render.building_colors import hex_rgb
 from twinscape.render.kinds import (

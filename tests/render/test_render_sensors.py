@@ -20,7 +20,8 @@ from vtkmodules.util.numpy_support import vtk_to_numpy
 
 from twinscape.geo.origin import LocalOrigin
 from twinscape.model import CameraView, Project, RasterGrid
-from twinscape.model.sensors import DEFAULT_THRESHOLDS, SensorsLayer, SensorsStyle
+from twinscape.model.sensor_style import DEFAULT_THRESHOLDS, SensorsStyle
+from twinscape.model.sensors import SensorsLayer
 from twinscape.render.building_colors import hex_rgb
 from twinscape.render.scene import SceneView
 from twinscape.render.sensor_colors import (

@@ -20,9 +20,9 @@ from twinscape.model import Project, RasterGrid
 from twinscape.model.bookmarks import CameraView
 from twinscape.render import offscreen
 from twinscape.render.offscreen import render_to_png, render_with_view, view_from_points
+from twinscape.render.overlay_drawing import draw_overlays
 from twinscape.render.overlays import (
     OverlayOptions,
-    draw_overlays,
     metres_per_pixel,
     nice_length,
     north_angle,

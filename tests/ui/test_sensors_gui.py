@@ -20,7 +20,9 @@ from PySide6.QtWidgets import QApplication
 
 from twinscape.geo.sampling import sample_elevation
 from twinscape.model.clock import NS, to_ns
-from twinscape.model.sensors import FLAG_STUCK, SensorData, SensorsLayer
+from twinscape.model.sensor_alerts import FLAG_STUCK
+from twinscape.model.sensor_data import SensorData
+from twinscape.model.sensors import SensorsLayer
 from twinscape.model.terrain import TerrainLayer
 from twinscape.render.scene import Hit
 from twinscape.ui.time_dock import format_utc
@@ -433,7 +435,7 @@ def test_the_panel_changes_quantity_glyph_and_thresholds(sensor_window) -> None:
         else:
             assert "no data" in controls.legend.text()
     finally:
-        from twinscape.model.sensors import DEFAULT_THRESHOLDS
+        from twinscape.model.sensor_style import DEFAULT_THRESHOLDS
 
         layer.quantity = None
         layer.style.glyph = "mast"

@@ -31,7 +31,8 @@ from PySide6.QtWidgets import QApplication, QInputDialog
 from twinscape.io.loading import DEMO_SCENE
 from twinscape.io.project_file import load_project, save_project
 from twinscape.model.bookmarks import CameraView
-from twinscape.model.sensors import MqttSettings, SensorsLayer
+from twinscape.model.sensor_sources import MqttSettings
+from twinscape.model.sensors import SensorsLayer
 from twinscape.render.scene import Hit
 
 from ui_helpers import REPO, process_events, settle, wait_for_task, wait_until

@@ -14,7 +14,7 @@ from twinscape.model import NoReaderError, Project, ProjectFileError, RasterGrid
 from twinscape.model.analysis import SLOPE_BREAKS, AnalysisLayer
 from twinscape.model.catalogue import Catalogue, CatalogueEntry
 from twinscape.model.placed import PlacedAsset, PlacedAssetsLayer
-from twinscape.render.analysis_drape import resolve
+from twinscape.render.analysis_plan import resolve
 
 SAVED = (
     "name", "analysis", "ramp", "breaks", "observer", "observer_asset", "observer_height_m",

@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from twinscape.geo.anomalies import AnomalySettings, flag_anomalies
-from twinscape.model.sensors import FLAG_BASELINE, FLAG_GAP, FLAG_JUMP, FLAG_STUCK
+from twinscape.model.sensor_alerts import FLAG_BASELINE, FLAG_GAP, FLAG_JUMP, FLAG_STUCK
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 FILES = (

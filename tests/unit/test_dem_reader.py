@@ -14,7 +14,7 @@ from affine import Affine
 from pyproj import CRS, Transformer
 from rasterio.errors import NotGeoreferencedWarning
 
-import twinscape.io.dem as dem_module
+import twinscape.io.dem_strips as dem_strips
 from twinscape.geo.crs import LonLatTransformer
 from twinscape.geo.sampling import sample_elevation
 from twinscape.io.dem import DemResult, read_dem
@@ -393,7 +393,7 @@ def test_rotated_or_ungeoreferenced(write_geotiff: Callable[..., Path]) -> None:
 def test_progress_is_monotonic_and_reaches_one(
     write_geotiff: Callable[..., Path], monkeypatch: pytest.MonkeyPatch, crs: str
 ) -> None:
-    monkeypatch.setattr(dem_module, "_STRIP_CELLS", 1000)
+    monkeypatch.setattr(dem_strips, "_STRIP_CELLS", 1000)
     seen: list[float] = []
     read_dem(write_geotiff(ramp(100, 100)), target_crs=crs, progress=seen.append)
     assert len(seen) >= 10
@@ -405,7 +405,7 @@ def test_progress_is_monotonic_and_reaches_one(
 def test_cancel_between_strips(
     write_geotiff: Callable[..., Path], monkeypatch: pytest.MonkeyPatch, crs: str
 ) -> None:
-    monkeypatch.setattr(dem_module, "_STRIP_CELLS", 1000)
+    monkeypatch.setattr(dem_strips, "_STRIP_CELLS", 1000)
     polls: list[int] = []
 
     def cancelled() -> bool:

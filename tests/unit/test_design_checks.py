@@ -9,7 +9,9 @@ import numpy as np
 import pytest
 
 import twinscape.geo.design_checks as design_checks
-from twinscape.geo.design_checks import assess, assess_layer, ground_at, point_footprint
+from twinscape.geo.design_areas import point_footprint
+from twinscape.geo.design_checks import assess, assess_layer
+from twinscape.geo.design_ground import ground_at
 from twinscape.geo.sampling import sample_elevation
 from twinscape.io.catalogue import load_catalogue
 from twinscape.io.dem import read_dem

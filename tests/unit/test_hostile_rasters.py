@@ -23,7 +23,7 @@ from twinscape.model.errors import LoadCancelled, ReaderError
 from twinscape.model.raster import RasterGrid, value_range
 from twinscape.model.style import TerrainStyle
 from twinscape.model.terrain import TerrainLayer
-from twinscape.render.colormaps import baked_colors
+from twinscape.render.grid_colors import baked_colors
 from twinscape.render.terrain_tiles import TerrainTiles
 
 UTM = Affine(30.0, 0.0, 700_000.0, 0.0, -30.0, 3_500_000.0)

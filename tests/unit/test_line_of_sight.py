@@ -5,9 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from twinscape.geo.line_of_sight import line_of_sight
+from twinscape.geo.line_of_sight import curvature_coefficient, line_of_sight, semi_major_axis
 from twinscape.geo.sampling import sample_elevation
-from twinscape.geo.viewshed import curvature_coefficient, semi_major_axis
 from twinscape.model.raster import RasterGrid
 
 CRS = "EPSG:32636"

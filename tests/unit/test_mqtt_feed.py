@@ -28,7 +28,7 @@ from twinscape.io.live_recorder import LiveRecorder, parts_dir, recover
 from twinscape.io.mqtt_feed import FeedStatus, LiveObservation, MqttFeed, normalise_quantity
 from twinscape.io.sensor_simulator import demo_stations, simulate, write_history
 from twinscape.model.clock import NS
-from twinscape.model.sensors import MqttSettings
+from twinscape.model.sensor_sources import MqttSettings
 
 if TYPE_CHECKING:
     from conftest_mqtt import Broker

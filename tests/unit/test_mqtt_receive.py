@@ -33,7 +33,7 @@ from twinscape.io.mqtt_receive import (
     MalformedPacketError,
     split_publishes,
 )
-from twinscape.model.sensors import MqttSettings
+from twinscape.model.sensor_sources import MqttSettings
 
 if TYPE_CHECKING:
     from conftest_mqtt import Broker

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 
 from twinscape.model.clock import NS
+from twinscape.model.sensor_data import SensorData
 from twinscape.model.sensor_live import NO_TIME, LiveState, latest_merged
-from twinscape.model.sensors import SensorData
 
 HOUR = 3600 * NS
 

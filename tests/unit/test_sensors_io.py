@@ -17,25 +17,22 @@ import pytest
 import shapely
 from pyproj import Transformer
 
-from twinscape.io import sensor_columns
+from twinscape.io import sensor_files
 from twinscape.io.formats import classify_path
 from twinscape.io.kinds import kind_named
 from twinscape.io.loading import open_data_files
 from twinscape.io.project_file import load_project, save_project
-from twinscape.io.sensors_table import SensorsRead, read_sensors
+from twinscape.io.sensors_report import SensorsRead
+from twinscape.io.sensors_table import read_sensors
 from twinscape.model import NoReaderError, ProjectFileError
 from twinscape.model.clock import to_ns
 from twinscape.model.errors import CRSError, LoadCancelled, MissingCRSError, ReaderError
 from twinscape.model.project import Project
 from twinscape.model.raster import RasterGrid
-from twinscape.model.sensors import (
-    ColumnMapping,
-    MqttSettings,
-    SensorData,
-    SensorsLayer,
-    SensorsStyle,
-    Threshold,
-)
+from twinscape.model.sensor_data import SensorData
+from twinscape.model.sensor_sources import ColumnMapping, MqttSettings
+from twinscape.model.sensor_style import SensorsStyle, Threshold
+from twinscape.model.sensors import SensorsLayer
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 AIRNOW = DATA / "aq_toronto_openaq_airnow_hourly_20250901-20251004.csv"
@@ -350,7 +347,7 @@ def test_bad_files_get_one_line_errors(tmp_path: Path, monkeypatch: pytest.Monke
         read(AIRNOW, mapping=ColumnMapping(timezone="Mars/Olympus"))
     with pytest.raises(CRSError, match="not projected in metres"):
         read(AIRNOW, target_crs="EPSG:4326")
-    monkeypatch.setattr(sensor_columns, "MAX_BYTES", 1000)
+    monkeypatch.setattr(sensor_files, "MAX_BYTES", 1000)
     with pytest.raises(ReaderError, match=r"over the 0\.0 MB limit; split it"):
         read(AIRNOW)
 
@@ -482,7 +479,7 @@ def test_project_file_errors_name_the_key(tmp_path: Path, extra: str, key: str) 
 
 def test_a_loaded_layer_carries_anomaly_flags_of_its_data() -> None:
     """The kind flags anomalies at load: few on the clean data, and the known outage shows."""
-    from twinscape.model.sensors import FLAG_GAP
+    from twinscape.model.sensor_alerts import FLAG_GAP
 
     project, _ = open_data_files([AIRGRADIENT])
     data = project.layers[0].data

@@ -11,14 +11,9 @@ import pytest
 import rasterio
 from shapely.geometry import box
 
-from twinscape.geo.viewshed import (
-    ViewshedCancelled,
-    coverage_fraction,
-    cumulative_viewshed,
-    curvature_coefficient,
-    semi_major_axis,
-    viewshed,
-)
+from twinscape.geo.line_of_sight import curvature_coefficient, semi_major_axis
+from twinscape.geo.viewshed import ViewshedCancelled, viewshed
+from twinscape.geo.viewshed_coverage import coverage_fraction, cumulative_viewshed
 from twinscape.model.raster import RasterGrid
 
 GDAL_VIEWSHED = shutil.which("gdal_viewshed")

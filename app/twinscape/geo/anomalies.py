@@ -1,7 +1,7 @@
 """Anomaly flags of sensor observations: baseline departures, flat lines, silences, jumps.
 
 :func:`flag_anomalies` takes the observation arrays of a
-:class:`~twinscape.model.sensors.SensorData` (sorted by station, quantity, time) and returns
+:class:`~twinscape.model.sensor_data.SensorData` (sorted by station, quantity, time) and returns
 one uint8 of flag bits per observation. Each series (equal station and quantity) is judged
 on its own; :class:`AnomalySettings` documents every threshold.
 
@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from twinscape.model.sensors import FLAG_BASELINE, FLAG_GAP, FLAG_JUMP, FLAG_STUCK
+from twinscape.model.sensor_alerts import FLAG_BASELINE, FLAG_GAP, FLAG_JUMP, FLAG_STUCK
 
 HOUR = 3_600_000_000_000  # ns
 DAY = 24 * HOUR
@@ -137,7 +137,7 @@ def flag_anomalies(
     ----------
     station, quantity, time_ns, value
         One entry per observation, sorted by (station, quantity, time) as in
-        :class:`~twinscape.model.sensors.SensorData`: int32, int16, int64 ns UTC, float64
+        :class:`~twinscape.model.sensor_data.SensorData`: int32, int16, int64 ns UTC, float64
         (NaN = no value).
     quantities
         Quantity names by code, to look up ``settings.max_rate_per_hour``; codes without a

@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from twinscape.geo.design_checks import ROUND_SHAPES
+from twinscape.geo.design_areas import ROUND_SHAPES
 from twinscape.io.file_checks import open_regular_file, resolve_path
 from twinscape.io.models3d import MODEL_EXTENSIONS, read_model
 from twinscape.io.toml_schema import TableReader

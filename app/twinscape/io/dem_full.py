@@ -21,7 +21,7 @@ from affine import Affine
 
 from twinscape.geo.crs import horizontal_crs, normalize_crs, same_crs
 from twinscape.io.analysis_rasters import native_crs
-from twinscape.io.dem import _warp_grid
+from twinscape.io.dem_grid import _warp_grid
 from twinscape.io.dem_source import DemSource, open_checked
 from twinscape.io.reader_crs import file_crs
 from twinscape.io.vertical import VerticalUnits, vertical_units

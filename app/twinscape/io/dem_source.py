@@ -29,15 +29,10 @@ from rasterio.windows import Window
 
 from twinscape.geo.crs import horizontal_crs, normalize_crs, same_crs
 from twinscape.geo.sampling import sample_elevation
-from twinscape.io.dem import (
-    _check_band_type,
-    _check_georeferencing,
-    _extent,
-    _gdal_errors,
-    _nodata_scalar,
-    _warp_grid,
-)
+from twinscape.io.dem_checks import _check_band_type, _check_georeferencing, _gdal_errors
+from twinscape.io.dem_grid import _extent, _warp_grid
 from twinscape.io.dem_overviews import SMALLEST_SIDE, build_overview_cache, cached_vrt
+from twinscape.io.dem_strips import _nodata_scalar
 from twinscape.io.file_checks import check_regular_file
 from twinscape.io.progress import Cancelled, Progress
 from twinscape.io.reader_crs import file_crs, pick_target_crs

@@ -1,7 +1,7 @@
 """Live sensor observations from an MQTT broker, received on paho-mqtt's network thread.
 
 :class:`MqttFeed` connects (TLS and user name/password optional), subscribes to the topics
-of an :class:`~twinscape.model.sensors.MqttSettings` at QoS 1 in a persistent MQTT 5 session,
+of an :class:`~twinscape.model.sensor_sources.MqttSettings` at QoS 1 in a persistent MQTT 5 session,
 maps each JSON payload to :class:`LiveObservation` objects and queues them. The GUI drains
 the queue with a timer (:meth:`MqttFeed.drain`); nothing here touches Qt or blocks the
 caller: connecting, reconnecting and receiving all run on background threads. Messages
@@ -47,7 +47,7 @@ from twinscape.io.mqtt_payload import normalise_quantity as normalise_quantity
 from twinscape.io.mqtt_payload import parse_time_ns as parse_time_ns
 from twinscape.io.mqtt_receive import BatchClient
 from twinscape.model.clock import NS
-from twinscape.model.sensors import MqttSettings
+from twinscape.model.sensor_sources import MqttSettings
 
 log = logging.getLogger(__name__)
 

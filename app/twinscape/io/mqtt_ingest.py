@@ -24,7 +24,7 @@ from typing import NamedTuple
 from twinscape.io.live_recorder import LiveRecorder
 from twinscape.io.mqtt_payload import PayloadMapper, _Reject
 from twinscape.model.clock import NS
-from twinscape.model.sensors import MqttSettings
+from twinscape.model.sensor_sources import MqttSettings
 
 log = logging.getLogger(__name__)
 

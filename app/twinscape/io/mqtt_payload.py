@@ -20,7 +20,7 @@ import orjson
 
 from twinscape.io.sensor_columns import quantity_name as normalise_quantity
 from twinscape.model.clock import NS, to_ns
-from twinscape.model.sensors import MqttSettings
+from twinscape.model.sensor_sources import MqttSettings
 
 #: Payloads larger than this are counted as too large and never parsed.
 MAX_PAYLOAD_BYTES = 256 * 1024

@@ -23,23 +23,18 @@ import shapely
 
 from twinscape.geo.crs import normalize_crs
 from twinscape.io.file_checks import open_regular_file
-from twinscape.io.sensor_columns import (
-    TABLE_EXTENSIONS,
-    Columns,
-    Times,
-    check_file,
-    is_parquet,
-    parse_numbers,
-    read_table,
-    recognise,
-    text,
-)
+from twinscape.io.sensor_cells import parse_numbers, text
+from twinscape.io.sensor_columns import Columns, recognise
+from twinscape.io.sensor_files import TABLE_EXTENSIONS, check_file, is_parquet, read_table
+from twinscape.io.sensor_observations import Observations
+from twinscape.io.sensor_times import Times
+from twinscape.io.sensors_report import SensorsRead, SensorsReport
 from twinscape.model.errors import CRSError, MissingCRSError, ReaderError
 from twinscape.model.raster import RasterGrid
-from twinscape.model.sensors import ColumnMapping
+from twinscape.model.sensor_sources import ColumnMapping
 
 if TYPE_CHECKING:
-    from twinscape.io.sensors_table import Cancelled, Progress, SensorsRead
+    from twinscape.io.sensors_table import Cancelled, Progress
 
 _VECTOR_ERRORS = (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError)
 _CRS_HINT = 'set mapping.crs = "EPSG:xxxx" in the layer\'s [mapping] table'
@@ -161,13 +156,8 @@ def read_stations(
 
     ``source`` is a stations file (vector points, or a table with coordinates).
     """
-    from twinscape.io.sensors_table import (  # sensors_table imports this module
-        SensorsRead,
-        SensorsReport,
-        _assemble,
-        _Obs,
-        _Step,
-    )
+    from twinscape.io.sensor_assembly import assemble  # both import this module
+    from twinscape.io.sensors_table import _Step
 
     path = Path(source)
     step = _Step(path, progress, cancelled)
@@ -176,8 +166,8 @@ def read_stations(
     step.report(0.7)
     none, empty = np.zeros(0, object), np.zeros(0, np.int64)
     times = Times(ns=empty, bad=np.zeros(0, bool), missing=np.zeros(0, bool))
-    obs = _Obs(none, none, none, empty, np.zeros(0), empty, times, stations.ids)
-    data, target, found = _assemble(path, obs, stations, target_crs, tuple(ground))
+    obs = Observations(none, none, none, empty, np.zeros(0), empty, times, stations.ids)
+    data, target, found = assemble(path, obs, stations, target_crs, tuple(ground))
     if data.count == 0:
         raise ReaderError(path, "has no station with coordinates and an id")
     report = SensorsReport(rows=len(stations.ids), observations=0, stations=data.count,

@@ -1,9 +1,9 @@
 """Small display helpers of sensor alerts: anomaly flag names, ages and alert levels.
 
 :func:`flag_names` spells out the anomaly bits of
-:attr:`~twinscape.model.sensors.SensorData.flags`, :func:`format_age` writes an age in
+:attr:`~twinscape.model.sensor_data.SensorData.flags`, :func:`format_age` writes an age in
 seconds briefly, and :func:`alert_levels` finds the highest
-:class:`~twinscape.model.sensors.Threshold` each value reaches.
+:class:`~twinscape.model.sensor_style.Threshold` each value reaches.
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:
-    from twinscape.model.sensors import Threshold
+    from twinscape.model.sensor_style import Threshold
 
-#: Anomaly flag bits of :attr:`~twinscape.model.sensors.SensorData.flags` (one uint8 per
+#: Anomaly flag bits of :attr:`~twinscape.model.sensor_data.SensorData.flags` (one uint8 per
 #: observation).
 FLAG_BASELINE, FLAG_STUCK, FLAG_GAP, FLAG_JUMP = 1, 2, 4, 8
 FLAG_NAMES: dict[int, str] = {

@@ -19,7 +19,7 @@ from psygnal import Signal
 from twinscape.model.clock import NS
 
 if TYPE_CHECKING:
-    from twinscape.model.sensors import SensorData
+    from twinscape.model.sensor_data import SensorData
 
 #: "No observation yet" in :attr:`LiveState.time`.
 NO_TIME = np.iinfo(np.int64).min

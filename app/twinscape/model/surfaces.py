@@ -15,7 +15,7 @@ from typing import ClassVar
 from psygnal import evented
 
 from twinscape.model.layers import Layer
-from twinscape.model.sensors import SENSOR_RAMPS
+from twinscape.model.sensor_style import SENSOR_RAMPS
 
 #: Limits of :attr:`SensorSurfaceLayer.power` and :attr:`SensorSurfaceLayer.max_distance_m`.
 POWER_RANGE = (0.1, 10.0)
@@ -39,7 +39,7 @@ class SensorSurfaceLayer(Layer):
         Stations farther than this from a cell do not count; a cell with none is
         left uncoloured (the terrain shows).
     ramp
-        Colour ramp, one of :data:`~twinscape.model.sensors.SENSOR_RAMPS` (``"aqi"``
+        Colour ramp, one of :data:`~twinscape.model.sensor_style.SENSOR_RAMPS` (``"aqi"``
         colours by the sensors layer's thresholds for the quantity).
     value_range
         (low, high) the ramp spans; None fits the quantity's observations.

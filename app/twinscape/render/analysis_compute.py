@@ -1,9 +1,9 @@
 """The analyses themselves (any thread): slope, aspect, viewshed, coverage, solar suitability.
 
-:func:`compute` runs the geo/ analysis of a :class:`~twinscape.render.analysis_drape.Plan`
+:func:`compute` runs the geo/ analysis of a :class:`~twinscape.render.analysis_plan.Plan`
 on its ground grid and returns an :class:`AnalysisResult`: the raw arrays and the
-headline numbers the layer shows. render/analysis_drape.py decides what to compute,
-caches the results and paints them.
+headline numbers the layer shows. render/analysis_plan.py decides what to compute,
+render/analysis_drape.py caches the results and paints them.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from twinscape.model.errors import LoadCancelled
 from twinscape.model.raster import RasterGrid
 
 if TYPE_CHECKING:
-    from twinscape.render.analysis_drape import Inputs, Plan
+    from twinscape.render.analysis_plan import Inputs, Plan
 
 
 @dataclass(frozen=True, eq=False)
@@ -93,7 +93,10 @@ def _viewshed(grid: RasterGrid, inputs: Inputs, **watch: Any) -> AnalysisResult:
 def _coverage(grid: RasterGrid, inputs: Inputs, **watch: Any) -> AnalysisResult:
     import shapely  # noqa: PLC0415
 
-    from twinscape.geo.viewshed import coverage_fraction, cumulative_viewshed  # noqa: PLC0415
+    from twinscape.geo.viewshed_coverage import (  # noqa: PLC0415
+        coverage_fraction,
+        cumulative_viewshed,
+    )
 
     count = cumulative_viewshed(
         grid, list(inputs.observers), target_height=inputs.target_height, radius=inputs.radius,

@@ -14,8 +14,9 @@ import numpy as np
 
 from twinscape.model.raster import RasterGrid
 from twinscape.render.analysis_compute import AnalysisResult
-from twinscape.render.analysis_drape import Plan, colour_result, paint_plan
+from twinscape.render.analysis_drape import colour_result, paint_plan
 from twinscape.render.analysis_ground import DemWindow
+from twinscape.render.analysis_plan import Plan
 
 #: Analyses whose value at a cell depends only on the terrain around it.
 LOCAL_ANALYSES = ("slope", "aspect")

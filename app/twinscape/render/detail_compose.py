@@ -8,7 +8,7 @@ every ``2**-L``-th texel on a sample, composited exactly as the grid-level colou
 (:func:`compose_detail`): the terrain's baked colours, the hillshade and the drapes that
 are not fine are bilinearly upsampled from the grid (what the texture filter shows between
 samples anyway), the fine drapes are painted at the detail resolution, and they are blended
-in the same order with the same formula (:func:`~twinscape.render.colormaps.drape_colors`),
+in the same order with the same formula (:func:`~twinscape.render.grid_colors.drape_colors`),
 then dimmed by the same light. At level 0 the result equals the grid-level texture.
 """
 
@@ -22,8 +22,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from twinscape.render.colormaps import blend_drape, fill_rim
+from twinscape.render.grid_colors import blend_drape
 from twinscape.render.recolour import ColourRecipe, dim_colours
+from twinscape.render.texture_pyramid import fill_rim
 
 #: Texel intervals per side of a detail texture at most (2049 x 2049 texels, 12 MiB).
 MAX_DETAIL_TEXELS = 2048

@@ -25,7 +25,8 @@ from twinscape.io.png_provenance import provenance_text, write_png
 from twinscape.model.bookmarks import CameraView
 from twinscape.model.errors import TwinscapeError, quote_path
 from twinscape.model.project import Project
-from twinscape.render.overlays import OverlayOptions, draw_overlays, overlay_info
+from twinscape.render.overlay_drawing import draw_overlays
+from twinscape.render.overlays import OverlayOptions, overlay_info
 from twinscape.render.scene import BACKGROUND, SceneView
 from twinscape.render.scene_camera import view_as_drawn
 

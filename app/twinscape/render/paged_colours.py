@@ -22,8 +22,9 @@ import numpy as np
 from twinscape.geo.hillshade import hillshade
 from twinscape.model.raster import RasterGrid
 from twinscape.model.style import TerrainStyle
-from twinscape.render.colormaps import drape_colors, terrain_rgb, terrain_shade
 from twinscape.render.detail_compose import max_depth
+from twinscape.render.grid_colors import drape_colors, terrain_shade
+from twinscape.render.ramp_shading import terrain_rgb
 from twinscape.render.recolour import ColourRecipe, dim_colours
 
 

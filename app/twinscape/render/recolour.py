@@ -34,7 +34,8 @@ import numpy as np
 from twinscape.model.errors import TwinscapeError, error_line
 from twinscape.model.raster import RasterGrid
 from twinscape.model.style import COLOUR_FIELDS, TerrainStyle
-from twinscape.render.colormaps import baked_colors, color_pyramid, drape_colors, terrain_shade
+from twinscape.render.grid_colors import baked_colors, drape_colors, terrain_shade
+from twinscape.render.texture_pyramid import color_pyramid
 
 log = logging.getLogger(__name__)
 

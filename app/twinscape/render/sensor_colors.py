@@ -1,13 +1,13 @@
 """Colours of sensor values (numpy only): alert levels, continuous ramps, legend, shading.
 
-``ramp = "aqi"`` colours a value by the alert levels (:class:`~twinscape.model.sensors.Threshold`)
-of its quantity: the colour of the highest level reached, :data:`GOOD` below the first
-one; a quantity without levels falls back to a continuous ramp through the same
-colours. The other ramps (``viridis``, ``heat``, ``blues``) are continuous over the
-settings' ``value_range``, or when that is None over the robust range (2nd to 98th
-percentile) of every observation of the quantity (:func:`quantity_range`), so colours
-do not shift as the clock moves. No value (NaN: none yet, or stale) is
-:data:`NO_DATA`, a neutral grey no ramp uses.
+``ramp = "aqi"`` colours a value by the alert levels
+(:class:`~twinscape.model.sensor_style.Threshold`) of its quantity: the colour of the
+highest level reached, :data:`GOOD` below the first one; a quantity without levels falls
+back to a continuous ramp through the same colours. The other ramps (``viridis``,
+``heat``, ``blues``) are continuous over the settings' ``value_range``, or when that is
+None over the robust range (2nd to 98th percentile) of every observation of the quantity
+(:func:`quantity_range`), so colours do not shift as the clock moves. No value (NaN:
+none yet, or stale) is :data:`NO_DATA`, a neutral grey no ramp uses.
 
 Glyphs are drawn with lighting off, as buildings are; :func:`face_shading` bakes the
 buildings' sun (north-west, 45 degrees up) and fill light into per-face factors.
@@ -23,7 +23,9 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from twinscape.model.sensors import SENSOR_RAMPS, SensorData, SensorsLayer, Threshold
+from twinscape.model.sensor_data import SensorData
+from twinscape.model.sensor_style import SENSOR_RAMPS, Threshold
+from twinscape.model.sensors import SensorsLayer
 from twinscape.render.building_colors import (
     AMBIENT,
     BUILDING_RAMP_STOPS,
@@ -76,7 +78,7 @@ _LUTS = {name: _lut(stops) for name, stops in SENSOR_RAMP_STOPS.items()}
 
 
 class RampSettings(Protocol):
-    """What colours values: a :class:`~twinscape.model.sensors.SensorsStyle` or a surface."""
+    """What colours values: a :class:`~twinscape.model.sensor_style.SensorsStyle` or a surface."""
 
     ramp: str
     value_range: tuple[float, float] | None

@@ -17,7 +17,7 @@ from vtkmodules.vtkCommonDataModel import vtkCellArray, vtkPolyData
 from vtkmodules.vtkRenderingCore import vtkActor2D
 from vtkmodules.vtkRenderingLabel import vtkLabelPlacementMapper, vtkPointSetToLabelHierarchy
 
-from twinscape.model.sensors import SensorData
+from twinscape.model.sensor_data import SensorData
 
 #: Label text size (points), text and box colours.
 FONT_SIZE = 13

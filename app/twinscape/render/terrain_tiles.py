@@ -23,7 +23,6 @@ import numpy as np
 from twinscape.geo.origin import LocalOrigin
 from twinscape.model.raster import RasterGrid
 from twinscape.render import terrain_lod as lod
-from twinscape.render.colormaps import color_pyramid
 from twinscape.render.terrain_mesh import (
     TileMesh,
     border_indices,
@@ -35,6 +34,7 @@ from twinscape.render.terrain_mesh import (
     stitch_edges,
     tile_texture,
 )
+from twinscape.render.texture_pyramid import color_pyramid
 
 #: Tile sizes (samples per side) tried from small to large; the first one giving at
 #: most ``MAX_TILES`` tiles is used.

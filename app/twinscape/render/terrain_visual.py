@@ -38,8 +38,8 @@ from twinscape.model.raster import RasterGrid
 from twinscape.model.style import COLOUR_FIELDS, TerrainStyle
 from twinscape.model.terrain import TerrainLayer
 from twinscape.render import export_terrain
-from twinscape.render.colormaps import baked_colors
 from twinscape.render.detail_textures import DetailTextures
+from twinscape.render.grid_colors import baked_colors
 from twinscape.render.recolour import (
     ColourError,
     ColourProblem,

@@ -19,11 +19,10 @@ from twinscape.model.placed import PlacedAssetsLayer
 from twinscape.model.project import Project
 from twinscape.render.analysis_drape import (
     add_result_listener,
-    ground_below,
-    layer_observers,
     refresh_summaries,
     remove_result_listener,
 )
+from twinscape.render.analysis_plan import ground_below, layer_observers
 from twinscape.ui.analysis_inputs import placed_observers
 
 

@@ -37,7 +37,8 @@ from twinscape.model.analysis import (
 )
 from twinscape.model.layers import Layer
 from twinscape.model.placed import PlacedAssetsLayer
-from twinscape.render.analysis_drape import computing, ground_below, layer_observers
+from twinscape.render.analysis_drape import computing
+from twinscape.render.analysis_plan import ground_below, layer_observers
 from twinscape.ui.analysis_inputs import parse_breaks, parse_points, placed_observers, points_text
 from twinscape.ui.analysis_legend import AnalysisLegend
 from twinscape.ui.controls_common import (

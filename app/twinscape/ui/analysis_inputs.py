@@ -8,7 +8,7 @@ from typing import Any
 from twinscape.model.analysis import check_breaks
 from twinscape.model.placed import PlacedAssetsLayer
 from twinscape.model.project import Project
-from twinscape.render.analysis_drape import asset_height
+from twinscape.render.analysis_plan import asset_height
 
 
 def _floats(text: str) -> list[float]:

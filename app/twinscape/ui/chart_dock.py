@@ -34,7 +34,8 @@ from shiboken6 import isValid
 from twinscape.model.clock import NS, from_ns, to_ns
 from twinscape.model.layers import Layer
 from twinscape.model.project import Project
-from twinscape.model.sensors import FLAG_NAMES, SensorsLayer
+from twinscape.model.sensor_alerts import FLAG_NAMES
+from twinscape.model.sensors import SensorsLayer
 from twinscape.render.scene import Hit
 
 #: Series colours (Tableau 10), in the order sensors are added.

@@ -33,7 +33,8 @@ from twinscape.io.mqtt_feed import FeedStatus, MqttFeed, password_from_env
 from twinscape.model.errors import TwinscapeError
 from twinscape.model.project import Project
 from twinscape.model.sensor_live import LiveState
-from twinscape.model.sensors import MqttSettings, SensorsLayer
+from twinscape.model.sensor_sources import MqttSettings
+from twinscape.model.sensors import SensorsLayer
 from twinscape.ui.dialogs import error_text
 from twinscape.ui.project_watch import ProjectWatcher
 

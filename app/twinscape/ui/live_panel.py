@@ -1,6 +1,6 @@
 """The "Live feed" group of the sensors panel: MQTT settings, Connect/Disconnect, status.
 
-The settings are the layer's ``live`` (:class:`~twinscape.model.sensors.MqttSettings`,
+The settings are the layer's ``live`` (:class:`~twinscape.model.sensor_sources.MqttSettings`,
 saved in the project, never a password); widgets write them when editing ends and
 the panel shows them again from the model (:meth:`LivePanel.show_values`). Connecting
 goes through the window's :class:`~twinscape.ui.live_feeds.LiveFeeds`, so a feed
@@ -30,7 +30,8 @@ from PySide6.QtWidgets import (
 )
 
 from twinscape.io.mqtt_feed import FeedStatus
-from twinscape.model.sensors import MqttSettings, SensorsLayer
+from twinscape.model.sensor_sources import MqttSettings
+from twinscape.model.sensors import SensorsLayer
 from twinscape.ui.controls_common import breakable, spin_box
 from twinscape.ui.live_feeds import LiveFeeds, default_recording, needs_password
 from twinscape.ui.project_watch import ProjectWatcher

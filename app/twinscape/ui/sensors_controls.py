@@ -29,7 +29,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from twinscape.model.sensors import GLYPHS, SENSOR_RAMPS, SensorsLayer, Threshold
+from twinscape.model.sensor_style import GLYPHS, SENSOR_RAMPS, Threshold
+from twinscape.model.sensors import SensorsLayer
 from twinscape.model.surfaces import DISTANCE_RANGE, SensorSurfaceLayer
 from twinscape.ui.controls_common import LayerControls, combo_box, form_group, spin_box
 from twinscape.ui.live_feeds import LiveFeeds

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QCheckBox, QWidget
 
-from twinscape.model.sensors import SENSOR_RAMPS, SensorsLayer
+from twinscape.model.sensor_style import SENSOR_RAMPS
+from twinscape.model.sensors import SensorsLayer
 from twinscape.model.surfaces import DISTANCE_RANGE, POWER_RANGE, SensorSurfaceLayer
 from twinscape.ui.controls_common import (
     LayerControls,

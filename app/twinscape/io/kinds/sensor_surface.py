@@ -32,7 +32,7 @@ from twinscape.io.kinds import (
 )
 from twinscape.io.toml_schema import TableReader
 from twinscape.model.layers import Layer
-from twinscape.model.sensors import SENSOR_RAMPS
+from twinscape.model.sensor_style import SENSOR_RAMPS
 from twinscape.model.surfaces import DISTANCE_RANGE, POWER_RANGE, SensorSurfaceLayer
 
 _KEYS = ("sensors_layer_id", "quantity", "power", "max_distance_m", "ramp", "value_range")

@@ -42,27 +42,18 @@ from twinscape.geo.crs import normalize_crs
 from twinscape.io.file_checks import check_regular_file, read_head, resolve_path
 from twinscape.io.kinds import LayerData, LayerKind, LoadContext, register_kind
 from twinscape.io.layer_sources import layer_name, relative_path, source_path
-from twinscape.io.sensor_columns import (
-    TABLE_EXTENSIONS,
-    MappingError,
-    check_zone,
-    header_of,
-    looks_like_sensor_table,
-    quantity_name,
-)
+from twinscape.io.sensor_assembly import ground_under
+from twinscape.io.sensor_columns import MappingError, looks_like_sensor_table, quantity_name
+from twinscape.io.sensor_files import TABLE_EXTENSIONS, header_of
 from twinscape.io.sensor_stations import read_stations
-from twinscape.io.sensors_table import ground_under, read_sensors
+from twinscape.io.sensor_times import check_zone
+from twinscape.io.sensors_table import read_sensors
 from twinscape.io.toml_schema import TableReader
 from twinscape.model.layers import Layer
 from twinscape.model.raster import RasterGrid
-from twinscape.model.sensors import (
-    DEFAULT_THRESHOLDS,
-    ColumnMapping,
-    MqttSettings,
-    SensorsLayer,
-    SensorsStyle,
-    Threshold,
-)
+from twinscape.model.sensor_sources import ColumnMapping, MqttSettings
+from twinscape.model.sensor_style import DEFAULT_THRESHOLDS, SensorsStyle, Threshold
+from twinscape.model.sensors import SensorsLayer
 
 _MAPPING_KEYS = tuple(f.name for f in fields(ColumnMapping))
 _STYLE_KEYS = tuple(f.name for f in fields(SensorsStyle))

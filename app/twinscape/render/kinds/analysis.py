@@ -18,9 +18,10 @@ from twinscape.model.analysis import AnalysisLayer
 from twinscape.model.layers import Layer
 from twinscape.model.raster import RasterGrid
 from twinscape.render.analysis_colors import analysis_legend
-from twinscape.render.analysis_drape import apply_result, paint_plan, resolve, want
+from twinscape.render.analysis_drape import apply_result, paint_plan, want
 from twinscape.render.analysis_ground import DemWindow
 from twinscape.render.analysis_local import LOCAL_ANALYSES, paint_local
+from twinscape.render.analysis_plan import resolve
 from twinscape.render.kinds import (
     DrapeContext,
     DrapeSource,

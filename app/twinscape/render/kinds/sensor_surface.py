@@ -23,7 +23,8 @@ import numpy as np
 
 from twinscape.model.layers import Layer
 from twinscape.model.raster import RasterGrid
-from twinscape.model.sensors import SensorsLayer, Threshold
+from twinscape.model.sensor_style import Threshold
+from twinscape.model.sensors import SensorsLayer
 from twinscape.model.surfaces import SensorSurfaceLayer
 from twinscape.render.kinds import (
     DrapeContext,
