@@ -168,6 +168,7 @@ def test_incremental_highlight_matches_a_full_recolour(count: int) -> None:
     want.colour(layer, new)
     for got_chunk, want_chunk in zip(lod.chunks, want.chunks):
         assert np.array_equal(got_chunk.colors, want_chunk.colors)
+        assert np.array_equal(got_chunk.point_colors, want_chunk.point_colors)
         for k, pc in got_chunk.classes.items():
             other = want_chunk.classes[k]
             order = np.argsort(pc.rows)
@@ -418,3 +419,17 @@ def test_point_colours_follow_an_orbit_lazily_and_catch_up_when_it_stops(
     fresh.close()
     mean, frac = difference(stopped, truth)
     assert mean < 0.02 and frac < 0.0005, (mean, frac)
+
+
+def test_cells_share_a_point_only_with_its_colour() -> None:
+    """Colours are drawn per point: every cell's three points are its own corners and
+    carry the cell's colour (checked against the mesh's triangles and colours)."""
+    layer = make_buildings(town_specs()[:400])
+    lod = BuildingLOD.build(layer.mesh, np.zeros(400), LocalOrigin(X0, Y0), chunk_triangles=2000)
+    lod.colour(layer)
+    rgb = building_colors(layer, shade=lod.shade)
+    triangles = np.asarray(layer.mesh.triangles)
+    for chunk in lod.chunks:
+        conn = chunk.connectivity.reshape(-1, 3)
+        assert np.array_equal(chunk.vert[conn], triangles[chunk.tri])  # the same corners
+        assert np.array_equal(chunk.point_colors[conn], np.repeat(rgb[chunk.tri][:, None], 3, 1))

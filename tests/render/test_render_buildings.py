@@ -333,13 +333,13 @@ def test_hiding_and_opacity(town: Town) -> None:
 def test_graduated_style_recolours_in_place(town: Town) -> None:
     town.oblique()
     actors = list(town.visual.actors)
-    scalars = actors[0].GetMapper().GetInput().GetCellData().GetScalars()
+    scalars = actors[0].GetMapper().GetInput().GetPointData().GetScalars()
     before = scalars.GetMTime()
     style = town.layer.style
     style.color_by, style.classes, style.ramp = "height", 3, "viridis"
     style.color_mode = "graduated"
     assert town.visual.actors == actors  # recoloured, not rebuilt
-    same = actors[0].GetMapper().GetInput().GetCellData().GetScalars()
+    same = actors[0].GetMapper().GetInput().GetPointData().GetScalars()
     assert same is scalars and scalars.GetMTime() > before
     legend = building_legend(town.layer)
     assert len(legend) == 3

@@ -120,9 +120,9 @@ def test_glb_buildings_keep_their_triangles_heights_and_colours(
                     1.055 * colours[:, :3] ** (1 / 2.4) - 0.055) * 255  # fmt: skip
     plotter = pv.Plotter(off_screen=True, window_size=[640, 480], lighting="none")
     scene = SceneView(plotter, demo)
-    try:  # the colours drawn: the cell colours of the buildings' actors
+    try:  # the colours drawn: the point colours of the buildings' actors
         drawn = np.concatenate([
-            vtk_to_numpy(a.GetMapper().GetInput().GetCellData().GetScalars())
+            vtk_to_numpy(a.GetMapper().GetInput().GetPointData().GetScalars())
             for a in scene.visuals[id(layer)].actors if a.GetMapper().GetInput().GetNumberOfPolys()
         ])  # fmt: skip
     finally:

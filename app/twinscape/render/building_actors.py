@@ -26,7 +26,7 @@ from vtkmodules.vtkCommonCore import vtkPoints
 from vtkmodules.vtkCommonDataModel import vtkCellArray, vtkPolyData
 from vtkmodules.vtkRenderingCore import vtkActor, vtkPolyDataMapper
 
-from twinscape.render.building_lod import ChunkLOD
+from twinscape.render.building_chunks import ChunkLOD
 from twinscape.render.building_points import PointClass, thinned
 
 
@@ -67,10 +67,10 @@ def touch(pd: Any, *, points: bool = False, colours: bool = False) -> None:
     pd.Modified()
 
 
-def _mapper(cell_scalars: bool) -> vtkPolyDataMapper:
-    """A mapper drawing uint8 RGB as they are, per cell or per point."""
+def _mapper() -> vtkPolyDataMapper:
+    """A mapper drawing per-point uint8 RGB as they are."""
     mapper = vtkPolyDataMapper()
-    mapper.SetScalarModeToUseCellData() if cell_scalars else mapper.SetScalarModeToUsePointData()
+    mapper.SetScalarModeToUsePointData()
     mapper.SetColorModeToDirectScalars()
     mapper.ScalarVisibilityOn()
     mapper.StaticOn()  # plain data objects: no pipeline to update
@@ -131,7 +131,7 @@ class PointBatches:
             actor = self.actors.get(size)
             if actor is None:
                 actor = self.actors[size] = vtkActor()
-                actor.SetMapper(_mapper(cell_scalars=False))
+                actor.SetMapper(_mapper())
                 actor.GetProperty().LightingOff()
                 actor.GetProperty().SetPointSize(size)
                 actor.SetObjectName(f"{name}/points{size}px")
@@ -171,7 +171,7 @@ class ChunkActors:
     def __init__(self, data: ChunkLOD, cull: bool) -> None:
         self.data = data
         self.actor = vtkActor()
-        self.actor.SetMapper(_mapper(cell_scalars=True))
+        self.actor.SetMapper(_mapper())
         self.actor.GetProperty().LightingOff()
         if cull:
             self.actor.GetProperty().BackfaceCullingOn()
@@ -191,7 +191,7 @@ class ChunkActors:
             pd = polydata(d.points[:p], d.offsets[: t + 1], d.connectivity[: 3 * t], verts=False)
             pd.GetCellData().AddArray(vtk_array(d.building[:t], "building"))
             pd.GetCellData().AddArray(vtk_array(d.surface[:t], "surface"))
-            pd.GetCellData().SetScalars(vtk_array(d.colors[:t], "colors"))
+            pd.GetPointData().SetScalars(vtk_array(d.point_colors[:p], "colors"))
             self.levels[level] = pd
         return self.levels[level]
 

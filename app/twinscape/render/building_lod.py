@@ -25,7 +25,6 @@ triangles down to half a pixel, screenshots every triangle.
 
 from __future__ import annotations
 
-import math
 import threading
 import weakref
 from collections.abc import Sequence
@@ -37,6 +36,7 @@ import shapely
 
 from twinscape.geo.origin import LocalOrigin
 from twinscape.model.buildings import SURFACE_GROUND, SURFACE_ROOF, BuildingMesh, BuildingsLayer
+from twinscape.render.building_chunks import ChunkLOD, chunk_grid, face_points, split_at
 from twinscape.render.building_colors import HIGHLIGHT, building_colors, shading
 from twinscape.render.building_points import BINS, PointClass, binned, direction_bins
 
@@ -83,20 +83,6 @@ def building_boxes(mesh: BuildingMesh, owner: np.ndarray) -> tuple[np.ndarray, n
     return lo, hi
 
 
-def chunk_grid(centre: np.ndarray, triangles: int, chunk_triangles: int) -> np.ndarray:
-    """int (n,): chunk of each building, by its centre (n, 2) in a k x k grid over them."""
-    n = len(centre)
-    k = max(1, math.ceil(math.sqrt(triangles / max(chunk_triangles, 1))))
-    if n == 0 or k == 1:
-        return np.zeros(n, int)
-    c = np.nan_to_num(centre)
-    x0, y0 = c.min(axis=0)
-    x1, y1 = c.max(axis=0)
-    cx = np.clip(((c[:, 0] - x0) / max(x1 - x0, 1e-9) * k).astype(int), 0, k - 1)
-    cy = np.clip(((c[:, 1] - y0) / max(y1 - y0, 1e-9) * k).astype(int), 0, k - 1)
-    return cy * k + cx
-
-
 def outward_solids(mesh: BuildingMesh, samples: int = 4000) -> bool:
     """True when the buildings look like extruded footprints: closed to the eye from outside.
 
@@ -125,35 +111,6 @@ def outward_solids(mesh: BuildingMesh, samples: int = 4000) -> bool:
         return len(foot) == 0
     inside = shapely.contains_xy(foot, mid[:, 0], mid[:, 1])
     return bool(inside.mean() <= 0.01)
-
-
-# -- chunks ----------------------------------------------------------------------------
-@dataclass
-class ChunkLOD:
-    """One chunk: its cells sorted by size class (largest first) and its point classes.
-
-    Level ``j`` draws the first ``level_triangles[j]`` cells and ``level_points[j]``
-    points as triangles (the classes ``>= j``); the others as :attr:`classes`.
-    """
-
-    tri: np.ndarray  # int64 (t,): mesh triangle of each cell
-    vert: np.ndarray  # int64 (p,): mesh vertex of each point
-    points: np.ndarray  # float32 (p, 3): render points (z not exaggerated)
-    offsets: np.ndarray  # int64 (t + 1,)
-    connectivity: np.ndarray  # int64 (3 t,): into points
-    building: np.ndarray  # int32 (t,)
-    surface: np.ndarray  # uint8 (t,)
-    colors: np.ndarray  # uint8 (t, 3)
-    level_triangles: np.ndarray  # int (N_CLASSES + 1,)
-    level_points: np.ndarray  # int (N_CLASSES + 1,)
-    extent: np.ndarray  # float64 (N_CLASSES,): largest footprint diagonal (0: no building)
-    height: np.ndarray  # float64 (N_CLASSES,): largest height
-    classes: dict[int, PointClass]
-    box: np.ndarray  # float64 (6,): render xmin, xmax, ymin, ymax, zmin, zmax
-
-
-def _split(values: np.ndarray, cuts: np.ndarray) -> list[np.ndarray]:
-    return [np.ascontiguousarray(a) for a in np.split(values, cuts)]
 
 
 def _valid(rows: Any, n: int) -> np.ndarray:
@@ -194,15 +151,10 @@ class BuildingLOD:
         key = (chunk * N_CLASSES + (N_CLASSES - 1 - size_class)) * max(n, 1) + np.arange(n)
         tb = np.asarray(mesh.triangle_building)
         tri = np.argsort(key[tb], kind="stable")
-        used = np.flatnonzero(owner >= 0)
-        vert = used[np.argsort(key[owner[used]], kind="stable")]
-        position = np.zeros(len(owner), np.int64)
-        position[vert] = np.arange(len(vert))
-        conn = position[np.asarray(mesh.triangles)[tri]]
-        t_chunk, v_chunk = chunk[tb[tri]], chunk[owner[vert]]
+        t_chunk = chunk[tb[tri]]
         ids = np.unique(t_chunk)
-        t_cut, v_cut = np.searchsorted(t_chunk, ids[1:]), np.searchsorted(v_chunk, ids[1:])
-        t_class, v_class = size_class[tb[tri]], size_class[owner[vert]]
+        t_cut = np.searchsorted(t_chunk, ids[1:])
+        t_class = size_class[tb[tri]]
         spans = np.full((n, 3), -1, np.int64)
         first = np.flatnonzero(np.r_[True, tb[tri][1:] != tb[tri][:-1]])
         rows = tb[tri][first]
@@ -216,9 +168,8 @@ class BuildingLOD:
                   np.asarray(base, np.float64), chunk_triangles)  # fmt: skip
         centre = np.c_[(lo[:, :2] + hi[:, :2]) / 2, (lo[:, 2] + hi[:, 2]) / 2]
         levels = np.arange(N_CLASSES + 1)[:, None]
-        t_parts = zip(_split(tri, t_cut), _split(conn, t_cut), _split(t_class, t_cut))
-        v_parts = zip(_split(vert, v_cut), _split(v_class, v_cut), np.r_[0, v_cut])
-        for c, ((ct, cc, tcls), (cv, vcls, v0)) in enumerate(zip(t_parts, v_parts)):
+        corners, surface = np.asarray(mesh.triangles, np.int64), np.asarray(mesh.triangle_surface)
+        for c, (ct, tcls) in enumerate(zip(split_at(tri, t_cut), split_at(t_class, t_cut))):
             members = np.flatnonzero(spans[:, 0] == c)
             extent, height = np.zeros(N_CLASSES), np.zeros(N_CLASSES)
             np.maximum.at(extent, size_class[members], diagonal[members])
@@ -228,14 +179,17 @@ class BuildingLOD:
                 these = members[size_class[members] == k]
                 these = these[np.argsort(rnd[these])]
                 classes[int(k)] = PointClass.of(int(k), these, centre[these], area[these])
+            level_triangles = (tcls[None, :] >= levels).sum(axis=1)
+            vert, conn, rep = face_points(corners[ct], lod.shade[ct], surface[ct])
+            last = np.maximum.accumulate(conn.reshape(-1, 3).max(axis=1)) if len(ct) else conn
             lod.chunks.append(ChunkLOD(
-                tri=ct, vert=cv, points=np.zeros((len(cv), 3), np.float32),
-                offsets=np.arange(0, 3 * len(ct) + 1, 3, dtype=np.int64),
-                connectivity=(cc - v0).ravel(), building=tb[ct].astype(np.int32),
-                surface=np.asarray(mesh.triangle_surface, np.uint8)[ct],
-                colors=np.zeros((len(ct), 3), np.uint8),
-                level_triangles=(tcls[None, :] >= levels).sum(axis=1),
-                level_points=(vcls[None, :] >= levels).sum(axis=1),
+                tri=ct, vert=vert, points=np.zeros((len(vert), 3), np.float32),
+                offsets=np.arange(0, 3 * len(ct) + 1, 3, dtype=np.int64), connectivity=conn,
+                building=tb[ct].astype(np.int32), surface=surface[ct].astype(np.uint8),
+                colors=np.zeros((len(ct), 3), np.uint8), rep=rep,
+                point_colors=np.zeros((len(vert), 3), np.uint8),
+                level_triangles=level_triangles,
+                level_points=np.where(level_triangles > 0, last[level_triangles - 1] + 1, 0),
                 extent=extent, height=height, classes=classes, box=np.zeros(6),
             ))  # fmt: skip
         lod.place(mesh, lod.base, origin, owner)
@@ -286,6 +240,7 @@ class BuildingLOD:
             rgb[tris] = self._lit(tris)
         for chunk in self.chunks:
             chunk.colors[:] = rgb[chunk.tri]
+            chunk.point_colors[:] = chunk.colors[chunk.rep]
         classes = self.point_classes()
         if classes:
             sums = binned(self.triangle_building, self.bin_index, self.bin_weight,
@@ -317,7 +272,10 @@ class BuildingLOD:
                 continue
             first, end = self.spans[row, 1:]
             rgb = self._lit(t) if lit[row] else self.plain[t]
-            self.chunks[c].colors[first:end] = rgb
+            chunk = self.chunks[c]
+            chunk.colors[first:end] = rgb
+            p0, p1 = np.searchsorted(chunk.rep, [first, end])
+            chunk.point_colors[p0:p1] = rgb[chunk.rep[p0:p1] - first]
             touched.add(c)
             tris.append(t)
             rgbs.append(rgb)
