@@ -117,12 +117,8 @@ def _render(args: argparse.Namespace) -> int:
     need = width * height * 3 + 2**20  # an incompressible picture
     check_out(args.out, what="PNG", suffixes=(".png",), need_bytes=need, example="render.png")
     os.environ.setdefault("PYVISTA_OFF_SCREEN", "true")
-    from twinscape.render.offscreen import (
-        check_render_size,
-        render_to_png,
-        silence_vtk_output,
-        view_from_points,
-    )
+    from twinscape.render.offscreen import render_to_png, view_from_points
+    from twinscape.render.offscreen_window import check_render_size, silence_vtk_output
     from twinscape.render.overlays import OverlayOptions
 
     silence_vtk_output()

@@ -74,7 +74,7 @@ def run_export(args: argparse.Namespace) -> int:
     """Run ``twinscape export``; 0 on success (errors are raised as one-line exceptions)."""
     fmt = check_export_out(args.out, args.format)
     os.environ.setdefault("PYVISTA_OFF_SCREEN", "true")
-    from twinscape.render.offscreen import silence_vtk_output
+    from twinscape.render.offscreen_window import silence_vtk_output
     from twinscape.render.scene_export import export_project
 
     silence_vtk_output()

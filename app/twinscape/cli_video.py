@@ -135,7 +135,7 @@ def run_video(args: argparse.Namespace) -> int:
     """Run ``twinscape video``; returns 0, or raises a one-line TwinscapeError."""
     _check_before_loading(args)
     os.environ.setdefault("PYVISTA_OFF_SCREEN", "true")
-    from twinscape.render.offscreen import silence_vtk_output
+    from twinscape.render.offscreen_window import silence_vtk_output
     from twinscape.render.video import (
         orbit_frames,
         path_frames,

@@ -18,7 +18,10 @@ from benchmarks.buildings.twinscape_case import run_twinscape_like
 
 
 def _prefer_headless_window() -> None:
-    """Without a display, ask VTK for EGL instead of failing over from X (as render.offscreen)."""
+    """Without a display, ask VTK for EGL instead of failing over from X.
+
+    As :func:`twinscape.render.offscreen_window.prefer_headless_window`.
+    """
     if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
         os.environ.setdefault("VTK_DEFAULT_OPENGL_WINDOW", "vtkEGLRenderWindow")
 

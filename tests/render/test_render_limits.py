@@ -11,15 +11,14 @@ import pytest
 import pyvista as pv
 
 from twinscape.model import Project
-from twinscape.render import offscreen
-from twinscape.render.offscreen import (
+from twinscape.render import offscreen_window
+from twinscape.render.offscreen import render_to_array, render_to_png
+from twinscape.render.offscreen_window import (
     MAX_PIXELS,
     RenderError,
     check_not_blank,
     check_render_size,
     multi_samples,
-    render_to_array,
-    render_to_png,
 )
 from twinscape.render.scene import BACKGROUND
 
@@ -36,10 +35,11 @@ def test_a_picture_beyond_the_memory_budget_is_refused_at_once(demo_project: Pro
 
 
 def test_the_driver_limits_are_asked_and_large_pictures_use_fewer_samples() -> None:
-    width, height = offscreen.gl_max_size()
+    width, height = offscreen_window.gl_max_size()
     assert width >= 2048 and height >= 2048
-    tile_w, tile_h = offscreen.tile_size()
-    assert tile_w <= min(width, offscreen.TILE) and tile_h <= min(height, offscreen.TILE)
+    tile_w, tile_h = offscreen_window.tile_size()
+    assert tile_w <= min(width, offscreen_window.TILE)
+    assert tile_h <= min(height, offscreen_window.TILE)
     assert multi_samples((1920, 1080)) == 8
     assert multi_samples((8192, 8192)) == 0
     assert 0 < multi_samples((4096, 4096)) < 8
@@ -49,7 +49,7 @@ def test_a_tiled_picture_is_the_same_as_one_rendered_whole(
     demo_project: Project, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     whole = render_to_array(demo_project, size=(900, 600))
-    monkeypatch.setattr(offscreen, "TILE", 256)  # 4 x 3 tiles of unequal sizes
+    monkeypatch.setattr(offscreen_window, "TILE", 256)  # 4 x 3 tiles of unequal sizes
     tiled = render_to_array(demo_project, size=(900, 600))
     assert tiled.shape == whole.shape == (600, 900, 3)
     diff = np.abs(tiled.astype(int) - whole.astype(int)).max(axis=2)
@@ -61,7 +61,7 @@ def test_a_tiled_picture_is_the_same_as_one_rendered_whole(
 
 
 def test_a_wide_picture_beyond_one_tile_has_terrain_and_sky(demo_project: Project) -> None:
-    width, height = offscreen.TILE + 904, 400  # two tiles across
+    width, height = offscreen_window.TILE + 904, 400  # two tiles across
     image = render_to_array(demo_project, size=(width, height))
     assert image.shape == (height, width, 3)
     sky = np.round(np.array(BACKGROUND[1]) * 255)
@@ -120,5 +120,5 @@ def test_a_failed_write_leaves_no_partial_picture(
 def test_vtk_output_is_kept_off_stderr() -> None:
     from vtkmodules.vtkCommonCore import vtkOutputWindow, vtkStringOutputWindow
 
-    offscreen.silence_vtk_output()
+    offscreen_window.silence_vtk_output()
     assert isinstance(vtkOutputWindow.GetInstance(), vtkStringOutputWindow)

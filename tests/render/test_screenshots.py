@@ -18,7 +18,7 @@ from twinscape.io.loading import DEMO_SCENE, open_project
 from twinscape.io.png_provenance import read_provenance
 from twinscape.model import Project, RasterGrid
 from twinscape.model.bookmarks import CameraView
-from twinscape.render import offscreen
+from twinscape.render import offscreen_window
 from twinscape.render.offscreen import render_to_png, render_with_view, view_from_points
 from twinscape.render.overlay_drawing import draw_overlays
 from twinscape.render.overlays import (
@@ -98,7 +98,7 @@ def test_transparent_background_also_in_tiles(
     alpha = image[..., 3]
     assert (alpha[:8] == 0).all(), "the sky is not transparent"
     assert (alpha[-60:] == 255).all(), "the terrain is not opaque"
-    monkeypatch.setattr(offscreen, "TILE", 256)  # 3 x 2 tiles
+    monkeypatch.setattr(offscreen_window, "TILE", 256)  # 3 x 2 tiles
     tiled, _ = render_with_view(demo, size=(640, 360), transparent=True)
     assert (tiled[:8, :, 3] == 0).all() and (tiled[-60:, :, 3] == 255).all()
     opaque = alpha == 255

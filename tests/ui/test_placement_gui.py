@@ -30,15 +30,22 @@ def _qt_pos(window, x: float, y: float) -> QPoint:  # noqa: ANN001
 
 
 def _click(window, x: float, y: float, button=Qt.MouseButton.LeftButton) -> None:  # noqa: ANN001
-    QTest.mouseClick(window.viewport.plotter, button, Qt.KeyboardModifier.NoModifier,
-                     _qt_pos(window, x, y))
+    QTest.mouseClick(
+        window.viewport.plotter, button, Qt.KeyboardModifier.NoModifier, _qt_pos(window, x, y)
+    )
     process_events(0.05)
 
 
 def _ground(window, x: float, y: float) -> tuple[float, float]:  # noqa: ANN001
     scene = window.viewport.scene
-    hit = ray_to_ground(scene.renderer, scene.origin, ground_grids(window.project.layers), x, y,
-                        exaggeration=scene.ground_exaggeration())
+    hit = ray_to_ground(
+        scene.renderer,
+        scene.origin,
+        ground_grids(window.project.layers),
+        x,
+        y,
+        exaggeration=scene.ground_exaggeration(),
+    )
     assert hit is not None, f"no ground under pixel {x}, {y}"
     return hit[0], hit[1]
 
@@ -98,7 +105,7 @@ def test_place_four_kinds_by_clicks_then_undo_redo_drag_save_reopen_export(
     for (x, y), vertex in zip(road_px, road.coords, strict=True):
         assert np.allclose(vertex, _ground(window, x, y), atol=1.0)
     placed = layer.assets
-    summary = dock.summary.text()
+    summary = dock.issues_box.summary.text()
     assert "4 asset(s)" in summary
 
     # Ctrl+Z four times (the keyboard), then Edit > Redo four times
@@ -117,19 +124,24 @@ def test_place_four_kinds_by_clicks_then_undo_redo_drag_save_reopen_export(
     # drag the tower 10 % of the view to the right; undo puts it back
     tool.editor.select(layer, placed[0].id)
     settle(window)
-    start = world_to_display(window.viewport.scene.renderer, window.viewport.scene.origin,
-                             np.array([[*placed[0].coords[0], _tower_base(layer)]]),
-                             exaggeration=window.viewport.scene.ground_exaggeration())[0]
+    start = world_to_display(
+        window.viewport.scene.renderer,
+        window.viewport.scene.origin,
+        np.array([[*placed[0].coords[0], _tower_base(layer)]]),
+        exaggeration=window.viewport.scene.ground_exaggeration(),
+    )[0]
     w, _h = window.viewport.display_size()
     target = (start[0] + 0.1 * w, start[1])
     plotter = window.viewport.plotter
-    QTest.mousePress(plotter, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
-                     _qt_pos(window, *start))
+    QTest.mousePress(
+        plotter, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, _qt_pos(window, *start)
+    )
     for step in np.linspace(0, 1, 6)[1:]:
         QTest.mouseMove(plotter, _qt_pos(window, start[0] + step * 0.1 * w, start[1]))
         process_events(0.02)
-    QTest.mouseRelease(plotter, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
-                       _qt_pos(window, *target))
+    QTest.mouseRelease(
+        plotter, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, _qt_pos(window, *target)
+    )
     process_events(0.05)
     moved = layer.assets[0]
     assert moved.id == placed[0].id and moved.coords != placed[0].coords
@@ -154,11 +166,15 @@ def test_place_four_kinds_by_clicks_then_undo_redo_drag_save_reopen_export(
 
     # export through the dock (file and CRS dialogs answered) and read back with geopandas
     out = tmp_path / "assets.gpkg"
-    monkeypatch.setattr(QFileDialog, "getSaveFileName",
-                        staticmethod(lambda *a, **k: (str(out), "GeoPackage (*.gpkg)")))
-    monkeypatch.setattr(QInputDialog, "getItem",
-                        staticmethod(lambda _p, _t, _l, items, *a, **k: (items[1], True)))
-    dock.export_dialog()
+    monkeypatch.setattr(
+        QFileDialog,
+        "getSaveFileName",
+        staticmethod(lambda *a, **k: (str(out), "GeoPackage (*.gpkg)")),
+    )
+    monkeypatch.setattr(
+        QInputDialog, "getItem", staticmethod(lambda _p, _t, _l, items, *a, **k: (items[1], True))
+    )
+    dock.issues_box.export_dialog()
     frame = gpd.read_file(out)
     assert frame.crs.to_epsg() == 4326
     assert list(frame["twinscape_entry"]) == ["telecom_tower", "road", "railway", "solar_farm"]

@@ -1,4 +1,4 @@
-"""geo/solar.py: irradiance against pvlib's own full-year sums, horizons against geometry."""
+"""geo/solar.py irradiance against pvlib's own full-year sums, geo/horizon.py against geometry."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ import pytest
 import rasterio
 from shapely.geometry import box
 
-from twinscape.geo.solar import horizon_angles, solar_suitability, sun_samples
+from twinscape.geo.horizon import horizon_angles
+from twinscape.geo.solar import solar_suitability, sun_samples
 from twinscape.model.errors import LoadCancelled
 from twinscape.model.raster import RasterGrid
 

@@ -33,7 +33,7 @@ from twinscape.model.errors import TwinscapeError, quote_path
 from twinscape.model.layers import time_extent_of
 from twinscape.model.project import Project
 from twinscape.render.camera_path import orbit, path_through
-from twinscape.render.offscreen import check_not_blank, gl_max_size, multi_samples
+from twinscape.render.offscreen_window import check_not_blank, gl_max_size, multi_samples
 from twinscape.render.scene import SceneView
 from twinscape.render.video_encoder import Encoder, EncoderError
 

@@ -1,10 +1,14 @@
-"""The Twinscape main window: menus, docks, the 3D view and the status bar."""
+"""The Twinscape main window: menus, docks, the 3D view and the status bar.
+
+Its menus are built in :mod:`twinscape.ui.menus` and its docks placed (and the layout
+remembered) in :mod:`twinscape.ui.window_layout`, mixins of :class:`MainWindow`.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QByteArray, QObject, Qt, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import (
     QCloseEvent,
     QGuiApplication,
@@ -19,24 +23,21 @@ from twinscape.model.layers import Layer, identify_time
 from twinscape.model.project import Project
 from twinscape.render.measure_overlay import MeasureOverlay
 from twinscape.render.scene import Hit
-from twinscape.ui.bookmarks_dock import BookmarksDock
+from twinscape.ui.clock_watch import ClockWatcher
 from twinscape.ui.dialogs import show_error
 from twinscape.ui.drop import FileDropMixin
 from twinscape.ui.file_actions import FileActions
 from twinscape.ui.icons import icon
-from twinscape.ui.inspector_dock import InspectorDock, hit_attributes
-from twinscape.ui.kinds import kind_docks, kind_services
-from twinscape.ui.layer_tree import LayerTreeDock
+from twinscape.ui.inspector_dock import hit_attributes
+from twinscape.ui.kinds import kind_services
 from twinscape.ui.loader import Loader
 from twinscape.ui.menus import WindowMenus
 from twinscape.ui.project_watch import ProjectWatcher
-from twinscape.ui.recent_files import app_settings
 from twinscape.ui.status_bar import CoordinateStatus
-from twinscape.ui.styling_dock import LayerStylingDock
-from twinscape.ui.time_dock import ClockWatcher, TimeDock
 from twinscape.ui.undo import UndoStack
 from twinscape.ui.video_dialog import cancel_exports
 from twinscape.ui.viewport import Viewport
+from twinscape.ui.window_layout import WindowLayout
 
 APP_NAME = "Twinscape"
 APP_ICON = DEMO_SCENE.parents[1] / "assets" / "icons" / "twinscape.svg"
@@ -54,7 +55,7 @@ def app_icon() -> QIcon:
     return icon("terrain")
 
 
-class MainWindow(WindowMenus, FileDropMixin, QMainWindow):
+class MainWindow(WindowMenus, WindowLayout, FileDropMixin, QMainWindow):
     """One project in a window: the 3D view in the centre, docks around it.
 
     Parameters
@@ -99,18 +100,7 @@ class MainWindow(WindowMenus, FileDropMixin, QMainWindow):
         self.setCentralWidget(self.viewport)
         self.files = FileActions(self)
 
-        self.layer_dock = LayerTreeDock(self.watcher, self)
-        self.styling_dock = LayerStylingDock(self.watcher, self)
-        self.inspector_dock = InspectorDock(self)
-        self.bookmarks_dock = BookmarksDock(self.watcher, self.viewport.current_view, self)
-        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.layer_dock)
-        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.bookmarks_dock)
-        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.styling_dock)
-        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.inspector_dock)
-        self.tabifyDockWidget(self.styling_dock, self.inspector_dock)  # as QGIS's panels
-        self.styling_dock.raise_()
-        self.splitDockWidget(self.layer_dock, self.bookmarks_dock, Qt.Orientation.Vertical)
-        self.time_dock = TimeDock(self.watcher, self.clock_watch, self)
+        self._add_docks()
         #: Edit > Undo / Redo of model edits (placed assets, ...).
         self.undo = UndoStack(self)
         #: Lines tools draw over the scene (a profile being clicked, a line of sight).
@@ -166,42 +156,6 @@ class MainWindow(WindowMenus, FileDropMixin, QMainWindow):
         if restore_layout:
             self._restore_layout()
         self.set_project(project if project is not None else new_project())
-
-    def _add_kind_docks(self) -> None:
-        """The Time dock along the bottom, and the docks layer kinds contribute.
-
-        Bottom docks of kinds sit side by side above the Time dock; right docks are
-        tabs beside the Styling panel.
-        """
-        bottom = Qt.DockWidgetArea.BottomDockWidgetArea
-        row: list[QDockWidget] = []
-        for spec in kind_docks():
-            dock = spec.factory(self)
-            self.kind_docks.append(dock)
-            if spec.area == bottom and row:
-                self.splitDockWidget(row[-1], dock, Qt.Orientation.Horizontal)
-            elif spec.area == Qt.DockWidgetArea.RightDockWidgetArea:
-                self.tabifyDockWidget(self.styling_dock, dock)  # a tab beside Styling
-            else:
-                self.addDockWidget(spec.area, dock)
-            if spec.area == bottom:
-                row.append(dock)
-            dock.setVisible(spec.visible)
-        self.addDockWidget(bottom, self.time_dock, Qt.Orientation.Vertical)
-        self.styling_dock.raise_()
-        if len(row) > 1:  # the first (a chart) wide, the others narrower
-            sizes = [900] + [380] * (len(row) - 1)
-            self.resizeDocks(row, sizes, Qt.Orientation.Horizontal)
-
-    def _default_size(self) -> None:
-        screen = self.screen().availableGeometry() if self.screen() is not None else None
-        width, height = 1600, 1000
-        if screen is not None:
-            width, height = (
-                min(width, int(screen.width() * 0.92)),
-                min(height, int(screen.height() * 0.92)),
-            )
-        self.resize(width, height)
 
     # -- the project -----------------------------------------------------------------
     @property
@@ -362,21 +316,7 @@ class MainWindow(WindowMenus, FileDropMixin, QMainWindow):
             "<p>Elevation data: SRTM, courtesy of the U.S. Geological Survey.</p>",
         )
 
-    # -- settings and closing --------------------------------------------------------
-    def _restore_layout(self) -> None:
-        settings = app_settings()
-        geometry = settings.value("mainWindow/geometry")
-        state = settings.value("mainWindow/state")
-        if isinstance(geometry, QByteArray):
-            self.restoreGeometry(geometry)
-        if isinstance(state, QByteArray):
-            self.restoreState(state)
-
-    def _save_layout(self) -> None:
-        settings = app_settings()
-        settings.setValue("mainWindow/geometry", self.saveGeometry())
-        settings.setValue("mainWindow/state", self.saveState())
-
+    # -- closing ---------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         """Ask to save, stop loads, and free the GL context before the window goes."""
         if self._closed:

@@ -5,10 +5,8 @@
   typed instead of clicked (project CRS).
 * **Selected asset**: its name, position and rotation, editable (each change is one
   undoable edit), and Delete.
-* **Issues**: every placed asset that breaks a design limit, with the reason;
-  double-click flies to it and selects it.
-* **Export**: the placed assets to GeoPackage or GeoJSON, in the project CRS or as
-  longitude/latitude (EPSG:4326).
+* **Issues** and **Export** (:class:`~twinscape.ui.placement_issues.IssuesBox`): the
+  placed assets that break a design limit, and the placed assets written to a file.
 """
 
 from __future__ import annotations
@@ -19,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QBrush, QColor, QDoubleValidator
+from PySide6.QtGui import QDoubleValidator
 from PySide6.QtWidgets import (
     QDockWidget,
     QDoubleSpinBox,
@@ -27,7 +25,6 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
-    QInputDialog,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -38,22 +35,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from twinscape.geo.design_checks import assess_layer
 from twinscape.io.catalogue import load_catalogue
-from twinscape.io.placed_export import export_assets
 from twinscape.model.catalogue import Catalogue, CatalogueEntry
 from twinscape.model.placed import PlacedAssetsLayer, assets_of
 from twinscape.ui.asset_editor import geometry_of
 from twinscape.ui.dialogs import show_error
+from twinscape.ui.placement_issues import IssuesBox
 from twinscape.ui.placement_tool import PlacementTool
 from twinscape.ui.profile_dock import ProfileDock
 
 #: Catalogue groups, in the order shown.
 GROUPS = (("point", "Points"), ("line", "Lines"), ("polygon", "Areas"))
-#: Colours of the issue statuses in the list.
-STATUS_COLORS = {"warn": "#c98a00", "fail": "#c62828"}
-#: How close "fly to" frames an asset (metres around it, at least).
-FLY_RADIUS_M = 400.0
 _KEY = Qt.ItemDataRole.UserRole
 
 
@@ -77,9 +69,10 @@ class PlacementDock(QDockWidget):
         layout.addWidget(self._catalogue_box(), 3)  # the catalogue gets most of the height
         layout.addWidget(self._placing_box())
         layout.addWidget(self._selection_box())
-        layout.addWidget(self._issues_box(), 2)
+        self.issues_box = IssuesBox(window, self.tool)
+        layout.addWidget(self.issues_box, 2)
         self.setWidget(body)
-        for label in (self.placing_label, self.selection_label, self.summary):
+        for label in (self.placing_label, self.selection_label, self.issues_box.summary):
             # texts that change must not widen the dock (the 3D view would shrink)
             label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self._refresh_timer = QTimer(self)
@@ -109,8 +102,9 @@ class PlacementDock(QDockWidget):
         self.place_button.setToolTip("Place the selected entry in the 3D view")
         self.place_button.clicked.connect(lambda: self._place(self.catalogue_tree.currentItem()))
         self.catalogue_file_button = QPushButton("Add Catalogue File\u2026")
-        self.catalogue_file_button.setToolTip("Add entries of your own (a TOML file like "
-                                              "assets/catalogue/infrastructure.toml)")
+        self.catalogue_file_button.setToolTip(
+            "Add entries of your own (a TOML file like assets/catalogue/infrastructure.toml)"
+        )
         self.catalogue_file_button.clicked.connect(self._add_catalogue_file)
         row.addWidget(self.place_button)
         row.addWidget(self.catalogue_file_button)
@@ -185,27 +179,6 @@ class PlacementDock(QDockWidget):
         form.addRow(buttons)
         return box
 
-    def _issues_box(self) -> QGroupBox:
-        box = QGroupBox("Issues")
-        layout = QVBoxLayout(box)
-        self.issues = QTreeWidget()
-        self.issues.setObjectName("issuesList")
-        self.issues.setHeaderLabels(["Asset", "Status", "Problem"])
-        self.issues.setRootIsDecorated(False)
-        self.issues.itemDoubleClicked.connect(lambda item, _c: self._fly_to(item))
-        layout.addWidget(self.issues)
-        row = QHBoxLayout()
-        self.summary = QLabel("")
-        self.summary.setObjectName("issuesSummary")
-        self.export_button = QPushButton("Export\u2026")
-        self.export_button.setObjectName("exportAssetsButton")
-        self.export_button.setToolTip("Write the placed assets to a GeoPackage or GeoJSON file")
-        self.export_button.clicked.connect(self.export_dialog)
-        row.addWidget(self.summary, 1)
-        row.addWidget(self.export_button)
-        layout.addLayout(row)
-        return box
-
     # -- contents ----------------------------------------------------------------------
     def catalogue(self) -> Catalogue:
         """The catalogue of the layer assets go into (the built-in one without a layer)."""
@@ -220,7 +193,7 @@ class PlacementDock(QDockWidget):
     def refresh(self) -> None:
         """Rebuild the catalogue tree, the issues list and the selection panel."""
         self._fill_catalogue()
-        self._fill_issues()
+        self.issues_box.refresh()
         self._show_selection()
         self._state_changed()
 
@@ -243,39 +216,10 @@ class PlacementDock(QDockWidget):
                     self.catalogue_tree.setCurrentItem(item)
             group.setExpanded(True)
 
-    def _fill_issues(self) -> None:
-        self.issues.clear()
-        counts = {"ok": 0, "warn": 0, "fail": 0}
-        for layer in assets_of(self._window.project.layers):
-            if layer.catalogue is None:
-                continue
-            reports = assess_layer(layer)
-            for row, asset in enumerate(layer.assets):
-                report = reports.get(asset.id)
-                if report is None:
-                    continue
-                counts[report.status] += 1
-                for issue in report.issues:
-                    item = QTreeWidgetItem([layer.feature_label(row), report.status, issue])
-                    item.setData(0, _KEY, (layer.id, asset.id))
-                    item.setToolTip(2, issue)
-                    color = STATUS_COLORS.get(report.status)
-                    if color:
-                        item.setForeground(1, QBrush(QColor(color)))
-                    self.issues.addTopLevelItem(item)
-        self.issues.resizeColumnToContents(0)
-        total = sum(counts.values())
-        self.summary.setText(
-            f"{total} asset(s): {counts['ok']} ok, {counts['warn']} near a limit, "
-            f"{counts['fail']} invalid" if total else "No assets placed"
-        )
-        self.export_button.setEnabled(total > 0)
-
     def _show_selection(self) -> None:
         asset = self.tool.editor.selected_asset()
         enabled = asset is not None
-        for widget in (self.name_edit, self.rotation_spin, self.delete_button,
-                       self.profile_button):
+        for widget in (self.name_edit, self.rotation_spin, self.delete_button, self.profile_button):
             widget.setEnabled(enabled)
         if asset is None or self.tool.editor.selected is None:
             self.selection_label.setText("Click an asset in the 3D view to select it.")
@@ -284,9 +228,11 @@ class PlacementDock(QDockWidget):
         layer = self.tool.editor.selected[0]
         title = layer.entry_of(asset)
         x, y = asset.centroid
-        self.selection_label.setText(f"{title} at {x:,.1f}, {y:,.1f} ({len(asset.coords)} "
-                                     f"vertices)" if len(asset.coords) > 1 else
-                                     f"{title} at {x:,.1f}, {y:,.1f}")
+        self.selection_label.setText(
+            f"{title} at {x:,.1f}, {y:,.1f} ({len(asset.coords)} vertices)"
+            if len(asset.coords) > 1
+            else f"{title} at {x:,.1f}, {y:,.1f}"
+        )
         self.name_edit.setText(asset.name)
         self.rotation_spin.setEnabled(len(asset.coords) == 1)
         self.profile_button.setEnabled(geometry_of(layer, asset) == "line")
@@ -297,18 +243,24 @@ class PlacementDock(QDockWidget):
     def _state_changed(self) -> None:
         tool = self.tool
         placing = tool.placing
-        for button in (self.finish_button, self.undo_vertex_button, self.cancel_button,
-                       self.add_vertex_button):
+        for button in (
+            self.finish_button,
+            self.undo_vertex_button,
+            self.cancel_button,
+            self.add_vertex_button,
+        ):
             button.setEnabled(placing)
         self.finish_button.setEnabled(placing and tool.geometry != "point")
         if tool.entry is not None:
             self.placing_label.setText(
                 f"Placing {tool.entry.title}: {len(tool.vertices)} vertex(es) so far"
-                if tool.entry.geometry != "point" else f"Placing {tool.entry.title}: click "
-                "the terrain (R rotates)")
+                if tool.entry.geometry != "point"
+                else f"Placing {tool.entry.title}: click the terrain (R rotates)"
+            )
         elif tool.measure is not None:
-            self.placing_label.setText(f"Drawing a {tool.measure.title}: "
-                                       f"{len(tool.vertices)} vertex(es)")
+            self.placing_label.setText(
+                f"Drawing a {tool.measure.title}: {len(tool.vertices)} vertex(es)"
+            )
         else:
             self.placing_label.setText("Choose an entry above, then click in the 3D view.")
 
@@ -316,8 +268,12 @@ class PlacementDock(QDockWidget):
         self._window.statusBar().showMessage(text, 8000)
 
     def _layer_changed(self, layer: Any, field: str) -> None:
-        if isinstance(layer, PlacedAssetsLayer) and field in ("assets", "ground", "catalogue",
-                                                             "name"):
+        if isinstance(layer, PlacedAssetsLayer) and field in (
+            "assets",
+            "ground",
+            "catalogue",
+            "name",
+        ):
             self._refresh_timer.start()
 
     # -- actions -----------------------------------------------------------------------
@@ -358,27 +314,10 @@ class PlacementDock(QDockWidget):
         if asset is not None and not math.isclose(value, asset.rotation_deg, abs_tol=1e-9):
             self.tool.editor.edit_selected(replace(asset, rotation_deg=value), "Rotate")
 
-    def _fly_to(self, item: QTreeWidgetItem) -> None:
-        layer_id, asset_id = item.data(0, _KEY)
-        try:
-            layer = self._window.project.layer_by_id(layer_id)
-            asset = layer.asset(asset_id)
-        except KeyError:
-            return
-        xs, ys = [p[0] for p in asset.coords], [p[1] for p in asset.coords]
-        radius = max(FLY_RADIUS_M, max(xs) - min(xs), max(ys) - min(ys))
-        report = assess_layer(layer).get(asset_id)
-        z = report.base_z if report is not None and math.isfinite(report.base_z) else 0.0
-        if report is not None and report.ground_z:
-            finite = [v for v in report.ground_z if math.isfinite(v)]
-            z = sum(finite) / len(finite) if finite else z
-        x, y = asset.centroid
-        self._window.fly_to((x, y, z), radius)
-        self.tool.editor.select(layer, asset_id)
-
     def _add_catalogue_file(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Add a catalogue file", "",
-                                              "Catalogue files (*.toml)")
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Add a catalogue file", "", "Catalogue files (*.toml)"
+        )
         if not path:
             return
         try:
@@ -389,32 +328,3 @@ class PlacementDock(QDockWidget):
         layer = self.tool.target_layer()
         if Path(path) not in layer.catalogue_files:
             layer.catalogue_files = (*layer.catalogue_files, Path(path).resolve())
-
-    def export_dialog(self) -> None:
-        """Ask for a file and a CRS, then export every placed-assets layer's assets."""
-        layers = [layer for layer in assets_of(self._window.project.layers) if layer.assets]
-        if not layers:
-            return
-        layer = self.tool.layer if self.tool.layer in layers else layers[-1]
-        path, chosen = QFileDialog.getSaveFileName(
-            self, "Export placed assets", f"{layer.name}.gpkg",
-            "GeoPackage (*.gpkg);;GeoJSON (*.geojson)",
-        )
-        if not path:
-            return
-        suffix = ".geojson" if "GeoJSON" in chosen else ".gpkg"
-        if not path.lower().endswith((".gpkg", ".geojson", ".json")):
-            path += suffix
-        project_crs = self._window.project.crs
-        choices = [f"Project CRS ({project_crs})", "EPSG:4326 (longitude, latitude)"]
-        choice, ok = QInputDialog.getItem(self, "Export placed assets", "Coordinates:",
-                                          choices, 0, False)
-        if not ok:
-            return
-        crs = None if choice == choices[0] else "EPSG:4326"
-        try:
-            written = export_assets(layer, path, project_crs=project_crs, crs=crs)
-        except (ValueError, OSError) as err:
-            show_error(self._window, "Export failed", str(err))
-            return
-        self._show_message(f"Exported {len(layer.assets)} asset(s) to {written}")

@@ -3,7 +3,8 @@
 The clock is model state (``project.clock``): widgets write to it and its events
 write back to the widgets with their signals blocked, so nothing loops. Playing
 only moves ``clock.current`` from a ~20 Hz timer by ``rate`` x the real seconds
-elapsed; the 3D view follows through :class:`ClockWatcher` and renders coalesced.
+elapsed; the 3D view follows through :class:`~twinscape.ui.clock_watch.ClockWatcher`
+and renders coalesced.
 The clock spans the time extent of the layers' data (:func:`fit_clock`).
 """
 
@@ -12,7 +13,7 @@ from __future__ import annotations
 import time
 from datetime import datetime, timedelta, timezone
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -25,11 +26,11 @@ from PySide6.QtWidgets import (
     QToolButton,
     QWidget,
 )
-from shiboken6 import isValid
 
 from twinscape.model.clock import ProjectClock
 from twinscape.model.layers import Layer, time_extent_of, time_step_of
 from twinscape.model.project import Project
+from twinscape.ui.clock_watch import ClockWatcher
 from twinscape.ui.project_watch import ProjectWatcher
 
 #: Playing speeds offered (simulated seconds per real second).
@@ -78,66 +79,6 @@ def fit_clock(
     if not start <= clock.current <= end:
         clock.set_time(clock.current)  # clamps
     return True
-
-
-class ClockWatcher(QObject):
-    """Re-emits the watched project's clock events as Qt signals (follows a replaced clock).
-
-    Signals
-    -------
-    time_changed()
-        ``clock.current`` moved.
-    settings_changed(str)
-        ``start``, ``end`` or ``rate`` changed, or ``clock`` (a new clock object).
-    """
-
-    time_changed = Signal()
-    settings_changed = Signal(str)
-
-    def __init__(self, watcher: ProjectWatcher, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._clock: ProjectClock | None = None
-        self._watcher = watcher
-        watcher.project_replaced.connect(lambda _p: self._attach())
-        watcher.project_changed.connect(lambda name: name == "clock" and self._attach())
-        self._attach()
-
-    @property
-    def clock(self) -> ProjectClock | None:
-        """The clock followed (the watched project's)."""
-        return self._clock
-
-    def _attach(self) -> None:
-        self._detach()
-        project = self._watcher.project
-        if project is None:
-            return
-        self._clock = project.clock
-        self._clock.events.current.connect(self._on_current)
-        for name in ("start", "end", "rate"):
-            getattr(self._clock.events, name).connect(self._on_setting)
-        self.settings_changed.emit("clock")
-        self.time_changed.emit()
-
-    def _detach(self) -> None:
-        if self._clock is None:
-            return
-        self._clock.events.current.disconnect(self._on_current)
-        for name in ("start", "end", "rate"):
-            getattr(self._clock.events, name).disconnect(self._on_setting)
-        self._clock = None
-
-    def _on_current(self, *_args: object) -> None:
-        if isValid(self):
-            self.time_changed.emit()
-
-    def _on_setting(self, *_args: object) -> None:
-        if isValid(self):
-            self.settings_changed.emit("range")
-
-    def stop(self) -> None:
-        """Stop following (the window closes)."""
-        self._detach()
 
 
 class TimeDock(QDockWidget):

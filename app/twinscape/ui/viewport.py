@@ -25,11 +25,11 @@ from twinscape.model.layers import Layer
 from twinscape.model.project import Project
 from twinscape.render.offscreen import (
     Progress,
-    RenderError,
     render_to_array,
     render_with_view,
     save_picture,
 )
+from twinscape.render.offscreen_window import RenderError
 from twinscape.render.overlays import OverlayOptions
 from twinscape.render.scene import Hit, SceneView
 
