@@ -15,14 +15,13 @@ then dimmed by the same light. At level 0 the result equals the grid-level textu
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 
 from twinscape.render.grid_colors import blend_drape
+from twinscape.render.parallel import on_all_cores
 from twinscape.render.recolour import ColourRecipe, dim_colours
 from twinscape.render.texture_pyramid import fill_rim
 
@@ -155,8 +154,7 @@ def compose_detail(
             blend_drape(acc, part, opacity, style, light if shaded else None)
         out[j0:j1] = np.clip(acc + 0.5, 0, 255).astype(np.uint8)
 
-    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-        list(pool.map(strip, range(0, height, rows_per_chunk)))
+    on_all_cores(strip, range(0, height, rows_per_chunk))
     if recipe.light < 1.0:
         dim_colours(out, recipe.light)
     return out

@@ -9,27 +9,14 @@ hillshade) so temporaries stay small.
 from __future__ import annotations
 
 import math
-import os
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
 from twinscape.geo.hillshade import hillshade as _hillshade
 from twinscape.model.style import TerrainStyle
 from twinscape.render.colormaps import finite_range
+from twinscape.render.parallel import on_all_cores
 from twinscape.render.ramp_shading import shade_colors, terrain_rgb
-
-
-def _each(fn: Callable[[int], None], starts: range) -> None:
-    """``fn`` of every start, on all cores when there are several (one runs here: a
-    tile's texture on a reader thread needs no pool of its own)."""
-    if len(starts) <= 1:
-        for start in starts:
-            fn(start)
-        return
-    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-        list(pool.map(fn, starts))
 
 
 def baked_colors(
@@ -66,7 +53,7 @@ def baked_colors(
         shade = _strip_shade(values, resolution, style, r0, r1)
         out[r0:r1] = terrain_rgb(values[r0:r1], style, hillshade=shade, data_range=full)
 
-    _each(strip, range(0, rows, rows_per_chunk))
+    on_all_cores(strip, range(0, rows, rows_per_chunk))
     return out
 
 
@@ -109,7 +96,7 @@ def terrain_shade(
         light = np.nan_to_num(light, nan=flat) * np.float32(255) + np.float32(0.5)
         out[r0:r1] = np.clip(light, 0, 255).astype(np.uint8)
 
-    _each(strip, range(0, rows, rows_per_chunk))
+    on_all_cores(strip, range(0, rows, rows_per_chunk))
     return out
 
 
@@ -181,5 +168,5 @@ def drape_colors(
             blend_drape(acc, part, opacity, style, light if shaded else None)
         out[r0:r1] = np.clip(acc + 0.5, 0, 255).astype(np.uint8)
 
-    _each(strip, range(0, rows, rows_per_chunk))
+    on_all_cores(strip, range(0, rows, rows_per_chunk))
     return out

@@ -12,10 +12,8 @@ the meshes and textures (:mod:`~twinscape.render.terrain_mesh`).
 from __future__ import annotations
 
 import math
-import os
 import weakref
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,6 +21,7 @@ import numpy as np
 from twinscape.geo.origin import LocalOrigin
 from twinscape.model.raster import RasterGrid
 from twinscape.render import terrain_lod as lod
+from twinscape.render.parallel import on_all_cores
 from twinscape.render.terrain_mesh import (
     TileMesh,
     border_indices,
@@ -159,11 +158,7 @@ class TerrainTiles:
         self.empty = np.zeros(n, bool)
         self.has_nodata = np.zeros(n, bool)
         self.exact_rims = np.zeros(n, bool)  # tiles around a cut-out: rims at full resolution
-        if n == 1:  # a paged node on its reader thread
-            self._measure(self.tiles[0])
-        else:
-            with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-                list(pool.map(self._measure, self.tiles))
+        on_all_cores(self._measure, self.tiles)
         self._cut = self._floor = None
         self.colors: list[np.ndarray] = []
         self._templates: dict[tuple[int, int, bool], np.ndarray] = {}

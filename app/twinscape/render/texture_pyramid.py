@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from twinscape.render.grid_colors import _each
+from twinscape.render.parallel import on_all_cores
 
 
 def fill_rim(rgb: np.ndarray, valid: np.ndarray, *, passes: int = 2) -> None:
@@ -68,7 +68,7 @@ def downsample(rgb: np.ndarray, valid: np.ndarray) -> tuple[np.ndarray, np.ndarr
         val = acc2 / np.maximum(w2, 1e-6)[..., None]
         out[o0 : o0 + len(src)] = np.clip(val + 0.5, 0, 255).astype(np.uint8)
 
-    _each(block, range(0, out_rows, step))
+    on_all_cores(block, range(0, out_rows, step))
     return out, out_valid
 
 

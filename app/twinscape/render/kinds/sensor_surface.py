@@ -14,8 +14,6 @@ boundaries stay crisp at full texture detail.
 from __future__ import annotations
 
 import math
-import os
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,6 +31,7 @@ from twinscape.render.kinds import (
     register_drape,
     register_legend,
 )
+from twinscape.render.parallel import on_all_cores
 from twinscape.render.sensor_colors import (
     legend_entries,
     quantity_range,
@@ -158,8 +157,7 @@ def paint_surface(
         alpha[~np.isfinite(part) | ~np.isfinite(grid.values[r0:r1])] = 0
         rgba[r0:r1, :, 3] = alpha
 
-    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-        list(pool.map(strip, range(0, rows, STRIP_ROWS)))
+    on_all_cores(strip, range(0, rows, STRIP_ROWS))
     return rgba
 
 
