@@ -8,7 +8,12 @@ from __future__ import annotations
 
 import pytest
 
-from twinscape.render.frame_pacing import FrameBudget
+from twinscape.render.frame_pacing import (
+    FIXED_TRIANGLES,
+    OTHERS_SHARE,
+    SHARING_ABOVE_S,
+    FrameBudget,
+)
 
 
 def fly(budget: FrameBudget, base: float, per_triangle: float, frames: int = 40) -> list[int]:
@@ -115,3 +120,23 @@ def test_a_still_view_slowed_for_a_while_gets_its_detail_back() -> None:
     assert budget.settled_limit > 4 * slowed
     assert base + per_triangle * budget.settled_limit <= 1.1 * budget.settled_s  # never slow
     assert limits == sorted(limits)  # grew back without swinging
+
+
+def test_slow_moving_frames_give_the_other_visuals_a_share_of_the_terrain() -> None:
+    budget = FrameBudget()
+    assert budget.others_allowance(100_000) is None  # nothing known yet: no bound
+    for _ in range(3):  # a software renderer: 30 ms frames
+        budget.record(0.030, budget.limit)
+    allowance = budget.others_allowance(100_000)
+    assert allowance == int(OTHERS_SHARE * (100_000 + FIXED_TRIANGLES))
+    assert budget.others_allowance(200_000) > allowance  # more terrain, more for the rest
+    for _ in range(3):  # between the two edges: it stays as it is
+        budget.record(0.8 * SHARING_ABOVE_S, budget.limit)
+    assert budget.others_allowance(100_000) == allowance
+    for _ in range(3):  # a graphics card: 5 ms frames
+        budget.record(0.005, budget.limit)
+    assert budget.others_allowance(100_000) is None
+    budget.fixed = 50_000  # scripts and tests choose the budget themselves
+    for _ in range(3):
+        budget.record(0.030, 50_000)
+    assert budget.others_allowance(100_000) is None

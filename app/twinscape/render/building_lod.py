@@ -1,4 +1,4 @@
-"""Levels of detail of a buildings layer, numpy only: chunks, size classes, level choice.
+"""Levels of detail of a buildings layer, numpy only: chunks, size classes, colours.
 
 The layer is cut into chunks (one actor each, see
 :mod:`~twinscape.render.buildings_visual`) by the centres of the buildings in a k x k
@@ -16,11 +16,7 @@ sand). Dropping walls below 2 px made the town all but vanish (3.3/255 mean diff
 15 % of pixels off by more than 10/255); points with the walls' colour mixed in look
 the same and cost one vertex instead of about eleven triangles.
 
-Per frame (:func:`select_levels`) a class stays triangles while its largest building
-spans more than the tolerance less :data:`POINT_MARGIN_PX` pixels, at the point of the
-chunk's box nearest to the eye, with the scale of the terrain's screen-space error
-(:mod:`~twinscape.render.terrain_lod`). Points are for moving views: still views keep
-triangles down to half a pixel, screenshots every triangle.
+Which level a frame draws is chosen in :mod:`~twinscape.render.building_levels`.
 """
 
 from __future__ import annotations
@@ -38,21 +34,11 @@ from twinscape.geo.origin import LocalOrigin
 from twinscape.model.buildings import SURFACE_GROUND, SURFACE_ROOF, BuildingMesh, BuildingsLayer
 from twinscape.render.building_chunks import ChunkLOD, chunk_grid, face_points, split_at
 from twinscape.render.building_colors import HIGHLIGHT, building_colors, shading
+from twinscape.render.building_levels import CLASS_EDGES, N_CLASSES
 from twinscape.render.building_points import BINS, PointClass, binned, direction_bins
 
 #: Triangles a chunk (one actor) holds, roughly.
 CHUNK_TRIANGLES = 12_000
-#: Upper edges (m) of the size classes, sqrt(2) apart: 8 m .. 181 m; the last class is
-#: open-ended. Narrower classes let more buildings become points (a class goes by its
-#: largest building) for a few more point actors.
-CLASS_EDGES = tuple(8.0 * 2.0 ** (i / 2) for i in range(10))
-N_CLASSES = len(CLASS_EDGES) + 1
-#: A class is drawn as points while its largest building spans at most the tolerance
-#: less this many pixels: a point's outline is off by up to the building's extent, and
-#: its sub-pixel coverage (and so the colour of a dense town) by up to about a pixel
-#: more. So: none at 1 px (screenshots), under 0.5 px when still (2 px), under 4.5 px
-#: while dragging (6 px).
-POINT_MARGIN_PX = 1.5
 
 
 def building_base(base: np.ndarray | None, mesh: BuildingMesh) -> np.ndarray:
@@ -299,28 +285,6 @@ class BuildingLOD:
         marked[rows] = True
         for pc in self.point_classes():
             pc.promote(marked)
-
-
-# -- level choice ----------------------------------------------------------------------
-def point_threshold(tolerance_px: float) -> float:
-    """Pixels a building may span and still be drawn as a point."""
-    return max(tolerance_px - POINT_MARGIN_PX, 0.0)
-
-
-def select_levels(
-    extent: np.ndarray, height: np.ndarray, scale: np.ndarray, tolerance_px: float, ve: float
-) -> np.ndarray:
-    """Per chunk the first class drawn as triangles (``N_CLASSES``: every class as points).
-
-    That is the smallest class whose largest building spans more than ``tolerance_px -
-    POINT_MARGIN_PX`` pixels at ``scale`` px/m; ``extent`` and ``height`` are
-    (chunks, N_CLASSES) largest footprint diagonal and height (m) of each class, 0 where
-    the class is empty.
-    """
-    threshold = point_threshold(tolerance_px)
-    size_px = np.maximum(extent, height * ve) * np.asarray(scale)[:, None]
-    need = size_px > threshold
-    return np.where(need.any(axis=1), need.argmax(axis=1), N_CLASSES)
 
 
 # -- preparation off the GUI thread ----------------------------------------------------

@@ -35,11 +35,11 @@ from vtkmodules.vtkRenderingCore import vtkActor
 from twinscape.geo.origin import LocalOrigin
 from twinscape.model.buildings import BuildingsLayer
 from twinscape.render.building_actors import ChunkActors, PointActors, PointBatches, touch
+from twinscape.render.building_levels import fit_levels, level_costs, select_levels
 from twinscape.render.building_lod import (
     CHUNK_TRIANGLES,
     BuildingLOD,
     building_base,
-    select_levels,
     style_key,
     take_prepared,
 )
@@ -101,6 +101,7 @@ class BuildingsVisual(Connections, ScaledWithGround, ActorsInRenderer):
         self._last_camera: tuple = ()  # the camera of the last update_lod
         self._batches = PointBatches()
         self.culled = np.zeros(0, bool)
+        self._costs = np.zeros((0, 1))  # building_levels.level_costs of the chunks
         self._connections: list[tuple[Any, Callable[..., Any]]] = []
         self._style_connections: list[tuple[Any, Callable[..., Any]]] = []
         ev = layer.events
@@ -146,6 +147,7 @@ class BuildingsVisual(Connections, ScaledWithGround, ActorsInRenderer):
                 lod.place(mesh, base, self.origin)
             self.lod = lod
             self._chunks = [ChunkActors(data, lod.outward) for data in lod.chunks]
+            self._costs = level_costs(lod.chunks)
             if lod.colour_key != style_key(self.layer) or self._highlight:
                 lod.colour(self.layer, self._highlight)
         self.culled = np.zeros(len(self._chunks), bool)
@@ -214,15 +216,30 @@ class BuildingsVisual(Connections, ScaledWithGround, ActorsInRenderer):
 
         A class spanning at most ``tolerance_px - POINT_MARGIN_PX`` pixels at the point of
         the chunk's box nearest to the eye is drawn as points (see
-        :mod:`~twinscape.render.building_lod`). Chunks outside the view keep what they show.
+        :mod:`~twinscape.render.building_levels`). Chunks outside the view keep what they
+        show.
 
         Returns
         -------
         int
             Number of chunks whose triangles level changed.
         """
+        return self._choose(camera, viewport_h_px, tolerance_px, None)[0]
+
+    def fit_lod(
+        self, camera: Any, viewport_h_px: float, tolerance_px: float, budget: float
+    ) -> float:
+        """:meth:`update_lod` at the least tolerance ``>= tolerance_px`` whose chunks in
+        view draw at most ``budget`` triangles (a point counted as
+        :data:`~twinscape.render.building_levels.POINT_TRIANGLES`); returns what they draw."""
+        return self._choose(camera, viewport_h_px, tolerance_px, budget)[1]
+
+    def _choose(
+        self, camera: Any, viewport_h_px: float, tolerance_px: float, budget: float | None
+    ) -> tuple[int, float]:
+        """Choose and show the levels; returns the chunks changed and what they draw."""
         if not self._chunks or not self.layer.visible:
-            return 0
+            return 0, 0.0
         ve, height = self._ve, max(float(viewport_h_px), 1.0)
         boxes = np.array([c.data.box for c in self._chunks])
         planes = [0.0] * 24
@@ -237,7 +254,14 @@ class BuildingsVisual(Connections, ScaledWithGround, ActorsInRenderer):
                                   parallel_scale=parallel)  # fmt: skip
         extent = np.array([c.data.extent for c in self._chunks])
         tall = np.array([c.data.height for c in self._chunks])
-        levels = select_levels(extent, tall, near, tolerance_px, ve)
+        seen = ~self.culled
+        levels = np.full(len(self._chunks), -1)
+        if budget is None:
+            levels[seen] = select_levels(extent[seen], tall[seen], near[seen], tolerance_px, ve)
+        else:
+            levels[seen] = fit_levels(extent[seen], tall[seen], near[seen], tolerance_px, ve,
+                                      self._costs[seen], budget)[0]  # fmt: skip
+        drawn = float(self._costs[seen, levels[seen]].sum())
         seen_from = (*eye, *camera.GetFocalPoint(), *camera.GetViewUp(), ve)
         moved, self._last_camera = seen_from != self._last_camera, seen_from
         reshade_cos = _MOVING_RESHADE_COS if moved else _RESHADE_COS
@@ -261,7 +285,7 @@ class BuildingsVisual(Connections, ScaledWithGround, ActorsInRenderer):
             actor.SetScale(1.0, 1.0, self._ve)
             actor.GetProperty().SetOpacity(float(self.layer.opacity))
         self._apply_point_visibility()
-        return changed
+        return changed, drawn
 
     def _show_points(
         self, chunk: ChunkActors, level: int, toward: np.ndarray, scale: float,

@@ -77,7 +77,9 @@ class SceneLod:
         else (or given ``tolerance_px``: screenshots) every level is built now. Moving
         frames (and still ones while levels load) are drawn without multisampling
         (:attr:`quality`), and every visual takes
-        the tolerance the budget raised the terrain's to (buildings turn to points sooner).
+        the tolerance the budget raised the terrain's to (buildings turn to points sooner);
+        on a slow renderer, visuals with ``fit_lod`` share the budget's
+        :meth:`~twinscape.render.frame_pacing.FrameBudget.others_allowance` too.
         """
         moving = tolerance_px is None and self._is_interacting()
         tol = self.tolerance_px() if tolerance_px is None else tolerance_px
@@ -90,15 +92,25 @@ class SceneLod:
         height = self.renderer.GetSize()[1] or self.renderer.GetRenderWindow().GetSize()[1]
         camera = self.renderer.GetActiveCamera()
         # terrain first: the tolerance a moving frame's budget raised it to holds for all
-        raised = tol
-        for visual in sorted(self.visuals.values(), key=lambda v: not hasattr(v, "refine_lod")):
-            refine = getattr(visual, "refine_lod", None) if background else None
-            if refine is None:
+        raised, ground = tol, 0
+        visuals = sorted(self.visuals.values(), key=lambda v: not hasattr(v, "refine_lod"))
+        others = [v for v in visuals if not hasattr(v, "refine_lod")]
+        for visual in visuals[: len(visuals) - len(others)]:
+            if not background:
+                visual.update_lod(camera, height, raised)
+                continue
+            visual.refine_lod(camera, height, tol, budget=budget, moving=moving)
+            if moving and visual.layer.visible:  # a hidden one chose nothing this frame
+                raised = max(raised, visual.chosen_tolerance_px * self.budget.coarsen)
+                ground += visual.triangles
+        # then the others; on a slow renderer within a share of the terrain's triangles
+        allowance = self.budget.others_allowance(ground) if moving else None
+        for visual in others:
+            fit = getattr(visual, "fit_lod", None)
+            if fit is None or allowance is None:
                 visual.update_lod(camera, height, raised)
             else:
-                refine(camera, height, tol, budget=budget, moving=moving)
-                if moving and visual.layer.visible:  # a hidden one chose nothing this frame
-                    raised = max(raised, visual.chosen_tolerance_px * self.budget.coarsen)
+                allowance = max(allowance - fit(camera, height, raised, budget=allowance), 0)
         return moving
 
     def _picking(self) -> bool:
