@@ -23,7 +23,7 @@ from twinscape.model.buildings import SURFACE_ROOF, SURFACE_WALL
 from twinscape.render import building_lod
 from twinscape.render.building_colors import HIGHLIGHT, building_colors
 from twinscape.render.building_lod import BuildingLOD, outward_solids, prepare_buildings
-from twinscape.render.building_points import BINS, bin_weights, point_style
+from twinscape.render.building_points import BINS, bin_weights, point_styles
 from twinscape.render.buildings_visual import BuildingsVisual
 from twinscape.render.kinds import prepare_layer
 from twinscape.render.picking import pick_cell
@@ -144,15 +144,15 @@ def test_a_point_has_the_colour_of_the_faces_it_shows() -> None:
     pc.shade(bin_weights(low, 2.0), 1)  # in between, and the walls twice as tall
     assert np.all(np.minimum(roof, south_wall) - 1 <= pc.colors[0])
     assert np.all(pc.colors[0] <= np.maximum(roof, south_wall) + 1)
-    assert pc.projected_area(bin_weights(np.array([0.0, 0.0, 1.0]), 1.0)) == pytest.approx(100.0)
-    assert pc.projected_area(bin_weights(np.array([0.0, -1.0, 0.0]), 2.0)) == pytest.approx(400.0)
+    assert pc.mean_area @ bin_weights(np.array([0.0, 0.0, 1.0]), 1.0) == pytest.approx(100.0)
+    assert pc.mean_area @ bin_weights(np.array([0.0, -1.0, 0.0]), 2.0) == pytest.approx(400.0)
 
 
 def test_point_sizes_and_thinning() -> None:
-    assert point_style(9.0) == (3, 0)
-    assert point_style(1.0) == (1, 0)
-    assert point_style(0.25) == (1, 2)  # a quarter of the points, each a pixel
-    assert point_style(1e-6)[1] == 4  # never thinner than 1/16
+    size, step = point_styles(np.array([9.0, 1.0, 0.25, 1e-6, 1e4]))
+    assert size.tolist() == [3, 1, 1, 1, 16]  # as wide as the area, at most 16 px
+    assert step.tolist() == [0, 0, 2, 4, 0]  # 0.25 px^2: a quarter of the points, 1 px each;
+    # never thinner than 1/16
     assert BINS == 10
 
 

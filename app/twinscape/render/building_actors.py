@@ -79,15 +79,14 @@ def _mapper() -> vtkPolyDataMapper:
 
 class PointActors:
     """What one point class of one chunk shows: its thinning step, point size and whether
-    it is shown (drawn by :class:`PointBatches`); ``version`` counts changes of its
-    points' positions or colours."""
+    it is shown (drawn by :class:`PointBatches`; chosen by
+    :class:`~twinscape.render.building_point_state.ChunkPoints`); ``version`` counts
+    changes of its points' positions or colours."""
 
     def __init__(self, pc: PointClass) -> None:
         self.pc = pc
         self.step = -1
-        self.direction: np.ndarray | None = None
-        self.key: tuple = ()
-        self.shaded = 0  # points whose colours are for ``direction`` and ``key``
+        self.count = 0  # points drawn
         self.size = 1
         self.shown = False
         self.version = 0
@@ -95,11 +94,7 @@ class PointActors:
     def show(self, step: int) -> None:
         """Draw the points of thinning ``step`` (see building_points.thinned)."""
         self.step = step
-
-    @property
-    def count(self) -> int:
-        """Points drawn."""
-        return thinned(len(self.pc.rows), self.step) if self.step >= 0 else 0
+        self.count = thinned(len(self.pc.rows), step) if step >= 0 else 0
 
 
 class PointBatches:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -86,25 +87,29 @@ def binned(
 
 
 def bin_weights(direction: np.ndarray, ve: float) -> np.ndarray:
-    """float64 (BINS,): how much of each bin's area faces ``direction`` (unit, as drawn).
+    """float64 (BINS,): how much of each bin's area faces ``direction`` (unit, as drawn);
+    for directions (k, 3), (k, BINS).
 
     Walls are drawn ``ve`` times as tall, roofs keep their area.
     """
     d = np.asarray(direction, np.float64)
-    walls = ve * np.maximum(_AZ_DIRS @ d[:2], 0.0)
-    return np.concatenate([walls, [max(d[2], 0.0), max(-d[2], 0.0)]])
+    walls = ve * np.maximum(d[..., :2] @ _AZ_DIRS.T, 0.0)
+    vertical = np.stack([np.maximum(d[..., 2], 0.0), np.maximum(-d[..., 2], 0.0)], axis=-1)
+    return np.concatenate([walls, vertical], axis=-1)
 
 
-def point_style(area_px: float) -> tuple[int, int]:
-    """Point size (px) and thinning step for points of mean projected area ``area_px`` px^2."""
-    if area_px >= 0.7:
-        return min(max(round(math.sqrt(area_px)), 1), MAX_POINT_PX), 0
-    step = round(-math.log2(max(area_px, 1e-9)))
-    return 1, min(max(step, 0), THINNING - 1)
+def point_styles(area_px: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """int (k,) point sizes (px) and thinning steps for points of mean projected areas
+    ``area_px`` (k,) px^2: as large as the area, or one pixel thinned to it."""
+    area = np.asarray(area_px, np.float64)
+    big = area >= 0.7
+    size = np.where(big, np.clip(np.rint(np.sqrt(np.maximum(area, 0.0))), 1, MAX_POINT_PX), 1)
+    step = np.clip(np.rint(-np.log2(np.maximum(area, 1e-9))), 0, THINNING - 1)
+    return size.astype(np.int64), np.where(big, 0, step).astype(np.int64)
 
 
-def thinned(count: int, step: int) -> int:
-    """Points drawn of ``count`` at thinning ``step``."""
+def thinned(count: Any, step: Any) -> Any:
+    """Points drawn of ``count`` at thinning ``step`` (ints, or int arrays alike)."""
     return -(-count // (1 << step))
 
 
@@ -144,10 +149,6 @@ class PointClass:
         self.colour_sums[at] = sums[self.rows[at]]
         total = np.maximum(self.area[at].sum(axis=1), 1e-9)[:, None]
         self.flat[at] = self.colour_sums[at].sum(axis=2) / total
-
-    def projected_area(self, weights: np.ndarray) -> float:
-        """Mean area (m^2) a building of this class shows for bin ``weights``."""
-        return float(self.mean_area @ weights)
 
     def shade(self, weights: np.ndarray, count: int) -> None:
         """Write the colours of the first ``count`` buildings seen for bin ``weights``."""

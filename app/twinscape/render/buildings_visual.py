@@ -34,7 +34,7 @@ from vtkmodules.vtkRenderingCore import vtkActor
 
 from twinscape.geo.origin import LocalOrigin
 from twinscape.model.buildings import BuildingsLayer
-from twinscape.render.building_actors import ChunkActors, PointActors, PointBatches, touch
+from twinscape.render.building_actors import ChunkActors, PointBatches, touch
 from twinscape.render.building_levels import fit_levels, level_costs, select_levels
 from twinscape.render.building_lod import (
     CHUNK_TRIANGLES,
@@ -43,7 +43,7 @@ from twinscape.render.building_lod import (
     style_key,
     take_prepared,
 )
-from twinscape.render.building_points import bin_weights, point_style
+from twinscape.render.building_point_state import LayerPoints
 from twinscape.render.terrain_lod import boxes_outside, pixels_per_metre
 from twinscape.render.visual import ActorsInRenderer, Connections, ScaledWithGround, renderer_of
 
@@ -97,6 +97,7 @@ class BuildingsVisual(Connections, ScaledWithGround, ActorsInRenderer):
         self._ve = 1.0
         self._highlight: tuple[int, ...] = ()
         self._chunks: list[ChunkActors] = []
+        self._points = LayerPoints([])  # what the chunks show as points
         self._colour_version = 0
         self._last_camera: tuple = ()  # the camera of the last update_lod
         self._batches = PointBatches()
@@ -132,7 +133,7 @@ class BuildingsVisual(Connections, ScaledWithGround, ActorsInRenderer):
     def _rebuild(self, *_: Any) -> None:
         """(Re)create the chunks and their actors from the layer's mesh."""
         self._detach()
-        self._chunks = []
+        self._chunks, self._points = [], LayerPoints([])
         self._batches = PointBatches()
         self.lod = None
         mesh = self.layer.mesh
@@ -147,6 +148,7 @@ class BuildingsVisual(Connections, ScaledWithGround, ActorsInRenderer):
                 lod.place(mesh, base, self.origin)
             self.lod = lod
             self._chunks = [ChunkActors(data, lod.outward) for data in lod.chunks]
+            self._points = LayerPoints(self._chunks)
             self._costs = level_costs(lod.chunks)
             if lod.colour_key != style_key(self.layer) or self._highlight:
                 lod.colour(self.layer, self._highlight)
@@ -275,10 +277,10 @@ class BuildingsVisual(Connections, ScaledWithGround, ActorsInRenderer):
         for i, chunk in enumerate(self._chunks):
             if self.culled[i]:
                 continue  # VTK culls it; it keeps what it shows
-            level = int(levels[i])
-            changed += chunk.show(level)
+            changed += chunk.show(int(levels[i]))
             chunk.actor.SetVisibility(bool(self.layer.visible and chunk.triangles))
-            self._show_points(chunk, level, toward[i], float(at_mid[i]), reshade_cos)
+        self._points.update(levels, seen, toward, at_mid, self._ve, self._colour_version,
+                            reshade_cos)  # fmt: skip
         shown = [p for c, out in zip(self._chunks, self.culled) if not out
                  for p in c.points.values() if p.shown]  # fmt: skip
         for actor in self._batches.update(shown, self.renderer, self.layer.name):
@@ -286,31 +288,6 @@ class BuildingsVisual(Connections, ScaledWithGround, ActorsInRenderer):
             actor.GetProperty().SetOpacity(float(self.layer.opacity))
         self._apply_point_visibility()
         return changed, drawn
-
-    def _show_points(
-        self, chunk: ChunkActors, level: int, toward: np.ndarray, scale: float,
-        reshade_cos: float,
-    ) -> None:  # fmt: skip
-        weights = None
-        for k, pc in chunk.data.classes.items():
-            pts = chunk.points.get(k)
-            if k >= level:
-                if pts is not None:
-                    pts.shown = False
-                continue
-            if pts is None:
-                pts = chunk.points[k] = PointActors(pc)
-            weights = bin_weights(toward, self._ve) if weights is None else weights
-            size, step = point_style(pc.projected_area(weights) * scale * scale)
-            pts.show(step)
-            pts.size = size
-            key = (self._colour_version, self._ve)
-            turned = pts.direction is None or float(pts.direction @ toward) < reshade_cos
-            if turned or pts.key != key or pts.shaded < pts.count:
-                pc.shade(weights, pts.count)
-                pts.direction, pts.key, pts.shaded = toward.copy(), key, pts.count
-                pts.version += 1
-            pts.shown = True
 
     @property
     def triangles(self) -> int:
@@ -376,6 +353,6 @@ class BuildingsVisual(Connections, ScaledWithGround, ActorsInRenderer):
         self._disconnect(self._connections)
         self._disconnect(self._style_connections)
         self._detach()
-        self._chunks = []
+        self._chunks, self._points = [], LayerPoints([])
         self.lod = None
         self.culled = np.zeros(0, bool)
