@@ -28,7 +28,9 @@ renderer without levels of detail) and ``close`` (the central 800 m of the town 
 about 1 km). Orbits are ``benchmarks.terrain.measure.orbit``: 3 degrees a frame, render
 and read back. Twinscape and terrain-only are orbited with the settled tolerance and
 with ``scene.interacting = True``, which is what a user dragging gets and what the
-targets compare.
+targets compare (medians of the two orbits; the ratios table also gives the median of the
+frame-by-frame quotients at the same cameras, ``..._paired``, which does not swing with
+where in the orbit each case's frames turn slow).
 
 Targets (from the brief): buildings load of 100,000 < 20 s, Twinscape orbit within
 1.5x of the terrain-only frame, peak memory < 1.5 GB (1536 MiB) for 100,000.

@@ -29,6 +29,19 @@ def _ratio(a: float | None, b: float | None) -> float | None:
     return None if a is None or b is None or b == 0 else a / b
 
 
+def _paired(ts: Any, tr: Any, view: str) -> float | None:
+    """Median over the orbit's frames of twinscape's frame over terrain-only's frame at the
+    same camera: unlike the ratio of medians, it does not swing with where in the orbit
+    each case's frames turn slow."""
+    a = ts.get(view, {}).get("orbit_interactive", {}).get("times_s") if ts else None
+    b = tr.get(view, {}).get("orbit_interactive", {}).get("times_s") if tr else None
+    if not a or not b or len(a) != len(b) or min(b) <= 0:
+        return None
+    quotients = sorted(x / y for x, y in zip(a, b))
+    n = len(quotients)
+    return (quotients[(n - 1) // 2] + quotients[n // 2]) / 2
+
+
 def ratios(results: dict[str, Any]) -> dict[str, float | None]:
     """The ratios of one building count (None where a case is missing)."""
     ts, tr, nv = _ok(results, "twinscape"), _ok(results, "terrain"), _ok(results, "naive")
@@ -38,6 +51,7 @@ def ratios(results: dict[str, Any]) -> dict[str, float | None]:
             out[f"twinscape_vs_terrain_orbit_{view}_{mode}"] = _ratio(
                 _get(ts, view, key, "median_s"), _get(tr, view, key, "median_s")
             )
+        out[f"twinscape_vs_terrain_orbit_{view}_interactive_paired"] = _paired(ts, tr, view)
         out[f"twinscape_vs_terrain_orbit_{view}_interactive_cpu"] = _ratio(
             _get(ts, view, "orbit_interactive", "cpu_median_s"),
             _get(tr, view, "orbit_interactive", "cpu_median_s"),
