@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 
 from twinscape.render.frame_pacing import (
+    CROWDED_S,
     FIXED_TRIANGLES,
     OTHERS_SHARE,
     SHARING_ABOVE_S,
@@ -140,3 +141,20 @@ def test_slow_moving_frames_give_the_other_visuals_a_share_of_the_terrain() -> N
     for _ in range(3):
         budget.record(0.030, 50_000)
     assert budget.others_allowance(100_000) is None
+
+
+def test_a_crowded_frame_aims_tighter_so_the_terrain_gives_way() -> None:
+    budget = FrameBudget(triangles=400_000)
+    for _ in range(3):  # a software renderer: sharing on
+        budget.record(0.045, budget.limit)
+    assert budget.sharing and budget.target_s == budget.moving_s
+    budget.record_share(50_000, 20_000)  # buildings over their allowance even at their coarsest
+    assert budget.crowded and budget.target_s == CROWDED_S
+    limits = fly(budget, base=0.010, per_triangle=1e-7, frames=30)
+    expected = (CROWDED_S - 0.010) / 1e-7  # the terrain shrinks to what fits in 1/30 s
+    assert budget.limit == pytest.approx(expected, rel=0.15)
+    assert limits[-1] < limits[0]
+    budget.record_share(17_000, 20_000)  # between 0.8 and 1 of it: still crowded
+    assert budget.crowded
+    budget.record_share(10_000, 20_000)  # well within: back to the usual target
+    assert not budget.crowded and budget.target_s == budget.moving_s

@@ -39,6 +39,10 @@ SHARING_ABOVE_S = 1 / 50
 #: 17 ms at the close-up of a 10,000-building town).
 OTHERS_SHARE = 0.1
 FIXED_TRIANGLES = 60_000
+#: While the other visuals draw more than their allowance even at the coarsest levels
+#: they may choose (a dense city close up), moving frames aim at this many seconds: the
+#: terrain, mostly hidden behind the buildings then, gives way.
+CROWDED_S = 1 / 30
 
 
 @dataclass
@@ -54,7 +58,9 @@ class FrameBudget:
     falls back as frames get fast again. While moving frames are slower than
     :data:`SHARING_ABOVE_S` (:attr:`sharing`), the other visuals get a triangle
     allowance as well (:meth:`others_allowance`): a frame at the time target could
-    otherwise rest with buildings costing twice the terrain.
+    otherwise rest with buildings costing twice the terrain. When they draw more than
+    it even so (:meth:`record_share`, :attr:`crowded`), moving frames aim at
+    :data:`CROWDED_S` instead of ``moving_s``.
 
     Still frames (:meth:`start` with ``moving`` False and a ``view``): the still budget
     shrinks while a frame of the view takes longer than ``settled_s``, and grows once
@@ -77,6 +83,7 @@ class FrameBudget:
     settled_factor: float = 3.0
     coarsen: float = 1.0
     sharing: bool = False
+    crowded: bool = False
     _recent: deque[float] = field(default_factory=lambda: deque(maxlen=3))
     _started: float | None = None
     _moving: bool = False
@@ -120,14 +127,15 @@ class FrameBudget:
             return  # scripts and tests chose the budget: nothing to learn
         self._recent.append(seconds)
         typical = sorted(self._recent)[len(self._recent) // 2]
-        step = min(max(self.moving_s / max(typical, 1e-6), 1 / SHRINK), GROW)
+        target = self.target_s
+        step = min(max(target / max(typical, 1e-6), 1 / SHRINK), GROW)
         if typical > SHARING_ABOVE_S:
             self.sharing = True
         elif typical < 0.7 * SHARING_ABOVE_S:
-            self.sharing = False
-        if typical > 1.1 * self.moving_s and self.triangles <= self.min_triangles:
+            self.sharing = self.crowded = False
+        if typical > 1.1 * target and self.triangles <= self.min_triangles:
             self.coarsen = min(self.coarsen * math.sqrt(2.0), MAX_COARSEN)
-        elif typical < 0.8 * self.moving_s:
+        elif typical < 0.8 * target:
             self.coarsen = max(self.coarsen / math.sqrt(2.0), 1.0)
         if step > 1 and triangles < 0.8 * self.triangles:
             return  # the view needed fewer: no news about more
@@ -139,6 +147,19 @@ class FrameBudget:
         if not self.sharing or self.fixed is not None:
             return None
         return int(OTHERS_SHARE * (ground_triangles + FIXED_TRIANGLES))
+
+    def record_share(self, drawn: float, allowance: int) -> None:
+        """The other visuals of a moving frame drew ``drawn`` triangles against their
+        :meth:`others_allowance` ``allowance``: crowded above it, no more under 0.8 of it."""
+        if drawn > allowance:
+            self.crowded = True
+        elif drawn < 0.8 * allowance:
+            self.crowded = False
+
+    @property
+    def target_s(self) -> float:
+        """Seconds the next moving frame aims at."""
+        return CROWDED_S if self.sharing and self.crowded else self.moving_s
 
     def record_still(self, seconds: float, triangles: int, view: Any) -> None:
         """Learn from one still frame of ``view`` (any key that changes with the camera)."""

@@ -105,12 +105,15 @@ class SceneLod:
                 ground += visual.triangles
         # then the others; on a slow renderer within a share of the terrain's triangles
         allowance = self.budget.others_allowance(ground) if moving else None
+        drawn = 0.0
         for visual in others:
             fit = getattr(visual, "fit_lod", None)
             if fit is None or allowance is None:
                 visual.update_lod(camera, height, raised)
             else:
-                allowance = max(allowance - fit(camera, height, raised, budget=allowance), 0)
+                drawn += fit(camera, height, raised, budget=max(allowance - drawn, 0))
+        if allowance is not None and not self._picking():
+            self.budget.record_share(drawn, allowance)
         return moving
 
     def _picking(self) -> bool:
