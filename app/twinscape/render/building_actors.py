@@ -80,7 +80,7 @@ def _mapper() -> vtkPolyDataMapper:
 class PointActors:
     """What one point class of one chunk shows: its thinning step, point size and whether
     it is shown (drawn by :class:`PointBatches`; chosen by
-    :class:`~twinscape.render.building_point_state.ChunkPoints`); ``version`` counts
+    :class:`~twinscape.render.building_point_state.LayerPoints`); ``version`` counts
     changes of its points' positions or colours."""
 
     def __init__(self, pc: PointClass) -> None:

@@ -93,9 +93,9 @@ class SceneLod:
         camera = self.renderer.GetActiveCamera()
         # terrain first: the tolerance a moving frame's budget raised it to holds for all
         raised, ground = tol, 0
-        visuals = sorted(self.visuals.values(), key=lambda v: not hasattr(v, "refine_lod"))
-        others = [v for v in visuals if not hasattr(v, "refine_lod")]
-        for visual in visuals[: len(visuals) - len(others)]:
+        grounds = [v for v in self.visuals.values() if hasattr(v, "refine_lod")]
+        others = [v for v in self.visuals.values() if not hasattr(v, "refine_lod")]
+        for visual in grounds:
             if not background:
                 visual.update_lod(camera, height, raised)
                 continue
