@@ -49,3 +49,17 @@ def test_slow_moving_frames_hold_the_buildings_to_a_share_of_the_terrain(town: T
     scene.interacting = False
     scene.update_lod()  # still: the share is for moving frames only
     assert town.visual.triangles >= free
+
+
+def test_a_moving_frame_teaches_the_budget_its_terrain_triangles(town: Town, monkeypatch) -> None:  # noqa: F811
+    """The moving budget limits the terrain: counting the buildings' triangles as used
+    budget would grow it (and the terrain's detail) sooner the more buildings are in view."""
+    scene = town.scene
+    taught: list[int] = []
+    monkeypatch.setattr(scene.budget, "stop", taught.append)
+    town.along()
+    scene.interacting = True
+    town.plotter.ren_win.Render()
+    ground = sum(v.triangles for v in scene.visuals.values() if hasattr(v, "refine_lod"))
+    assert town.visual.triangles > 0
+    assert taught and taught[-1] == ground == scene.ground_triangles() < scene.triangles()

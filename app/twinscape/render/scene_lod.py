@@ -138,7 +138,8 @@ class SceneLod:
         self.budget.start(moving, still_view, at=self._frame_started)
 
     def _after_render(self, *_: Any) -> None:
-        self.budget.stop(self.triangles())
+        # the budget limits the terrain: whether a frame used it is the terrain's count
+        self.budget.stop(self.ground_triangles())
 
     def refining(self) -> bool:
         """True while a visual builds levels in the background or waits for them."""
@@ -159,3 +160,8 @@ class SceneLod:
     def triangles(self) -> int:
         """Triangles drawn by all visuals inside the view frustum."""
         return sum(getattr(v, "triangles", 0) for v in self.visuals.values())
+
+    def ground_triangles(self) -> int:
+        """Triangles drawn inside the view frustum by the visuals the budget limits (those
+        that ``refine_lod``: the terrain)."""
+        return sum(v.triangles for v in self.visuals.values() if hasattr(v, "refine_lod"))
