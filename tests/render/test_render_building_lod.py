@@ -224,6 +224,30 @@ def test_far_chunks_draw_points_near_chunks_triangles(town: Town) -> None:
     assert chunks[far_chunk].level == 0
 
 
+def test_chunks_outside_the_view_are_hidden_and_come_back(town: Town) -> None:
+    """Hidden, not left to VTK's own culling of an actor, which costs more on llvmpipe."""
+    chunks = town.visual._chunks
+
+    def shown(outside: bool) -> list[bool]:
+        return [bool(c.actor.GetVisibility()) for c, out in zip(chunks, town.visual.culled)
+                if out == outside and c.triangles]  # fmt: skip
+
+    cx, cy = X0 + SPACING * N / 2, Y0 + SPACING * N - 100.0
+    town.scene.apply_view(CameraView(position=(cx, cy - 300.0, 400.0), focal_point=(cx, cy, 60.0),
+                                     view_up=(0.0, 0.0, 1.0), view_angle=30.0))  # fmt: skip
+    town.lod(6.0)
+    assert town.visual.culled.any() and not town.visual.culled.all()
+    assert shown(False) and all(shown(False))
+    assert shown(True) and not any(shown(True))
+    town.layer.visible = False
+    town.layer.visible = True  # showing the layer again leaves them hidden
+    assert all(shown(False)) and not any(shown(True))
+    town.far()
+    town.lod(6.0)  # the whole town in view: every chunk with triangles is drawn
+    assert not town.visual.culled.any()
+    assert all(c.actor.GetVisibility() for c in chunks if c.triangles)
+
+
 def test_identify_and_highlight_on_coarse_levels(town: Town) -> None:
     town.above()
     town.scene.settle(6.0)  # the coarse levels a drag would show: houses as points

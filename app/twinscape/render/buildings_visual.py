@@ -219,7 +219,7 @@ class BuildingsVisual(Connections, ScaledWithGround, ActorsInRenderer):
         A class spanning at most ``tolerance_px - POINT_MARGIN_PX`` pixels at the point of
         the chunk's box nearest to the eye is drawn as points (see
         :mod:`~twinscape.render.building_levels`). Chunks outside the view keep what they
-        show.
+        show, hidden.
 
         Returns
         -------
@@ -275,8 +275,9 @@ class BuildingsVisual(Connections, ScaledWithGround, ActorsInRenderer):
             toward /= np.maximum(np.linalg.norm(toward, axis=1), 1e-9)[:, None]
         changed = 0
         for i, chunk in enumerate(self._chunks):
-            if self.culled[i]:
-                continue  # VTK culls it; it keeps what it shows
+            if self.culled[i]:  # it keeps what it shows, hidden: VTK's own culling of
+                chunk.actor.SetVisibility(False)  # an actor costs more on llvmpipe
+                continue
             changed += chunk.show(int(levels[i]))
             chunk.actor.SetVisibility(bool(self.layer.visible and chunk.triangles))
         self._points.update(levels, seen, toward, at_mid, self._ve, self._colour_version,
@@ -307,8 +308,10 @@ class BuildingsVisual(Connections, ScaledWithGround, ActorsInRenderer):
     # -- appearance -----------------------------------------------------------------
     def _apply_visibility(self, *_: Any) -> None:
         visible = bool(self.layer.visible)
-        for chunk in self._chunks:
-            chunk.actor.SetVisibility(visible and chunk.triangles > 0)
+        culled = self.culled if len(self.culled) == len(self._chunks) else None
+        for i, chunk in enumerate(self._chunks):
+            inside = culled is None or not culled[i]
+            chunk.actor.SetVisibility(visible and chunk.triangles > 0 and inside)
         self._apply_point_visibility()
 
     def _apply_point_visibility(self) -> None:
