@@ -11,18 +11,25 @@ Colours are the terrain's baked colours (ramp x hillshade, drapes blended in: th
 pyramid the tile textures are cut from): a texture of the whole grid (the finest pyramid
 level no larger than :data:`MAX_TEXTURE_PX` a side) with texture coordinates on the
 sample centres, and the full-resolution colour of each sample as vertex colours, for
-formats without textures.
+formats without textures. A drape finer than the grid (an orthophoto) is exported as
+sharp as the view shows it close up: the texture is then painted at a detail level
+(:mod:`~twinscape.render.detail_compose`), as fine as the drape, within
+:data:`MAX_TEXTURE_PX` a side.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
 
 from twinscape.geo.origin import LocalOrigin
 from twinscape.model.raster import RasterGrid
+from twinscape.render.detail_compose import detail_shape
+from twinscape.render.detail_textures import try_paint
 from twinscape.render.export_mesh import TRIANGLES, ExportPart, compact
+from twinscape.render.recolour import ColourRecipe
 from twinscape.render.terrain_lod import level_indices
 from twinscape.render.terrain_mesh import grid_faces
 
@@ -63,14 +70,50 @@ def texture_level(pyramid: list[np.ndarray], max_px: int = MAX_TEXTURE_PX) -> in
     return len(pyramid) - 1
 
 
+def detail_level(recipe: ColourRecipe | None, max_px: int = MAX_TEXTURE_PX) -> int:
+    """The detail level (<= 0) of the whole grid's export texture: as fine as the finest
+    drape finer than the grid that shows anywhere, within ``max_px`` texels a side (0: none)."""
+    if recipe is None:
+        return 0
+    res = max(recipe.resolution)
+    fine = [f.resolution for rgba, opacity, _, f in recipe.layers
+            if f is not None and opacity > 0 and 0 < f.resolution < res
+            and rgba[..., 3].any()]  # fmt: skip
+    if not fine:
+        return 0
+    depth = round(math.log2(res / min(fine)))
+    intervals = max(max(recipe.values.shape) - 1, 1)
+    cap = int(math.floor(math.log2(max((max_px - 1) / intervals, 1.0))))
+    return -max(0, min(depth, cap))
+
+
+def detail_texture(
+    recipe: ColourRecipe | None, max_px: int = MAX_TEXTURE_PX
+) -> tuple[np.ndarray, float] | None:
+    """The whole grid painted at :func:`detail_level` (north row first) and its texels per
+    sample interval; None when no drape is finer than the grid or painting failed (logged)."""
+    level = detail_level(recipe, max_px)
+    if recipe is None or level == 0:
+        return None
+    rows, cols = recipe.values.shape
+    painted = try_paint(recipe, (0, 0, rows, cols), level)
+    if painted is None:
+        return None
+    rgb = painted[0][::-1]  # painted in VTK's row order, south first
+    assert rgb.shape[:2] == detail_shape(rows, cols, level)
+    return np.ascontiguousarray(rgb), float(1 << -level)
+
+
 def terrain_part(
     grid: RasterGrid, pyramid: list[np.ndarray], origin: LocalOrigin, level: int, *,
     opacity: float = 1.0, max_texture_px: int = MAX_TEXTURE_PX,
+    detail: tuple[np.ndarray, float] | None = None,
 ) -> ExportPart:  # fmt: skip
     """The terrain at ``level`` as one triangle part (see the module).
 
     ``pyramid`` is the baked colour pyramid of the grid (level 0 full resolution, as
     :attr:`TerrainTiles.colors`); points carry ``"elevation"`` (world metres).
+    ``detail`` (:func:`detail_texture`) replaces the pyramid's texture.
     """
     x, y, values = _samples(grid)
     rows = level_indices(values.shape[0], 1 << level)
@@ -95,13 +138,14 @@ def terrain_part(
         part.colors = np.concatenate(
             [rgb.reshape(-1, 3), np.full((nr * nc, 1), 255, np.uint8)], axis=1
         )
-        t = texture_level(pyramid, max_texture_px)
-        image = pyramid[t]
-        s = float(1 << t)
+        if detail is None:
+            t = texture_level(pyramid, max_texture_px)
+            detail = pyramid[t], 1.0 / (1 << t)
+        image, per_sample = detail  # texels per sample interval
         h, w = image.shape[:2]
         uv = np.empty((nr * nc, 2), np.float32)
-        uv[:, 0] = ((cc / s + 0.5) / w).ravel()
-        uv[:, 1] = ((rr / s + 0.5) / h).ravel()
+        uv[:, 0] = ((cc * per_sample + 0.5) / w).ravel()
+        uv[:, 1] = ((rr * per_sample + 0.5) / h).ravel()
         part.uv, part.texture = uv, np.ascontiguousarray(image)
     return compact(part)
 
@@ -122,5 +166,9 @@ def parts_of(visual: Any, level: int = 0) -> list[ExportPart]:
         return []
     visual.apply_pending_colours(wait=True)
     level = min(max(int(level), 0), tiles.n_levels - 1)
+    recipe = getattr(tiles.colors, "recipe", None)
+    if recipe is not None and recipe.values.shape != grid.values.shape:
+        recipe = None  # a grid one sample high or wide: its tiles double that sample
     return [terrain_part(grid, tiles.colors, visual.origin, level,
-                         opacity=float(visual.layer.opacity))]  # fmt: skip
+                         opacity=float(visual.layer.opacity),
+                         detail=detail_texture(recipe))]  # fmt: skip
