@@ -40,6 +40,18 @@ POINT_TRIANGLES = 1.0
 MAX_FIT_TOLERANCE_PX = MAX_POINT_PX + POINT_MARGIN_PX
 
 
+#: Narrowest point while a point may be off by :data:`WIDE_POINTS_FROM_PX` pixels or more
+#: (a moving view): narrower ones are drawn this wide, fewer of them (``point_styles``).
+WIDE_POINT_PX = 2
+WIDE_POINTS_FROM_PX = 4.0
+
+
+def min_point_px(tolerance_px: float) -> int:
+    """The narrowest point drawn at ``tolerance_px``: :data:`WIDE_POINT_PX` while moving
+    (6 px: a point may be off by 4.5 px), else one pixel (still views, screenshots)."""
+    return WIDE_POINT_PX if point_threshold(tolerance_px) >= WIDE_POINTS_FROM_PX else 1
+
+
 def point_threshold(tolerance_px: float) -> float:
     """Pixels a building may span and still be drawn as a point."""
     return max(tolerance_px - POINT_MARGIN_PX, 0.0)

@@ -46,12 +46,13 @@ class LayerPoints:
 
     def update(
         self, levels: np.ndarray, seen: np.ndarray, toward: np.ndarray, scale: np.ndarray,
-        ve: float, colour_version: int, reshade_cos: float,
+        ve: float, colour_version: int, reshade_cos: float, min_px: int = 1,
     ) -> None:  # fmt: skip
         """Per chunk ``seen`` (in view; the others keep what they show), show the classes
         below its ``levels`` as points seen from ``toward`` (unit vectors to the eye) at
-        ``scale`` px/m. A class's colours are recomputed when it turned past
-        ``reshade_cos``, has a new colour version or exaggeration, or shows more points."""
+        ``scale`` px/m, at least ``min_px`` wide (``point_styles``). A class's colours are
+        recomputed when it turned past ``reshade_cos``, has a new colour version or
+        exaggeration, or shows more points."""
         if not len(self.chunk):
             return
         mine = seen[self.chunk]
@@ -66,7 +67,7 @@ class LayerPoints:
         eye = np.asarray(toward, np.float64)[owner]
         weights = bin_weights(eye, ve)
         area = np.einsum("ij,ij->i", self.mean_area[idx], weights) * scale[owner] ** 2
-        size, step = point_styles(area)
+        size, step = point_styles(area, min_px)
         count = thinned(self.buildings[idx], step)
         turned = ~(np.einsum("ij,ij->i", self.direction[idx], eye) >= reshade_cos)  # NaN: new
         key = np.array([float(colour_version), float(ve)])

@@ -98,14 +98,25 @@ def bin_weights(direction: np.ndarray, ve: float) -> np.ndarray:
     return np.concatenate([walls, vertical], axis=-1)
 
 
-def point_styles(area_px: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def point_styles(area_px: np.ndarray, min_px: int = 1) -> tuple[np.ndarray, np.ndarray]:
     """int (k,) point sizes (px) and thinning steps for points of mean projected areas
-    ``area_px`` (k,) px^2: as large as the area, or one pixel thinned to it."""
+    ``area_px`` (k,) px^2: as large as the area, or one pixel thinned to it.
+
+    Points that would be narrower than ``min_px`` (at least a pixel) are drawn ``min_px``
+    wide instead, thinned so that they draw the same area: on llvmpipe a point costs
+    about 160 ns whatever its size up to 2 px, so a quarter of them at 2 px cost a third.
+    """
     area = np.asarray(area_px, np.float64)
     big = area >= 0.7
     size = np.where(big, np.clip(np.rint(np.sqrt(np.maximum(area, 0.0))), 1, MAX_POINT_PX), 1)
     step = np.clip(np.rint(-np.log2(np.maximum(area, 1e-9))), 0, THINNING - 1)
-    return size.astype(np.int64), np.where(big, 0, step).astype(np.int64)
+    step = np.where(big, 0, step)
+    widen = big & (size < min_px)
+    if widen.any():
+        size = np.where(widen, min_px, size)
+        wider = np.rint(np.log2(min_px**2 / np.maximum(area, 1e-9)))
+        step = np.where(widen, np.clip(wider, 0, THINNING - 1), step)
+    return size.astype(np.int64), step.astype(np.int64)
 
 
 def thinned(count: Any, step: Any) -> Any:

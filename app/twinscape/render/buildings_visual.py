@@ -35,7 +35,12 @@ from vtkmodules.vtkRenderingCore import vtkActor
 from twinscape.geo.origin import LocalOrigin
 from twinscape.model.buildings import BuildingsLayer
 from twinscape.render.building_actors import ChunkActors, PointBatches, touch
-from twinscape.render.building_levels import fit_levels, level_costs, select_levels
+from twinscape.render.building_levels import (
+    fit_levels,
+    level_costs,
+    min_point_px,
+    select_levels,
+)
 from twinscape.render.building_lod import (
     CHUNK_TRIANGLES,
     BuildingLOD,
@@ -281,7 +286,7 @@ class BuildingsVisual(Connections, ScaledWithGround, ActorsInRenderer):
             changed += chunk.show(int(levels[i]))
             chunk.actor.SetVisibility(bool(self.layer.visible and chunk.triangles))
         self._points.update(levels, seen, toward, at_mid, self._ve, self._colour_version,
-                            reshade_cos)  # fmt: skip
+                            reshade_cos, min_point_px(tolerance_px))  # fmt: skip
         shown = [p for c, out in zip(self._chunks, self.culled) if not out
                  for p in c.points.values() if p.shown]  # fmt: skip
         for actor in self._batches.update(shown, self.renderer, self.layer.name):
