@@ -313,10 +313,8 @@ class BuildingsVisual(Connections, ScaledWithGround, ActorsInRenderer):
     # -- appearance -----------------------------------------------------------------
     def _apply_visibility(self, *_: Any) -> None:
         visible = bool(self.layer.visible)
-        culled = self.culled if len(self.culled) == len(self._chunks) else None
-        for i, chunk in enumerate(self._chunks):
-            inside = culled is None or not culled[i]
-            chunk.actor.SetVisibility(visible and chunk.triangles > 0 and inside)
+        for chunk, outside in zip(self._chunks, self.culled, strict=True):
+            chunk.actor.SetVisibility(visible and chunk.triangles > 0 and not outside)
         self._apply_point_visibility()
 
     def _apply_point_visibility(self) -> None:

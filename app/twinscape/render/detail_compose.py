@@ -46,16 +46,19 @@ class FinePaint:
     paint: Callable[[tuple[float, ...], tuple[int, int], str], np.ndarray]
 
 
-def max_depth(grid_resolution: float, fine_resolution: float, tile_size: int) -> int:
+def max_depth(
+    grid_resolution: float, fine_resolution: float, tile_size: int,
+    max_texels: int = MAX_DETAIL_TEXELS,
+) -> int:  # fmt: skip
     """How many halvings finer than the grid a detail texture goes (0: none).
 
     As many as bring the texels to about the source's pixel size, but no more than
-    keeps a tile of ``tile_size`` samples within :data:`MAX_DETAIL_TEXELS` per side.
+    keeps a tile of ``tile_size`` samples within ``max_texels`` texel intervals a side.
     """
     if not (fine_resolution > 0 and grid_resolution > fine_resolution):
         return 0
     depth = round(math.log2(grid_resolution / fine_resolution))
-    cap = int(math.floor(math.log2(MAX_DETAIL_TEXELS / max(tile_size - 1, 1))))
+    cap = int(math.floor(math.log2(max_texels / max(tile_size - 1, 1))))
     return max(0, min(depth, cap))
 
 

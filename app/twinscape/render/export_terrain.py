@@ -19,14 +19,13 @@ sharp as the view shows it close up: the texture is then painted at a detail lev
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
 
 from twinscape.geo.origin import LocalOrigin
 from twinscape.model.raster import RasterGrid
-from twinscape.render.detail_compose import detail_shape
+from twinscape.render.detail_compose import detail_shape, max_depth
 from twinscape.render.detail_textures import try_paint
 from twinscape.render.export_mesh import TRIANGLES, ExportPart, compact
 from twinscape.render.recolour import ColourRecipe
@@ -75,16 +74,11 @@ def detail_level(recipe: ColourRecipe | None, max_px: int = MAX_TEXTURE_PX) -> i
     drape finer than the grid that shows anywhere, within ``max_px`` texels a side (0: none)."""
     if recipe is None:
         return 0
-    res = max(recipe.resolution)
-    fine = [f.resolution for rgba, opacity, _, f in recipe.layers
-            if f is not None and opacity > 0 and 0 < f.resolution < res
-            and rgba[..., 3].any()]  # fmt: skip
-    if not fine:
-        return 0
-    depth = round(math.log2(res / min(fine)))
-    intervals = max(max(recipe.values.shape) - 1, 1)
-    cap = int(math.floor(math.log2(max((max_px - 1) / intervals, 1.0))))
-    return -max(0, min(depth, cap))
+    res, size = max(recipe.resolution), max(recipe.values.shape)
+    depths = [max_depth(res, f.resolution, size, max_px - 1)
+              for rgba, opacity, _, f in recipe.layers
+              if f is not None and opacity > 0 and rgba[..., 3].any()]  # fmt: skip
+    return -max(depths, default=0)
 
 
 def detail_texture(
