@@ -339,6 +339,27 @@ def test_the_chart_shows_series_anomalies_thresholds_and_follows_the_clock(senso
     assert window.project.clock.current == _at(3)
 
 
+def test_an_empty_chart_shows_its_hint_without_axes_until_a_sensor_is_charted(
+    sensor_window,
+) -> None:
+    window, layer = sensor_window
+    chart = _dock(window, "sensorChartDock")
+    _reset(window, 10)
+    chart.clear()
+    process_events(0.05)
+    item = chart.plot.getPlotItem()
+    shown = (item.getAxis("left"), item.getAxis("bottom"), chart.cursor)
+    assert not any(part.isVisible() for part in shown), "no 0..1 axes read as times"
+    assert "Click a sensor" in item.titleLabel.text
+    window.select(Hit(layer, 0, tuple(layer.data.xyz[0])))
+    process_events(0.05)
+    assert all(part.isVisible() for part in shown) and not item.titleLabel.isVisible()
+    xs, _ys = chart.curves[0].getData()
+    (x0, x1), _y = chart.plot.getViewBox().viewRange()
+    assert len(xs) == HOURS and x0 <= xs[0] and xs[-1] <= x1, "auto-range frames the series"
+    chart.clear()
+
+
 # -- identify ------------------------------------------------------------------------
 def test_identify_lists_the_station_at_the_clock_time(sensor_window) -> None:
     window, layer = sensor_window
@@ -400,12 +421,19 @@ def test_the_panel_changes_quantity_glyph_and_thresholds(sensor_window) -> None:
     controls = window.styling_dock.controls
     assert controls.quantity.count() == 2
     assert controls.thresholds.rowCount() == 5
+    ramp = layer.style.ramp
     try:
         controls.glyph.setCurrentIndex(controls.glyph.findData("column"))
         assert layer.style.glyph == "column"
-        controls.auto_range.setChecked(False)  # a fixed range, from the data's to start with
+        controls.ramp.setCurrentIndex(controls.ramp.findData("aqi"))
+        assert not controls.auto_range.isEnabled() and not controls.high.isEnabled(), "levels"
+        controls.ramp.setCurrentIndex(controls.ramp.findData("viridis"))
+        assert controls.auto_range.isEnabled() and not controls.high.isEnabled()
+        controls.auto_range.setChecked(False)  # a fixed range: the one the colours fitted
         low, high = layer.style.value_range
-        assert low < high and controls.high.isEnabled()
+        pm25 = layer.data.obs_value[layer.data.obs_quantity == 0]
+        assert (low, high) == pytest.approx(tuple(np.percentile(pm25, [2, 98])), abs=0.006)
+        assert controls.high.isEnabled()
         controls.high.setValue(50.0)
         assert layer.style.value_range == (low, 50.0)
         controls.auto_range.setChecked(True)
@@ -438,7 +466,7 @@ def test_the_panel_changes_quantity_glyph_and_thresholds(sensor_window) -> None:
         from twinscape.model.sensor_style import DEFAULT_THRESHOLDS
 
         layer.quantity = None
-        layer.style.glyph = "mast"
+        layer.style.glyph, layer.style.ramp = "mast", ramp
         layer.style.size, layer.style.labels = 60.0, False
         layer.staleness_s = 3 * 3600.0
         layer.thresholds = dict(DEFAULT_THRESHOLDS)
@@ -485,6 +513,22 @@ def test_the_panel_adds_an_interpolated_surface_draped_on_the_terrain(sensor_win
             30,
             "the surface draped on the terrain",
         )
+        panel = window.styling_dock.controls
+        panel.ramp.setCurrentIndex(panel.ramp.findData("aqi"))
+        process_events(0.05)
+        assert not any(w.isEnabled() for w in (panel.fit, panel.low, panel.high)), "AQI: levels"
+        panel.ramp.setCurrentIndex(panel.ramp.findData("viridis"))
+        process_events(0.05)
+        assert panel.fit.isEnabled() and panel.fit.isChecked() and not panel.low.isEnabled()
+        # fitted: the boxes show the span the colours use, the 2nd..98th percentile of
+        # every pm25 observation (numpy here, not the app's cached range)
+        pm25 = layer.data.obs_value[layer.data.obs_quantity == 0]
+        low, high = np.percentile(pm25, [2, 98])
+        assert (panel.low.value(), panel.high.value()) == pytest.approx((low, high), abs=0.06)
+        panel.fit.setChecked(False)  # unfitting keeps the colours: the range is written as shown
+        process_events(0.05)
+        assert panel.low.isEnabled()
+        assert surface.value_range == pytest.approx((low, high), abs=0.06)
     finally:
         window.project.layers.remove(surface)
         process_events(0.1)

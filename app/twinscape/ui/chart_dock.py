@@ -350,7 +350,18 @@ class SensorChartDock(QDockWidget):
             self.anomalies[bit] = scatter
         if self.entries:
             self._draw_thresholds(self.entries[0][0], quantity)
+        self._show_axes()
         self.move_cursor()
+
+    def _show_axes(self) -> None:
+        """With nothing charted, the plot shows its hint without axes, grid or cursor (an
+        empty plot's 0..1 would read as times); the first sensor charted brings them back."""
+        shown = bool(self.entries)
+        item = self.plot.getPlotItem()
+        for side in ("left", "bottom"):
+            item.showAxis(side, shown)
+        item.showGrid(x=shown, y=shown, alpha=0.25)
+        self.cursor.setVisible(shown)
 
     def _draw_thresholds(self, layer: SensorsLayer, quantity: str | None) -> None:
         for level in layer.thresholds_of(quantity):

@@ -13,7 +13,6 @@ import html
 import logging
 import math
 
-import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
@@ -32,6 +31,7 @@ from PySide6.QtWidgets import (
 from twinscape.model.sensor_style import GLYPHS, SENSOR_RAMPS, Threshold
 from twinscape.model.sensors import SensorsLayer
 from twinscape.model.surfaces import DISTANCE_RANGE, SensorSurfaceLayer
+from twinscape.render.sensor_colors import quantity_range
 from twinscape.ui.controls_common import LayerControls, combo_box, form_group, spin_box
 from twinscape.ui.live_feeds import LiveFeeds
 from twinscape.ui.live_panel import LivePanel
@@ -202,13 +202,11 @@ class SensorsControls(LayerControls):
         self.staleness.setValue(layer.staleness_s / 3600.0)
         self.glyph.setCurrentIndex(max(0, self.glyph.findData(style.glyph)))
         self.ramp.setCurrentIndex(max(0, self.ramp.findData(style.ramp)))
-        auto = style.value_range is None
-        self.auto_range.setChecked(auto)
+        self.auto_range.setChecked(style.value_range is None)
         low, high = style.value_range or self._data_range()
         self.low.setValue(low)
         self.high.setValue(high)
-        self.low.setEnabled(not auto)
-        self.high.setEnabled(not auto)
+        self._enable_range()
         self.size.setValue(style.size)
         self.labels.setChecked(style.labels)
         self._show_thresholds()
@@ -220,14 +218,19 @@ class SensorsControls(LayerControls):
             self.sync()  # the feed brought a quantity the history has not
 
     def _data_range(self) -> tuple[float, float]:
-        data, q = self.layer.data, self.layer.shown_quantity
-        if data is None or q is None or q not in data.quantities:
-            return 0.0, 100.0
-        values = data.obs_value[data.obs_quantity == data.quantity_code(q)]
-        values = values[np.isfinite(values)]
-        if not len(values) or float(values.min()) == float(values.max()):
-            return 0.0, 100.0
-        return float(values.min()), float(values.max())
+        """The span the ramp fits to the data (as the markers are coloured)."""
+        return quantity_range(self.layer.data, self.layer.shown_quantity) or (0.0, 100.0)
+
+    def _enable_range(self) -> None:
+        """The range is the user's unless fitted; the AQI ramp colours by the alert levels,
+        so no range applies to it."""
+        classed = self.layer.style.ramp == "aqi"
+        tip = "The AQI ramp colours by the quantity's alert levels" if classed else ""
+        self.auto_range.setEnabled(not classed)
+        self.auto_range.setToolTip(tip)
+        for box, own in ((self.low, "Ramp start"), (self.high, "Ramp end")):
+            box.setEnabled(not classed and not self.auto_range.isChecked())
+            box.setToolTip(tip or own)
 
     def _show_thresholds(self) -> None:
         table = self.thresholds
@@ -268,14 +271,11 @@ class SensorsControls(LayerControls):
     def _write_range(self) -> None:
         if self.syncing:
             return
+        self._enable_range()
         if self.auto_range.isChecked():
             if self.layer.style.value_range is not None:
                 self.layer.style.value_range = None  # write_style skips None
-            self.low.setEnabled(False)
-            self.high.setEnabled(False)
             return
-        self.low.setEnabled(True)
-        self.high.setEnabled(True)
         low, high = float(self.low.value()), float(self.high.value())
         if low < high:
             self.write_style("value_range", (low, high))

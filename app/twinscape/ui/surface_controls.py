@@ -7,6 +7,7 @@ from PySide6.QtWidgets import QCheckBox, QWidget
 from twinscape.model.sensor_style import SENSOR_RAMPS
 from twinscape.model.sensors import SensorsLayer
 from twinscape.model.surfaces import DISTANCE_RANGE, POWER_RANGE, SensorSurfaceLayer
+from twinscape.render.sensor_colors import quantity_range
 from twinscape.ui.controls_common import (
     LayerControls,
     combo_box,
@@ -87,18 +88,36 @@ class SurfaceControls(LayerControls):
         self.ramp.setCurrentIndex(max(0, self.ramp.findData(layer.ramp)))
         fitted = layer.value_range is None
         self.fit.setChecked(fitted)
-        if not fitted:
-            self.low.setValue(layer.value_range[0])
-            self.high.setValue(layer.value_range[1])
-        self.low.setEnabled(not fitted)
-        self.high.setEnabled(not fitted)
+        low, high = layer.value_range or self.fitted_range()
+        self.low.setValue(low)
+        self.high.setValue(high)
+        self._enable_range()
+
+    def fitted_range(self) -> tuple[float, float]:
+        """The (low, high) the ramp spans when fitted to the data: the robust range of
+        every observation of the quantity, as the surface is coloured."""
+        sensors = self.sensors()
+        if sensors is None or sensors.data is None:
+            return 0.0, 1.0
+        quantity = self.layer.quantity or sensors.shown_quantity
+        return quantity_range(sensors.data, quantity) or (0.0, 1.0)
+
+    def _enable_range(self) -> None:
+        """Low and high are the user's to set unless fitted; the AQI ramp colours by the
+        alert levels, so no range applies to it."""
+        classed = self.layer.ramp == "aqi"
+        tip = "The AQI ramp colours by the quantity's alert levels" if classed else ""
+        self.fit.setEnabled(not classed)
+        for box in (self.fit, self.low, self.high):
+            box.setToolTip(tip)
+        for box in (self.low, self.high):
+            box.setEnabled(not classed and not self.fit.isChecked())
 
     def _write_range(self) -> None:
         if self.syncing:
             return
         fitted = self.fit.isChecked()
-        self.low.setEnabled(not fitted)
-        self.high.setEnabled(not fitted)
+        self._enable_range()
         if fitted:
             if self.layer.value_range is not None:
                 self.layer.value_range = None
