@@ -1,15 +1,17 @@
 """File > Export Scene… (ui/export_dialog.py) on the demo window: dialog, export, errors.
 
-Exports run on the GUI thread behind a non-modal progress dialog; the files are read back
-with trimesh.
+Exports read the scene on the GUI thread behind a non-modal progress dialog, their slow
+jobs on a worker; the files are read back with trimesh.
 """
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
 import trimesh
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QDialog, QProgressDialog
 
 from twinscape.render.scene_export import terrain_levels
@@ -40,9 +42,7 @@ def test_dialog_shows_levels_with_triangles_and_follows_the_format(
         dialog.deleteLater()
 
 
-def test_export_runs_with_progress_and_gives_the_window_back(
-    demo_window, tmp_path: Path
-) -> None:
+def test_export_runs_with_progress_and_gives_the_window_back(demo_window, tmp_path: Path) -> None:
     scene = demo_window.viewport.scene
     ve_before = {key: visual.ve for key, visual in scene.visuals.items()}
     out = tmp_path / "demo.glb"
@@ -86,3 +86,38 @@ def test_errors_are_one_line_and_cancel_writes_nothing(
     assert not (tmp_path / "cancelled.glb").exists()
     assert len(critical_messages) == 1  # cancelling is not an error
     assert demo_window.menuBar().isEnabled()
+
+
+def test_the_slow_jobs_run_on_a_worker_while_the_window_keeps_answering(
+    demo_window, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from twinscape.render import export_terrain, scene_export
+
+    ticked = threading.Event()
+    timer = QTimer()  # the GUI thread's event loop: it ticks only while events are processed
+    timer.setInterval(10)
+    timer.timeout.connect(ticked.set)
+    answered: dict[str, bool] = {}
+
+    def waiting_for_a_tick(name: str, real):  # noqa: ANN001, ANN202
+        def job(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+            ticked.clear()
+            off_gui = threading.current_thread() is not threading.main_thread()
+            answered[name] = off_gui and ticked.wait(5)  # the GUI ticks meanwhile
+            return real(*args, **kwargs)
+
+        return job
+
+    monkeypatch.setattr(
+        export_terrain, "terrain_part", waiting_for_a_tick("terrain", export_terrain.terrain_part)
+    )
+    monkeypatch.setattr(
+        scene_export, "write_scene", waiting_for_a_tick("write", scene_export.write_scene)
+    )
+    timer.start()
+    try:
+        report = run_export(demo_window, tmp_path / "demo.glb", "glb", 3)
+    finally:
+        timer.stop()
+    assert answered == {"terrain": True, "write": True}
+    assert report is not None and sorted(trimesh.load(report.paths[0]).geometry) == sorted(LAYERS)

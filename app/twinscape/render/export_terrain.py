@@ -19,6 +19,7 @@ sharp as the view shows it close up: the texture is then painted at a detail lev
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -152,17 +153,23 @@ def levels_of(visual: Any) -> list[int]:
     return level_triangles(grid, tiles.n_levels)
 
 
-def parts_of(visual: Any, level: int = 0) -> list[ExportPart]:
+def job_of(visual: Any, level: int = 0) -> Callable[[], list[ExportPart]]:
     """A terrain visual's whole grid at ``level`` (clipped to its levels) in the colours
-    it shows: colours still being computed (a drape, the sun) are waited for first."""
+    it shows, as a job for any thread: colours still being computed (a drape, the sun)
+    are waited for here, on the caller's thread; the job builds the mesh and paints the
+    detail texture from what it was given (replaced, never changed, by later colours)."""
     grid, tiles = visual.layer.grid, visual.tiles
     if grid is None or tiles is None:
-        return []
+        return list
     visual.apply_pending_colours(wait=True)
     level = min(max(int(level), 0), tiles.n_levels - 1)
     recipe = getattr(tiles.colors, "recipe", None)
     if recipe is not None and recipe.values.shape != grid.values.shape:
         recipe = None  # a grid one sample high or wide: its tiles double that sample
-    return [terrain_part(grid, tiles.colors, visual.origin, level,
-                         opacity=float(visual.layer.opacity),
-                         detail=detail_texture(recipe))]  # fmt: skip
+    pyramid, origin, opacity = list(tiles.colors), visual.origin, float(visual.layer.opacity)
+
+    def job() -> list[ExportPart]:
+        return [terrain_part(grid, pyramid, origin, level, opacity=opacity,
+                             detail=detail_texture(recipe))]  # fmt: skip
+
+    return job

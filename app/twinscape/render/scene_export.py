@@ -5,8 +5,9 @@ kind: each visible layer's geometry is read from its visual's actors as drawn
 (:mod:`~twinscape.render.export_actors`: mapper input, actor transform, colours as
 mapped), after the visual chose its finest level of detail for a camera that sees the
 whole scene (tolerance 0 px: buildings as triangles, never as points). A visual may
-override that with ``export_meshes(level)`` (and ``export_levels()``, triangles per
-level): the terrain does, exporting its whole grid at a level of its tile pyramid
+override that with ``export_job(level)`` (and ``export_levels()``, triangles per
+level), a job for any thread that builds its parts from what the visual handed it: the
+terrain does, exporting its whole grid at a level of its tile pyramid
 (:mod:`~twinscape.render.export_terrain`; 0, the default, is full resolution) in its
 shown colours, drapes (sensor surfaces, analyses) included.
 
@@ -16,8 +17,12 @@ exaggerated is divided out. Points are render coordinates (world minus the proje
 origin, float32); each format records the CRS and origin needed to place them back
 (glTF ``asset.extras.twinscape``, OBJ comments, VTK field data).
 
-Everything here touches VTK, so it runs on the GUI thread; ``progress(fraction, text)``
-is called between layers (a GUI processes events there) and ``cancelled()`` polled.
+Reading actors touches VTK, so :func:`export_scene` runs on the GUI thread;
+``progress(fraction, text)`` is called between layers (a GUI processes events there) and
+``cancelled()`` polled. The work that touches neither VTK nor Qt (the visuals' export
+jobs, merging parts, writing the file: the slow part of a large export) goes through
+``work(job)``, which a GUI passes to run it on a worker thread while it keeps drawing
+and answering; by default it runs where it is called.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +55,8 @@ FORMATS: dict[str, str] = {"glb": ".glb", "gltf": ".gltf", "obj": ".obj", "vtm":
 MAX_TRIANGLES = 5_000_000
 
 Progress = Callable[[float, str], None]
+#: Runs a job that touches neither VTK nor Qt and returns its result (see the module).
+Work = Callable[[Callable[[], Any]], Any]
 
 
 class ExportCancelled(TwinscapeError):
@@ -124,11 +132,19 @@ def _whole_scene_camera(scene: Any) -> vtkCamera:
     return camera
 
 
-def _parts(visual: Any, level: int, camera: vtkCamera, height: float) -> list[ExportPart]:
-    """The parts of one visual: its ``export_meshes`` hook, else its actors at true height."""
-    hook = getattr(visual, "export_meshes", None)
+def _here(job: Callable[[], Any]) -> Any:
+    """The default :data:`Work`: ``job()`` on this thread."""
+    return job()
+
+
+def _parts(
+    visual: Any, level: int, camera: vtkCamera, height: float, work: Work
+) -> list[ExportPart]:
+    """The parts of one visual: its ``export_job`` hook run through ``work``, else its
+    actors at true height (read here: VTK)."""
+    hook = getattr(visual, "export_job", None)
     if hook is not None:
-        return list(hook(level))
+        return list(work(hook(level)))
     shown_ve = float(visual.ve)
     lift = not visual.layer.provides_ground and shown_ve != 1.0
     if lift:
@@ -145,12 +161,13 @@ def _parts(visual: Any, level: int, camera: vtkCamera, height: float) -> list[Ex
 
 def collect(
     scene: Any, *, terrain_level: int = 0, progress: Progress | None = None,
-    cancelled: Callable[[], bool] | None = None,
+    cancelled: Callable[[], bool] | None = None, work: Work = _here,
 ) -> ExportScene:  # fmt: skip
     """Read every visible layer of ``scene`` (a :class:`SceneView`) into an export scene.
 
     ``terrain_level`` is the terrain's level of detail (0 full resolution, each next one
-    a quarter of the triangles); a terrain with fewer levels uses its coarsest.
+    a quarter of the triangles); a terrain with fewer levels uses its coarsest. ``work``
+    runs the jobs that touch neither VTK nor Qt (see the module).
     """
     project: Project = scene.project
     layers = _exported(scene)
@@ -169,7 +186,7 @@ def collect(
             raise ExportCancelled("export cancelled; nothing was written")
         if progress is not None:
             progress(i / max(len(layers), 1), f"Reading {layer.name}")
-        parts = merge_parts(_parts(visual, terrain_level, camera, height))
+        parts = work(partial(merge_parts, _parts(visual, terrain_level, camera, height, work)))
         if parts:
             out.append(ExportLayer(layer.name, layer.kind, layer.id, parts))
     scene.update_lod()  # back to the levels of the view on screen
@@ -228,19 +245,22 @@ def _size(paths: list[Path]) -> int:
 def export_scene(
     scene: Any, out: Path, fmt: str | None = None, *, terrain_level: int = 0,
     progress: Progress | None = None, cancelled: Callable[[], bool] | None = None,
+    work: Work = _here,
 ) -> ExportReport:  # fmt: skip
     """Export what ``scene`` (a :class:`SceneView`) shows to ``out``; what was written.
 
-    ``fmt`` is one of :data:`FORMATS` (None: from the suffix of ``out``).
+    ``fmt`` is one of :data:`FORMATS` (None: from the suffix of ``out``); ``work`` runs
+    the jobs that touch neither VTK nor Qt, reading the scene is done here (see the module).
     """
     start = time.perf_counter()
     fmt = format_for(out, fmt)
-    export = collect(scene, terrain_level=terrain_level, progress=progress, cancelled=cancelled)
+    export = collect(scene, terrain_level=terrain_level, progress=progress, cancelled=cancelled,
+                     work=work)  # fmt: skip
     if cancelled is not None and cancelled():
         raise ExportCancelled("export cancelled; nothing was written")
     if progress is not None:
         progress(0.95, f"Writing {Path(out).name}")
-    paths = write_scene(export, Path(out), fmt)
+    paths = work(partial(write_scene, export, Path(out), fmt))
     return ExportReport(
         paths=tuple(paths), format=fmt, layers=len(export.layers), triangles=export.triangles,
         vertices=export.vertices, bytes=_size(paths), seconds=time.perf_counter() - start,

@@ -372,9 +372,10 @@ class TerrainVisual(TerrainBase):
         """Triangles of the exported terrain per level of detail (index 0: full resolution)."""
         return export_terrain.levels_of(self)
 
-    def export_meshes(self, level: int = 0) -> list[Any]:
-        """The whole terrain at ``level`` as one export part, in the colours shown."""
-        return export_terrain.parts_of(self, level)
+    def export_job(self, level: int = 0) -> Callable[[], list[Any]]:
+        """The whole terrain at ``level`` as one export part, in the colours shown: a job
+        for any thread (colours pending are waited for now)."""
+        return export_terrain.job_of(self, level)
 
     # -- teardown -------------------------------------------------------------------
     def close(self) -> None:

@@ -3,18 +3,22 @@
 The dialog asks for the format, the terrain's level of detail (full, or a coarser level
 of its tile pyramid, each with its triangle count and a warning above
 :data:`~twinscape.render.scene_export.MAX_TRIANGLES`) and the file. The export reads VTK
-objects, so it runs on the GUI thread, behind a **non-modal** progress dialog (a modal
-one crashed this app before) with events processed between layers; the window's
-controls are disabled meanwhile so the scene cannot change under it. Errors are one-line
-dialogs; warnings a notice that does not block.
+objects on the GUI thread, behind a **non-modal** progress dialog (a modal one crashed
+this app before) with events processed between layers; its slow jobs that touch neither
+VTK nor Qt (building the terrain's mesh and texture, writing the file) run on a worker
+thread meanwhile (:func:`in_background`), so the window keeps drawing and answering.
+The window's controls are disabled meanwhile so the scene cannot change under it.
+Errors are one-line dialogs; warnings a notice that does not block.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, wait
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEventLoop, Qt
 from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
@@ -50,6 +54,20 @@ CHOICES = (
     ("Wavefront OBJ + MTL (.obj)", "obj", "Wavefront OBJ (*.obj)"),
     ("VTK multiblock (.vtm)", "vtm", "VTK multiblock (*.vtm)"),
 )
+
+
+T = TypeVar("T")
+
+
+def in_background(job: Callable[[], T]) -> T:
+    """``job()`` on a worker thread, processing this thread's events until it is done
+    (every 20 ms at least); its result, or its exception raised here."""
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="export") as pool:
+        future = pool.submit(job)
+        while not future.done():
+            QApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
+            wait([future], timeout=0.02)
+        return future.result()
 
 
 def _triangles(n: int) -> str:
@@ -150,9 +168,7 @@ def _controls(window: Any) -> list[QWidget]:
     return [w for w in found + window.findChildren(QDockWidget) if w is not None]
 
 
-def run_export(
-    window: Any, path: Path, fmt: str, level: int = 0
-) -> ExportReport | None:
+def run_export(window: Any, path: Path, fmt: str, level: int = 0) -> ExportReport | None:
     """Export the window's scene to ``path``; the report, or None (cancelled or failed)."""
     scene = getattr(window.viewport, "scene", None)
     if scene is None:
@@ -180,7 +196,7 @@ def run_export(
 
     try:
         report = export_scene(scene, path, fmt, terrain_level=level, progress=step,
-                              cancelled=progress.wasCanceled)  # fmt: skip
+                              cancelled=progress.wasCanceled, work=in_background)  # fmt: skip
     except ExportCancelled:
         return None
     except Exception as err:  # noqa: BLE001 - shown as one line, logged when unexpected
@@ -194,7 +210,8 @@ def run_export(
         window.viewport.request_render()
     window.statusBar().showMessage(
         f"Exported {report.layers} layer(s), {_triangles(report.triangles)} triangles, to "
-        f"{report.paths[0].name} ({report.bytes / 1e6:.1f} MB, {report.seconds:.1f} s)", 10000
+        f"{report.paths[0].name} ({report.bytes / 1e6:.1f} MB, {report.seconds:.1f} s)",
+        10000,
     )
     if report.warnings:
         show_notice(window, TITLE, "\n".join(report.warnings))
