@@ -18,9 +18,27 @@ from twinscape.render.scene_export import terrain_levels
 from twinscape.ui import export_dialog
 from twinscape.ui.export_dialog import ExportDialog, open_export_dialog, run_export
 
+from ui_helpers import process_events
+
 LAYERS = ["Dead Sea SRTM 90 m", "New town (plan)", "Town sensors (simulated)"]
 
 
+# -- a window of its own (first: before the shared window's Qt-made popups exist)
+
+
+def test_closing_the_window_during_an_export_cancels_it_then_closes(
+    make_main_window, tmp_path: Path
+) -> None:
+    window = make_main_window()
+    QTimer.singleShot(0, window.close)  # at the export's first look at events
+    out = tmp_path / "closing.glb"
+    assert run_export(window, out, "glb", 3) is None, "cancelled"
+    assert not out.exists()
+    process_events(0.2)
+    assert not window.isVisible() and window.scene_export is None
+
+
+# -- the shared demo window
 def test_dialog_shows_levels_with_triangles_and_follows_the_format(
     demo_window, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

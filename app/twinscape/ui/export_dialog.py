@@ -185,6 +185,7 @@ def run_export(window: Any, path: Path, fmt: str, level: int = 0) -> ExportRepor
     progress.setMinimumDuration(0)
     progress.setAutoClose(False)
     progress.show()
+    window.scene_export = progress  # closing the window cancels it, then closes
     disabled = [w for w in _controls(window) if w.isEnabled()]
     for widget in disabled:
         widget.setEnabled(False)
@@ -208,6 +209,7 @@ def run_export(window: Any, path: Path, fmt: str, level: int = 0) -> ExportRepor
         progress.close()
         progress.deleteLater()
         window.viewport.request_render()
+        window.export_ended()
     window.statusBar().showMessage(
         f"Exported {report.layers} layer(s), {_triangles(report.triangles)} triangles, to "
         f"{report.paths[0].name} ({report.bytes / 1e6:.1f} MB, {report.seconds:.1f} s)",

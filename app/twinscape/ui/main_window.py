@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QCloseEvent,
     QGuiApplication,
     QIcon,
 )
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QMessageBox, QWidget
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QMessageBox, QProgressDialog, QWidget
 
 from twinscape import __version__
 from twinscape.geo.ground import ground_grids
@@ -90,6 +90,9 @@ class MainWindow(WindowMenus, WindowLayout, FileDropMixin, QMainWindow):
         self._project: Project | None = None
         self._dirty = False
         self._closed = False
+        #: The progress dialog of a scene export running (ui/export_dialog.py), else None.
+        self.scene_export: QProgressDialog | None = None
+        self._close_after_export = False
         self._selection: Hit | None = None
         self._ground: set[int] = set()  # ids of the grids layers stand on
 
@@ -317,10 +320,22 @@ class MainWindow(WindowMenus, WindowLayout, FileDropMixin, QMainWindow):
         )
 
     # -- closing ---------------------------------------------------------------------
+    def export_ended(self) -> None:
+        """A scene export ended (ui/export_dialog.py): close now if that was asked meanwhile."""
+        self.scene_export = None
+        if self._close_after_export:
+            self._close_after_export = False
+            QTimer.singleShot(0, self.close)
+
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         """Ask to save, stop loads, and free the GL context before the window goes."""
         if self._closed:
             event.accept()
+            return
+        if self.scene_export is not None:  # its jobs run while events are processed
+            self.scene_export.cancel()  # it stops at its next step; the window closes then
+            self._close_after_export = True
+            event.ignore()
             return
         if not self.files.maybe_save():
             event.ignore()
