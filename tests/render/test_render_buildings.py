@@ -272,6 +272,9 @@ def test_graduated_and_categorised_legends() -> None:
     assert len(legend) == MAX_CATEGORIES + 1 and legend[-1] == ("other", OTHER)
     assert [lbl for lbl, _ in legend[:3]] == ["u0", "u1", "u2"]  # most frequent first
     assert len({c for _, c in legend}) == len(legend)
+    layer.style.color_mode = "graduated"  # of a text column (a project file may say so)
+    assert building_legend(layer) == [("no data", NO_DATA)]
+    assert {tuple(c) for c in building_colors(layer)[roof]} == {NO_DATA}
 
 
 # -- pictures -----------------------------------------------------------------------

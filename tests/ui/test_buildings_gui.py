@@ -105,6 +105,13 @@ def test_styling_by_height_survives_save_close_and_reopen(
     controls.classes.setValue(4)
     assert layer.style.color_mode == "graduated" and layer.style.color_by == "height"
     assert controls.legend.text().count("<tr>") == 4 and "\u2013" in controls.legend.text()
+    controls.column.setCurrentIndex(controls.column.findData("use"))  # text: categorised
+    assert (layer.style.color_mode, layer.style.color_by) == ("categorised", "use")
+    assert controls.mode.currentData() == "categorised"
+    assert str(layer.mesh.table["use"].mode()[0]) in controls.legend.text()
+    controls.column.setCurrentIndex(controls.column.findData("height"))
+    controls.mode.setCurrentIndex(controls.mode.findData("graduated"))
+    assert layer.style.color_mode == "graduated" and layer.style.color_by == "height"
     before = settle(window)
 
     controls.storey.setValue(4.0)  # a height setting: the layer is read again

@@ -211,6 +211,8 @@ def _row_colors(style: BuildingsStyle, table: Any, n: int) -> tuple[np.ndarray, 
         values = _numeric(_column(table, style.color_by), n)
         breaks, index = graduated_classes(values, style.classes)
         k = len(breaks) - 1
+        if k < 1:  # no number in the column (a text column, all empty): all "no data"
+            return np.tile(np.array(NO_DATA, np.float64), (n, 1)), [("no data", NO_DATA)]
         palette = ramp_colors(style.ramp, np.linspace(0, 1, k) if k > 1 else np.full(k, 0.5))
         colors = np.tile(np.array(NO_DATA, np.float64), (n, 1))
         colors[index >= 0] = palette[index[index >= 0]]

@@ -156,6 +156,9 @@ class BuildingsControls(LayerControls):
             return
         if mode == "graduated" and column and not _numeric(self.layer, column):
             mode = "categorised"  # text columns can only be categorised
+        # each write redraws: never show a graduated style of a text column in between
+        if mode == "categorised" and style.color_mode != mode:
+            style.color_mode = mode
         if mode != "single" and style.color_by != column:
             style.color_by = column
         if style.color_mode != mode:
