@@ -112,3 +112,36 @@ def test_a_viewshed_recomputes_when_its_radius_changes(demo_window) -> None:  # 
     finally:
         window.project.layers.remove(layer)
         process_events(0.1)
+
+
+def test_a_viewshed_from_a_tower_names_the_tower_in_its_panel(demo_window) -> None:  # noqa: ANN001
+    from twinscape.model.analysis import AnalysisLayer
+    from twinscape.model.catalogue import Catalogue, CatalogueEntry
+    from twinscape.model.placed import PlacedAsset, PlacedAssetsLayer
+
+    window = demo_window
+    grid = next(la.grid for la in window.project.layers if la.provides_ground)
+    x0, y0, x1, y1 = grid.bounds
+    catalogue = Catalogue({
+        "tower": CatalogueEntry("tower", "Telecom tower", "point", "tower",
+                                params={"antenna_height_m": 40.0, "height_m": 45.0}),
+    })  # fmt: skip
+    towers = PlacedAssetsLayer(
+        name="towers", catalogue=catalogue, ground=(),
+        assets=(PlacedAsset("tower", (((x0 + x1) / 2, (y0 + y1) / 2),), id="t1"),),
+    )  # fmt: skip
+    # the observer as a project file gives it: an equal tuple, not the panel's own object
+    view = AnalysisLayer(name="from the tower", analysis="viewshed",
+                         observer_asset=tuple([towers.id, "t1"]), radius_m=2_000.0)  # fmt: skip
+    window.project.layers.extend([towers, view])
+    try:
+        process_events(0.1)
+        window.layer_dock.select_layer(view)
+        process_events(0.1)
+        source = window.styling_dock.controls.source
+        assert source.currentText().startswith("towers: ")
+        assert "(missing asset)" not in [source.itemText(i) for i in range(source.count())]
+    finally:
+        window.project.layers.remove(view)
+        window.project.layers.remove(towers)
+        process_events(0.1)

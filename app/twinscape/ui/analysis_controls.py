@@ -45,6 +45,7 @@ from twinscape.ui.controls_common import (
     LayerControls,
     combo_box,
     form_group,
+    index_of,
     info_table,
     spin_box,
 )
@@ -268,7 +269,7 @@ class AnalysisControls(LayerControls):
         self.source.addItem("Typed point", None)
         for ids, label in placed_observers(self._watcher.project):
             self.source.addItem(label, ids)
-        index = self.source.findData(layer.observer_asset)
+        index = index_of(self.source, layer.observer_asset)
         if layer.observer_asset is not None and index < 0:
             self.source.addItem("(missing asset)", layer.observer_asset)
             index = self.source.count() - 1

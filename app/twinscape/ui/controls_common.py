@@ -115,6 +115,12 @@ def combo_box(name: str, items: Sequence[tuple[Any, str]], tip: str = "") -> QCo
     return box
 
 
+def index_of(box: QComboBox, value: Any) -> int:
+    """Index of the item whose data equals ``value`` (-1: none). ``QComboBox.findData``
+    compares Python objects such as tuples by identity, so an equal copy is not found."""
+    return next((i for i in range(box.count()) if box.itemData(i) == value), -1)
+
+
 def form_group(box: str | QGroupBox, rows: Sequence[tuple[str, QWidget]]) -> QGroupBox:
     """A group box (a title, or a box made already) holding ``(label, widget)`` rows."""
     group = QGroupBox(box) if isinstance(box, str) else box
