@@ -78,11 +78,18 @@ def test_place_four_kinds_by_clicks_then_undo_redo_drag_save_reopen_export(
     expected = _ground(window, *tower_px)
     assert np.allclose(layer.assets[0].coords[0], expected, atol=1.0)
 
-    # a road: three clicks and Enter
+    # a road: three clicks and Enter; the mouse resting on the vertex just clicked adds
+    # no zero-length segment to the preview's checks
     tool.start("road")
     road_px = _pixels(window, [(0.30, 0.35), (0.40, 0.40), (0.50, 0.38)])
+    said: list[str] = []
+    tool.message.connect(said.append)
     for x, y in road_px:
         _click(window, x, y)
+        QTest.mouseMove(window.viewport.plotter, _qt_pos(window, x, y))
+        process_events(0.15)  # the preview's timer
+    tool.message.disconnect(said.append)
+    assert said and not [m for m in said if "no length" in m], said
     QTest.keyClick(window.viewport.plotter, Qt.Key.Key_Return)
     process_events(0.05)
     # a railway: two clicks and a right click

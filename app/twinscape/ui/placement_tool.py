@@ -301,7 +301,8 @@ class PlacementTool(QObject):
         vertices = list(self.vertices)
         if self._cursor is not None:
             cursor = self._ground_at(*self._cursor)
-            if cursor is not None:
+            # on the vertex just clicked (it snaps there) the cursor adds no segment
+            if cursor is not None and (not vertices or tuple(cursor) != vertices[-1]):
                 vertices.append(cursor)
         if not vertices:
             self.preview.clear()
