@@ -225,3 +225,30 @@ def test_escape_cancels_and_typed_coordinates_place(main_window) -> None:
     # the inspector lists the asset and its assessment once it is identified
     attributes = layer.identify(len(layer.assets) - 1, (x, y, 0.0))
     assert attributes["type"] == "Wind turbine" and attributes["status"] in ("ok", "warn", "fail")
+
+
+def test_double_clicking_an_issue_selects_its_asset_as_a_click_does(main_window) -> None:
+    from twinscape.io.catalogue import load_catalogue
+    from twinscape.model.placed import PlacedAsset
+
+    window = main_window
+    dock = window.findChild(PlacementDock)
+    grid = next(la.grid for la in window.project.layers if la.provides_ground)
+    x0, y0, x1, y1 = grid.bounds
+    x, y = (x0 + x1) / 2, (y0 + y1) / 2
+    layer = PlacedAssetsLayer(
+        name="plan", catalogue=load_catalogue(), ground=ground_grids(window.project.layers),
+        assets=(PlacedAsset("telecom_tower", ((x, y),), id="t1"),
+                PlacedAsset("road", ((x, y), (x, y), (x + 500.0, y)), id="r1")),
+    )  # fmt: skip
+    window.project.layers.append(layer)
+    process_events(0.2)
+    dock.issues_box.refresh()
+    issues = dock.issues_box.issues
+    [item] = [issues.topLevelItem(i) for i in range(issues.topLevelItemCount())
+              if "no length" in issues.topLevelItem(i).text(2)]  # fmt: skip
+    issues.itemDoubleClicked.emit(item, 0)
+    process_events(0.1)
+    assert window.inspector_dock.title.text() == f"plan: {layer.feature_label(1)}"
+    assert window.services["placement"].editor.selected == (layer, "r1")
+    assert window.services["analysis"].selected == (layer.id, "r1")

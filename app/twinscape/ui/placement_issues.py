@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from twinscape.geo.design_checks import assess_layer
 from twinscape.io.placed_export import export_assets
 from twinscape.model.placed import assets_of
+from twinscape.render.scene_pick import Hit
 from twinscape.ui.dialogs import show_error
 from twinscape.ui.placement_tool import PlacementTool
 
@@ -121,7 +122,9 @@ class IssuesBox(QGroupBox):
             z = sum(finite) / len(finite) if finite else z
         x, y = asset.centroid
         self._window.fly_to((x, y, z), radius)
-        self.tool.editor.select(layer, asset_id)
+        # the window's selection, as a click on it: Identify, the editor and the analyses follow
+        row = next(i for i, a in enumerate(layer.assets) if a.id == asset_id)
+        self._window.select(Hit(layer, row, (x, y, z)))
 
     def export_dialog(self) -> None:
         """Ask for a file and a CRS, then export every placed-assets layer's assets."""
