@@ -145,3 +145,38 @@ def test_a_viewshed_from_a_tower_names_the_tower_in_its_panel(demo_window) -> No
         window.project.layers.remove(view)
         window.project.layers.remove(towers)
         process_events(0.1)
+
+
+def test_a_viewshed_from_a_point_looks_from_the_view_then_from_the_click(demo_window) -> None:  # noqa: ANN001
+    from twinscape.geo.ground import ground_grids
+    from twinscape.model.analysis import AnalysisLayer
+    from twinscape.render.ground_pick import ray_to_ground
+
+    window = demo_window
+    service = window.services["analysis"]
+    service.clicked = None
+    scene = window.viewport.scene
+    width, height = window.viewport.display_size()
+    added: list[AnalysisLayer] = []
+    try:
+        # nothing clicked: the ground at the centre of the view (a roof there is within
+        # its parallax of the terrain the centre's ray meets), not the DEM's centre
+        added.append(service.add_viewshed())
+        expected = ray_to_ground(scene.renderer, scene.origin, ground_grids(window.project.layers),
+                                 width // 2, height // 2,
+                                 exaggeration=scene.ground_exaggeration())  # fmt: skip
+        assert expected is not None
+        assert np.hypot(*np.subtract(added[-1].observer, expected[:2])) < 150.0
+        assert "centre of the view" in window.statusBar().currentMessage()
+        # a click in the view: the viewshed looks from there
+        hit = window.identify_at(int(width * 0.3), int(height * 0.4))
+        assert hit is not None
+        added.append(service.add_viewshed())
+        assert added[-1].observer == pytest.approx(hit.point[:2])
+        assert "last clicked" in window.statusBar().currentMessage()
+    finally:
+        for layer in added:
+            window.project.layers.remove(layer)
+        window.select(None)
+        service.clicked = None
+        process_events(0.1)

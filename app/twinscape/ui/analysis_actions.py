@@ -41,6 +41,7 @@ class AnalysisActions(QObject):
         super().__init__(window)
         self.window = window
         self.selected: tuple[str, str] | None = None  # (placed layer id, asset id)
+        self.clicked: tuple[float, float] | None = None  # world (x, y) last clicked in the view
         #: Shown in the menu bar before Help (a service's ``menu``: see ui/menus.py).
         self.menu = QMenu("&Analysis", window)
         self.menu.setObjectName("analysisMenu")
@@ -91,6 +92,8 @@ class AnalysisActions(QObject):
         row = getattr(hit, "row", None)
         if isinstance(layer, PlacedAssetsLayer) and row is not None and row < len(layer.assets):
             self.selected = (layer.id, layer.assets[row].id)
+        if hit is not None:
+            self.clicked = (float(hit.point[0]), float(hit.point[1]))
 
     # -- adding layers ---------------------------------------------------------------
     def _say(self, text: str) -> None:
@@ -116,16 +119,34 @@ class AnalysisActions(QObject):
         """Aspect classes of the terrain."""
         return self.add("aspect")
 
-    def _centre(self) -> tuple[float, float] | None:
+    def _observer(self) -> tuple[tuple[float, float] | None, str]:
+        """Where a viewshed from a point looks from, and how to say it: the point last
+        clicked in the view, else the ground at the centre of the view, else the terrain's
+        centre (each only when on the terrain)."""
         ground = ground_below(AnalysisLayer(name="-", analysis="slope"), self.window.project.layers)
         if ground is None:
-            return None
+            return None, ""
         xmin, ymin, xmax, ymax = ground.bounds
-        return (xmin + xmax) / 2, (ymin + ymax) / 2
+
+        def on_terrain(xy: tuple[float, float] | None) -> bool:
+            return xy is not None and xmin <= xy[0] <= xmax and ymin <= xy[1] <= ymax
+
+        if on_terrain(self.clicked):
+            return self.clicked, "the point last clicked"
+        width, height = self.window.viewport.display_size()
+        centre = self.window.viewport.pick_world(width // 2, height // 2)
+        if centre is not None and on_terrain(centre[:2]):
+            return (float(centre[0]), float(centre[1])), "the centre of the view"
+        return ((xmin + xmax) / 2, (ymin + ymax) / 2), "the centre of the terrain"
 
     def add_viewshed(self) -> AnalysisLayer | None:
-        """A viewshed from the terrain's centre (type the observer in the panel)."""
-        return self.add("viewshed", "Viewshed", observer=self._centre())
+        """A viewshed from the point last clicked, else the view's centre (see
+        :meth:`_observer`); the panel moves it."""
+        observer, where = self._observer()
+        layer = self.add("viewshed", "Viewshed", observer=observer)
+        if layer is not None and where:
+            self._say(f"Viewshed from {where}; type or pick another observer in its panel")
+        return layer
 
     def add_tower_viewshed(self) -> AnalysisLayer | None:
         """A viewshed from the tower or turbine selected in the view."""
