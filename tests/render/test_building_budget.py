@@ -56,7 +56,7 @@ def test_a_moving_frame_teaches_the_budget_its_terrain_triangles(town: Town, mon
     budget would grow it (and the terrain's detail) sooner the more buildings are in view."""
     scene = town.scene
     taught: list[int] = []
-    monkeypatch.setattr(scene.budget, "stop", taught.append)
+    monkeypatch.setattr(scene.budget, "stop", lambda n, held=False: taught.append(n))
     town.along()
     scene.interacting = True
     town.plotter.ren_win.Render()

@@ -52,3 +52,32 @@ def test_a_drag_draws_without_multisampling_and_the_still_view_gets_it_back(main
     assert image.std() > 5 and moving_image.std() > 5  # pictures, not blank windows
     # the same terrain in both: the moving frame only lacks the edges' anti-aliasing
     assert np.abs(image.astype(int) - moving_image.astype(int)).mean() < 3
+
+
+def test_a_still_view_its_budget_held_coarse_regains_detail_when_left_alone(main_window) -> None:  # noqa: ANN001
+    window = main_window
+    [canyon] = [b for b in window.project.bookmarks if "Mujib" in b.name]
+    window.viewport.apply_view(canyon.view)
+    settle(window)
+    scene = window.viewport.scene
+    scene.renderer.GetActiveCamera().Azimuth(1.0)  # a new view: the screenshot's detail goes
+    [terrain] = [v for v in scene.visuals.values() if hasattr(v, "refine_lod")]
+    budget = scene.budget
+    budget.settled_triangles = budget.min_triangles  # as after a spell of slow frames (load)
+    frames: list[float] = []
+    tag = window.viewport.plotter.render_window.AddObserver(
+        "EndEvent", lambda *_: frames.append(terrain.chosen_tolerance_px)
+    )
+    try:
+        window.viewport.request_render()
+        process_events(0.05)
+        held = terrain.chosen_tolerance_px
+        assert held > scene.settled_tolerance_px, "the shrunk budget holds the view coarse"
+        process_events(4.0)  # no input: the view is drawn again while its budget may grow
+        drawn = len(frames)
+        process_events(1.0)
+    finally:
+        window.viewport.plotter.render_window.RemoveObserver(tag)
+    assert drawn > 3 and budget.settled_triangles > 1.5 * budget.min_triangles, frames
+    assert terrain.chosen_tolerance_px < held, frames
+    assert len(frames) == drawn, "once it cannot gain more, no frames are drawn for it"

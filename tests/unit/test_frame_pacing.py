@@ -79,6 +79,25 @@ def test_a_fast_still_view_grows_at_once_then_every_few_frames() -> None:
     budget.record_still(0.02, budget.settled_limit, view="B")  # a new view: at once
     assert budget.settled_limit == 195_312
 
+
+def test_a_view_the_budget_held_grows_it_though_its_level_draws_well_under_it() -> None:
+    # the level that fits may draw far fewer triangles than the budget (the next finer
+    # one has twice as many): the frame still used the budget, and the next may need more
+    for held, grown in ((False, 20_000), (True, 25_000)):
+        budget = FrameBudget(settled_triangles=20_000, min_triangles=20_000)
+        for _ in range(3):
+            budget.record_still(0.04, 14_520, view="A", held=held)
+            assert budget.still_fast  # fast: another frame could grow it
+        assert budget.settled_limit == grown
+        budget.record_still(0.2, 14_520, view="A", held=held)
+        assert not budget.still_fast
+    moving = FrameBudget(triangles=100_000)
+    moving.record(0.01, 60_000)
+    assert moving.limit == 100_000, "needed fewer: no news about more"
+    moving.record(0.01, 60_000, held=True)
+    assert moving.limit == 125_000, "held: fast frames grow it"
+
+
 def test_start_and_stop_time_moving_and_still_frames_apart() -> None:
     budget = FrameBudget(triangles=100_000, settled_triangles=100_000)
     budget.start(False)  # a screenshot: not timed

@@ -84,6 +84,8 @@ class FrameBudget:
     coarsen: float = 1.0
     sharing: bool = False
     crowded: bool = False
+    #: The last still frame was fast enough to count towards growing the still budget.
+    still_fast: bool = False
     _recent: deque[float] = field(default_factory=lambda: deque(maxlen=3))
     _started: float | None = None
     _moving: bool = False
@@ -110,19 +112,21 @@ class FrameBudget:
         self._started = (time.perf_counter() if at is None else at) if timed else None
         self._moving, self._view = moving, view
 
-    def stop(self, triangles: int) -> None:
-        """The frame :meth:`start` ed is drawn, with ``triangles``: learn from it."""
+    def stop(self, triangles: int, *, held: bool = False) -> None:
+        """The frame :meth:`start` ed is drawn, with ``triangles`` (``held``: the budget
+        kept it coarser than it wanted): learn from it."""
         if self._started is None:
             return
         seconds = time.perf_counter() - self._started
         self._started = None
         if self._moving:
-            self.record(seconds, triangles)
+            self.record(seconds, triangles, held=held)
         else:
-            self.record_still(seconds, triangles, self._view)
+            self.record_still(seconds, triangles, self._view, held=held)
 
-    def record(self, seconds: float, triangles: int) -> None:
-        """Learn from one moving frame that drew ``triangles`` in ``seconds``."""
+    def record(self, seconds: float, triangles: int, *, held: bool = False) -> None:
+        """Learn from one moving frame that drew ``triangles`` in ``seconds`` (``held``:
+        the budget kept it coarser than it wanted, however few triangles that left)."""
         if self.fixed is not None:
             return  # scripts and tests chose the budget: nothing to learn
         self._recent.append(seconds)
@@ -137,7 +141,7 @@ class FrameBudget:
             self.coarsen = min(self.coarsen * math.sqrt(2.0), MAX_COARSEN)
         elif typical < 0.8 * target:
             self.coarsen = max(self.coarsen / math.sqrt(2.0), 1.0)
-        if step > 1 and triangles < 0.8 * self.triangles:
+        if step > 1 and triangles < 0.8 * self.triangles and not held:
             return  # the view needed fewer: no news about more
         self.triangles = self._clip(self.triangles * step)
 
@@ -161,14 +165,19 @@ class FrameBudget:
         """Seconds the next moving frame aims at."""
         return CROWDED_S if self.sharing and self.crowded else self.moving_s
 
-    def record_still(self, seconds: float, triangles: int, view: Any) -> None:
-        """Learn from one still frame of ``view`` (any key that changes with the camera)."""
+    def record_still(
+        self, seconds: float, triangles: int, view: Any, *, held: bool = False
+    ) -> None:
+        """Learn from one still frame of ``view`` (any key that changes with the camera;
+        ``held`` as for :meth:`record`: a level finer would not fit, so it used the budget
+        even when the level it fits draws well under it)."""
+        self.still_fast = seconds < 0.5 * self.settled_s
         if seconds > 1.1 * self.settled_s:
             step = max(self.settled_s / seconds, 1 / SHRINK)
             self.settled_triangles = self._clip(self.settled_triangles * step)
             self._fast = 0
             return
-        used = triangles >= 0.8 * self.settled_triangles
+        used = held or triangles >= 0.8 * self.settled_triangles
         if seconds < 0.7 * self.settled_s and used and view != self._grown_for:
             self._grown_for, self._fast = view, 0
             self.settled_triangles = self._clip(self.settled_triangles * GROW)

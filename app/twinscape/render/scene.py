@@ -105,6 +105,7 @@ class SceneView(Connections, SceneCamera, ScenePicking, SceneLod):
         self._dragging = False
         self._settle: tuple[float, tuple] | None = None
         self._timed = False  # the last update_lod chose levels within a budget
+        self._held = False  # ... and that budget kept the terrain coarser than asked
         self._frame_started: float | None = None  # when the window began this frame
         self._camera_set = False
         self._auto_key: tuple | None = None

@@ -31,6 +31,7 @@ class SceneLod:
     _dragging: bool
     _settle: tuple[float, tuple] | None
     _timed: bool
+    _held: bool  # the last frame's budget kept the terrain coarser than it asked
     _frame_started: float | None
     _camera_key: Callable[[], tuple]  # the camera's state (SceneCamera)
 
@@ -92,7 +93,7 @@ class SceneLod:
         height = self.renderer.GetSize()[1] or self.renderer.GetRenderWindow().GetSize()[1]
         camera = self.renderer.GetActiveCamera()
         # terrain first: the tolerance a moving frame's budget raised it to holds for all
-        raised, ground = tol, 0
+        raised, ground, held = tol, 0, False
         grounds = [v for v in self.visuals.values() if hasattr(v, "refine_lod")]
         others = [v for v in self.visuals.values() if not hasattr(v, "refine_lod")]
         for visual in grounds:
@@ -100,10 +101,12 @@ class SceneLod:
                 visual.update_lod(camera, height, raised)
                 continue
             visual.refine_lod(camera, height, tol, budget=budget, moving=moving)
+            held |= bool(visual.layer.visible and visual.chosen_tolerance_px > 1.01 * tol)
             if moving and visual.layer.visible:  # a hidden one chose nothing this frame
                 raised = max(raised, visual.chosen_tolerance_px * self.budget.coarsen)
                 ground += visual.triangles
         # then the others; on a slow renderer within a share of the terrain's triangles
+        self._held = held
         allowance = self.budget.others_allowance(ground) if moving else None
         drawn = 0.0
         for visual in others:
@@ -139,7 +142,22 @@ class SceneLod:
 
     def _after_render(self, *_: Any) -> None:
         # the budget limits the terrain: whether a frame used it is the terrain's count
-        self.budget.stop(self.ground_triangles())
+        self.budget.stop(self.ground_triangles(), held=self._held)
+
+    def wants_refinement(self) -> bool:
+        """True when the still view is coarser than the settled tolerance because the still
+        budget held the terrain (it shrinks while frames are slow, e.g. under load) and the
+        last still frame was fast: another one may grow the budget. A viewport draws it
+        when idle, so a view left alone regains its detail; nothing asks for more frames
+        once they are slow or the terrain is at the settled tolerance."""
+        budget = self.budget
+        if self._is_interacting() or self._settle is not None or budget.fixed is not None:
+            return False
+        if not budget.still_fast or budget.settled_triangles >= budget.max_triangles:
+            return False
+        held = self.settled_tolerance_px * 1.01
+        grounds = [v for v in self.visuals.values() if hasattr(v, "refine_lod")]
+        return any(v.layer.visible and v.chosen_tolerance_px > held for v in grounds)
 
     def refining(self) -> bool:
         """True while a visual builds levels in the background or waits for them."""

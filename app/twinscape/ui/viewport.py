@@ -37,6 +37,8 @@ log = logging.getLogger(__name__)
 
 #: A press and release closer than this (logical px) is a click, not a drag.
 CLICK_SLOP_PX = 4
+#: Idle time (ms) before a still view that its budget held coarse is drawn again.
+REFINE_MS = 100
 
 
 class Viewport(QWidget):
@@ -73,6 +75,12 @@ class Viewport(QWidget):
         self._timer.setSingleShot(True)
         self._timer.setInterval(0)
         self._timer.timeout.connect(self._render_now)
+        # a still view the budget held coarse is drawn again when idle (it regains detail)
+        self._refine = QTimer(self)
+        self._refine.setSingleShot(True)
+        self._refine.setInterval(REFINE_MS)
+        self._refine.timeout.connect(self.request_render)
+        self.plotter.render_window.AddObserver("EndEvent", self._frame_drawn)
         # colour changes of big terrains are computed here, then rendered (GUI thread)
         self._colour_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="recolour")
         self.background_ready.connect(self.request_render)  # queued across threads
@@ -169,6 +177,10 @@ class Viewport(QWidget):
         """Render once the current burst of changes is over (coalesced)."""
         if not self._closed:
             self._timer.start()
+
+    def _frame_drawn(self, *_: object) -> None:
+        if not self._closed and self.scene is not None and self.scene.wants_refinement():
+            self._refine.start()
 
     def _render_now(self) -> None:
         if self._closed:
@@ -271,6 +283,7 @@ class Viewport(QWidget):
             return
         self._closed = True
         self._timer.stop()
+        self._refine.stop()
         self._close_scene()
         self._colour_pool.shutdown(wait=True, cancel_futures=True)
         self.plotter.renderer.RemoveActor(self._hint)
