@@ -80,22 +80,25 @@ def test_a_fast_still_view_grows_at_once_then_every_few_frames() -> None:
     assert budget.settled_limit == 195_312
 
 
-def test_a_view_the_budget_held_grows_it_though_its_level_draws_well_under_it() -> None:
+def test_a_shrunk_still_budget_grows_back_on_views_it_holds_up_to_where_it_started() -> None:
     # the level that fits may draw far fewer triangles than the budget (the next finer
-    # one has twice as many): the frame still used the budget, and the next may need more
-    for held, grown in ((False, 20_000), (True, 25_000)):
-        budget = FrameBudget(settled_triangles=20_000, min_triangles=20_000)
+    # one has twice as many): a frame the budget held used it, and the next may need more
+    budget = FrameBudget(settled_triangles=30_000, min_triangles=20_000)
+    budget.record_still(0.5, 30_000, view="A")  # slow (under load): it shrinks
+    assert budget.settled_limit == 21_428 and budget.still_recovering
+    for held, grown in ((False, 21_428), (True, 26_785)):
         for _ in range(3):
-            budget.record_still(0.04, 14_520, view="A", held=held)
+            budget.record_still(0.04, 14_520, view="B", held=held)
             assert budget.still_fast  # fast: another frame could grow it
         assert budget.settled_limit == grown
-        budget.record_still(0.2, 14_520, view="A", held=held)
-        assert not budget.still_fast
-    moving = FrameBudget(triangles=100_000)
-    moving.record(0.01, 60_000)
-    assert moving.limit == 100_000, "needed fewer: no news about more"
-    moving.record(0.01, 60_000, held=True)
-    assert moving.limit == 125_000, "held: fast frames grow it"
+    for _ in range(9):
+        budget.record_still(0.04, 14_520, view="B", held=True)
+    assert budget.settled_limit == 33_481 and not budget.still_recovering
+    for _ in range(9):  # back where it started: held frames that draw little grow it no more
+        budget.record_still(0.04, 14_520, view="B", held=True)
+    assert budget.settled_limit == 33_481
+    budget.record_still(0.2, 14_520, view="B", held=True)
+    assert not budget.still_fast
 
 
 def test_start_and_stop_time_moving_and_still_frames_apart() -> None:

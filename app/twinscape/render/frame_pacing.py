@@ -92,6 +92,16 @@ class FrameBudget:
     _view: Any = None
     _grown_for: Any = None
     _fast: int = 0  # still frames running far under their time
+    _recover_to: int = 0  # the still budget it started with (set after init)
+
+    def __post_init__(self) -> None:
+        self._recover_to = self.settled_triangles
+
+    @property
+    def still_recovering(self) -> bool:
+        """True while the still budget is below where it started (it shrank while frames
+        were slow): a still frame the budget held grows it back when fast."""
+        return self.fixed is None and self.settled_triangles < self._recover_to
 
     @property
     def limit(self) -> int:
@@ -114,19 +124,18 @@ class FrameBudget:
 
     def stop(self, triangles: int, *, held: bool = False) -> None:
         """The frame :meth:`start` ed is drawn, with ``triangles`` (``held``: the budget
-        kept it coarser than it wanted): learn from it."""
+        kept it coarser than it wanted; still frames learn from that): learn from it."""
         if self._started is None:
             return
         seconds = time.perf_counter() - self._started
         self._started = None
         if self._moving:
-            self.record(seconds, triangles, held=held)
+            self.record(seconds, triangles)
         else:
             self.record_still(seconds, triangles, self._view, held=held)
 
-    def record(self, seconds: float, triangles: int, *, held: bool = False) -> None:
-        """Learn from one moving frame that drew ``triangles`` in ``seconds`` (``held``:
-        the budget kept it coarser than it wanted, however few triangles that left)."""
+    def record(self, seconds: float, triangles: int) -> None:
+        """Learn from one moving frame that drew ``triangles`` in ``seconds``."""
         if self.fixed is not None:
             return  # scripts and tests chose the budget: nothing to learn
         self._recent.append(seconds)
@@ -141,7 +150,7 @@ class FrameBudget:
             self.coarsen = min(self.coarsen * math.sqrt(2.0), MAX_COARSEN)
         elif typical < 0.8 * target:
             self.coarsen = max(self.coarsen / math.sqrt(2.0), 1.0)
-        if step > 1 and triangles < 0.8 * self.triangles and not held:
+        if step > 1 and triangles < 0.8 * self.triangles:
             return  # the view needed fewer: no news about more
         self.triangles = self._clip(self.triangles * step)
 
@@ -169,15 +178,16 @@ class FrameBudget:
         self, seconds: float, triangles: int, view: Any, *, held: bool = False
     ) -> None:
         """Learn from one still frame of ``view`` (any key that changes with the camera;
-        ``held`` as for :meth:`record`: a level finer would not fit, so it used the budget
-        even when the level it fits draws well under it)."""
+        ``held``: the budget kept it coarser than it wanted, so while
+        :attr:`still_recovering` it used the budget even when the level that fits draws
+        well under it; beyond, only frames that draw most of it grow it)."""
         self.still_fast = seconds < 0.5 * self.settled_s
         if seconds > 1.1 * self.settled_s:
             step = max(self.settled_s / seconds, 1 / SHRINK)
             self.settled_triangles = self._clip(self.settled_triangles * step)
             self._fast = 0
             return
-        used = held or triangles >= 0.8 * self.settled_triangles
+        used = triangles >= 0.8 * self.settled_triangles or (held and self.still_recovering)
         if seconds < 0.7 * self.settled_s and used and view != self._grown_for:
             self._grown_for, self._fast = view, 0
             self.settled_triangles = self._clip(self.settled_triangles * GROW)

@@ -146,14 +146,15 @@ class SceneLod:
 
     def wants_refinement(self) -> bool:
         """True when the still view is coarser than the settled tolerance because the still
-        budget held the terrain (it shrinks while frames are slow, e.g. under load) and the
-        last still frame was fast: another one may grow the budget. A viewport draws it
-        when idle, so a view left alone regains its detail; nothing asks for more frames
-        once they are slow or the terrain is at the settled tolerance."""
+        budget held the terrain after it shrank (frames were slow, e.g. under load) and the
+        last still frame was fast: another one may grow the budget back. A viewport draws
+        it when idle, so a view left alone regains its detail; nothing asks for more
+        frames once they are slow, the budget is back or the terrain at the settled
+        tolerance."""
         budget = self.budget
-        if self._is_interacting() or self._settle is not None or budget.fixed is not None:
+        if self._is_interacting() or self._settle is not None:
             return False
-        if not budget.still_fast or budget.settled_triangles >= budget.max_triangles:
+        if not (budget.still_fast and budget.still_recovering):
             return False
         held = self.settled_tolerance_px * 1.01
         grounds = [v for v in self.visuals.values() if hasattr(v, "refine_lod")]
