@@ -92,6 +92,17 @@ def test_save_as_then_reopen_keeps_layers_style_bookmarks_and_camera(
     reopened.recent_menu.aboutToShow.emit()
     entries = [a for a in reopened.recent_menu.actions() if a.text().endswith("rift.toml")]
     assert entries and entries[0].toolTip() == str(saved)
+    # ... in this window, the top layer current: the panel shows the new project's layer
+    # (the rows match the old ones by id, so the tree's selection did not change)
+    top = again.layers[-1]
+    reopened.layer_dock.select_layer(top)
+    assert reopened.styling_dock.layer is top
+    entries[0].trigger()
+    wait_until(lambda: reopened.project is not again and not reopened.loader.busy, 30, "reopen")
+    process_events(0.2)
+    current = reopened.layer_dock.current_layer()
+    assert current is not None and current is not top and current.id == top.id
+    assert reopened.styling_dock.layer is current and reopened.styling_dock.controls is not None
 
 
 PROJECT_FILTER = "Twinscape projects (*.toml)"

@@ -198,11 +198,13 @@ class LayerTreeDock(QDockWidget):
 
     # -- model -> tree ---------------------------------------------------------------
     def set_project(self, project: Project) -> None:
-        """Show ``project``'s layers."""
+        """Show ``project``'s layers, the top one current, and say so (the rows may match
+        the last project's by id, so Qt's own signal may not come)."""
         self._project = project
         self.rebuild()
         if self.tree.topLevelItemCount():
             self.tree.setCurrentItem(self.tree.topLevelItem(0))
+        self.current_layer_changed.emit(self.current_layer())
 
     def rebuild(self) -> None:
         """Redraw every row from the model, keeping the selection."""
