@@ -87,7 +87,7 @@ def test_summaries_are_data_not_saved(tmp_path: Path) -> None:
     layer.summary = {"visible_km2": 12.5, "visible_pct": 40.0, "observer_height_m": 30.0}
     layer.problem = ""
     project.layers.append(layer)
-    assert "Visible area 12.50 km2" in " ".join(layer.describe())
+    assert "Visible area 12.50 km\u00b2" in " ".join(layer.describe())
     text = save_project(project, tmp_path / "p.toml").read_text(encoding="utf-8")
     assert "summary" not in text and "visible_km2" not in text
     (back,) = load_project(tmp_path / "p.toml")[0].layers

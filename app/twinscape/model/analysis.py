@@ -176,8 +176,8 @@ class AnalysisLayer(Layer):
             if not (math.isfinite(x) and math.isfinite(y)):
                 raise ValueError(f"observers[{i}]: ({x}, {y}) is not a finite (x, y)")
             _within(f"observers[{i}]", h, HEIGHT_RANGE, " m")
-        _within("max_slope_deg", self.max_slope_deg, SOLAR_SLOPE_RANGE, " deg")
-        _within("aspect_tolerance_deg", self.aspect_tolerance_deg, ASPECT_TOLERANCE_RANGE, " deg")
+        _within("max_slope_deg", self.max_slope_deg, SOLAR_SLOPE_RANGE, "\u00b0")
+        _within("aspect_tolerance_deg", self.aspect_tolerance_deg, ASPECT_TOLERANCE_RANGE, "\u00b0")
         if not YEAR_RANGE[0] <= int(self.year) <= YEAR_RANGE[1]:
             raise ValueError(f"year: {self.year} is not within {YEAR_RANGE[0]}..{YEAR_RANGE[1]}")
         _within("opacity", self.opacity, (0.0, 1.0))
@@ -197,8 +197,8 @@ class AnalysisLayer(Layer):
             )
         elif self.analysis == "solar":
             lines.append(
-                f"Slope below {self.max_slope_deg:g} deg, facing within "
-                f"{self.aspect_tolerance_deg:g} deg of the equator, year {self.year}"
+                f"Slope below {self.max_slope_deg:g}\u00b0, facing within "
+                f"{self.aspect_tolerance_deg:g}\u00b0 of the equator, year {self.year}"
             )
         if self.problem:
             lines.append(f"Not computed: {self.problem}")
@@ -223,22 +223,23 @@ def summary_lines(analysis: str, summary: dict[str, float]) -> list[str]:
     if not s:
         return []
     if analysis == "slope" and "max_deg" in s:
-        return [f"Slope {s['min_deg']:.1f}..{s['max_deg']:.1f} deg, mean {s['mean_deg']:.1f} deg"]
+        low, high, mean = s["min_deg"], s["max_deg"], s["mean_deg"]
+        return [f"Slope {low:.1f}..{high:.1f}\u00b0, mean {mean:.1f}\u00b0"]
     if analysis == "aspect" and "flat_pct" in s:
         return [f"Flat ground {s['flat_pct']:.1f} %"]
     if analysis == "viewshed" and "visible_km2" in s:
         return [
-            f"Visible area {s['visible_km2']:.2f} km2 "
+            f"Visible area {s['visible_km2']:.2f} km\u00b2 "
             f"({s['visible_pct']:.1f} % of the terrain within range)"
         ]
     if analysis == "coverage" and "covered_km2" in s:
-        lines = [f"Covered area {s['covered_km2']:.2f} km2 by {int(s['observers'])} observers"]
+        lines = [f"Covered area {s['covered_km2']:.2f} km\u00b2 by {int(s['observers'])} observers"]
         if "area_pct" in s:
             lines.append(f"Area covered {s['area_pct']:.1f} %")
         return lines
     if analysis == "solar" and "suitable_km2" in s:
-        line = f"Suitable area {s['suitable_km2']:.2f} km2"
+        line = f"Suitable area {s['suitable_km2']:.2f} km\u00b2"
         if "irradiance_kwh_m2" in s:
-            line += f", mean irradiance {s['irradiance_kwh_m2']:.0f} kWh/m2/year"
+            line += f", mean irradiance {s['irradiance_kwh_m2']:.0f} kWh/m\u00b2/year"
         return [line]
     return []
