@@ -68,7 +68,14 @@ def test_overlays_are_drawn_on_the_finished_picture(demo: Project, tmp_path: Pat
     assert [g.title for g in info.legends][-1] == "Dead Sea SRTM 90 m"  # top layer first
     terrain = info.legends[-1]
     assert terrain.unit == "m" and terrain.ramp[0][0] < -400 < 1000 < terrain.ramp[-1][0]
-    assert any("Terrain: deadsea_n31e035" in line for line in info.attribution)
+    assert "Terrain: SRTM, courtesy of the U.S. Geological Survey" in info.attribution
+    terrain_layer = next(la for la in demo.layers if la.kind == "terrain")
+    credit, terrain_layer.attribution = terrain_layer.attribution, ""  # none: the file's name
+    try:
+        bare = overlay_info(demo, view, (960, 540), options)
+        assert any("Terrain: deadsea_n31e035" in line for line in bare.attribution)
+    finally:
+        terrain_layer.attribution = credit
     drawn = draw_overlays(image, info, options)
     _save(drawn, "screenshot_overlays")
     assert drawn.shape == image.shape and not np.array_equal(drawn, image)

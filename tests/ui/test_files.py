@@ -28,7 +28,6 @@ from ui_helpers import (
 pytestmark = pytest.mark.gui
 
 
-
 def snapshot(project) -> dict:  # noqa: ANN001
     """What a save must keep, in comparable form."""
     return {
@@ -103,6 +102,14 @@ def test_save_as_then_reopen_keeps_layers_style_bookmarks_and_camera(
     current = reopened.layer_dock.current_layer()
     assert current is not None and current is not top and current.id == top.id
     assert reopened.styling_dock.layer is current and reopened.styling_dock.controls is not None
+    # the panel's Credit edits the layer's attribution (screenshots show it)
+    credit = reopened.styling_dock.controls.attribution
+    assert credit.text() == current.attribution == ""
+    credit.setText("  PM2.5 interpolated by the town's air office  ")
+    credit.editingFinished.emit()
+    assert current.attribution == "PM2.5 interpolated by the town's air office"
+    assert reopened.is_dirty
+    reopened.mark_clean()
 
 
 PROJECT_FILTER = "Twinscape projects (*.toml)"

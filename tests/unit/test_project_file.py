@@ -51,6 +51,7 @@ def sample_project(tmp_path: Path) -> Project:
             opacity=0.5,
             style=style,
             visible=False,
+            attribution="SRTM, courtesy of the U.S. Geological Survey",
         )
     )
     project.bookmarks.append(
@@ -80,11 +81,12 @@ def test_round_trip_keeps_everything(tmp_path: Path) -> None:
     original = project.layers[0]
     assert isinstance(layer, TerrainLayer)
     assert layer.source == original.source
-    assert (layer.id, layer.name, layer.visible, layer.opacity) == (
+    assert (layer.id, layer.name, layer.visible, layer.opacity, layer.attribution) == (
         original.id,
         original.name,
         original.visible,
         original.opacity,
+        "SRTM, courtesy of the U.S. Geological Survey",
     )
     for field in (
         "colormap",
@@ -175,6 +177,12 @@ def test_demo_scene_is_valid() -> None:
             'source = "d.tif"\nopacity = 1.5',
             "layers[0].opacity",
             "not within 0.0..1.0",
+        ),
+        (
+            'source = "data/dem.tif"',
+            'source = "d.tif"\nattribution = 3',
+            "layers[0].attribution",
+            "string",
         ),
         (
             'source = "data/dem.tif"',

@@ -272,7 +272,7 @@ def _view_from(table: TableReader | None, *, strict: bool = True) -> CameraView 
 
 
 #: Keys every layer table has, whatever its kind.
-_COMMON_KEYS = ("kind", "id", "name", "visible", "opacity")
+_COMMON_KEYS = ("kind", "id", "name", "visible", "opacity", "attribution")
 
 
 def _layer_from(table: TableReader, folder: Path) -> Layer:
@@ -291,6 +291,7 @@ def _layer_from(table: TableReader, folder: Path) -> Layer:
     layer = kind.from_table(table, folder, common)
     if "id" in table.table:
         layer.id = table.string("id")
+    layer.attribution = table.string("attribution", "").strip()
     return layer
 
 
@@ -335,6 +336,8 @@ def _layer_to(layer: Layer, folder: Path) -> dict[str, Any]:
         "visible": layer.visible,
         "opacity": layer.opacity,
     }
+    if layer.attribution:
+        table["attribution"] = layer.attribution
     table.update(kind.to_table(layer, folder))
     return table
 

@@ -60,6 +60,9 @@ class Layer:
         0 (invisible) to 1 (opaque).
     id
         Stable identity within the project (saved).
+    attribution
+        Credit for the layer's data ("SRTM, courtesy of the U.S. Geological Survey"),
+        shown on screenshots and videos; empty: the source file's name is shown.
     """
 
     #: Short name of the layer kind, as written in project files (set by each kind).
@@ -77,6 +80,7 @@ class Layer:
     visible: bool = True
     opacity: float = 1.0
     id: str = field(default_factory=_new_id)
+    attribution: str = ""
 
     @property
     def loaded(self) -> bool:

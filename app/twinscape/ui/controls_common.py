@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QSlider,
     QSpinBox,
     QVBoxLayout,
@@ -160,6 +161,8 @@ class LayerControls(QWidget):
         The layer's opacity slider (object name ``opacity``).
     info
         The information box (object name ``layerInfo``).
+    attribution
+        The credit for the layer's data (object name ``attribution``), under Information.
     """
 
     def __init__(self, layer: Layer, parent: QWidget | None = None) -> None:
@@ -175,12 +178,23 @@ class LayerControls(QWidget):
         self.info.setObjectName("layerInfo")
         self.info.setWordWrap(True)
         self.info.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.attribution = QLineEdit()
+        self.attribution.setObjectName("attribution")
+        self.attribution.setPlaceholderText("the source file's name")
+        self.attribution.setToolTip("Credit for the data, shown on screenshots and videos")
+        self.attribution.editingFinished.connect(
+            lambda: self.write_layer("attribution", self.attribution.text().strip())
+        )
 
     def arrange(self, *groups: QGroupBox, rendering: Sequence[tuple[str, QWidget]] = ()) -> None:
         """Lay out ``groups``, then Rendering (``rendering`` rows and Opacity), then Information."""
         look = form_group("Rendering", [*rendering, ("Opacity", self.opacity)])
         about = QGroupBox("Information")
-        QVBoxLayout(about).addWidget(self.info)
+        column = QVBoxLayout(about)
+        column.addWidget(self.info)
+        credit = QFormLayout()
+        credit.addRow("Credit", self.attribution)
+        column.addLayout(credit)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
         for box in (*groups, look, about):
@@ -217,6 +231,8 @@ class LayerControls(QWidget):
         with self._quiet():
             self.show_values()
             self.opacity.set_fraction(self.layer.opacity)
+            if not self.attribution.hasFocus():
+                self.attribution.setText(self.layer.attribution)
         self.info.setText(self.info_html())
 
     def show_values(self) -> None:
