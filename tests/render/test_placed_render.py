@@ -237,3 +237,28 @@ def test_a_model_entry_is_drawn_with_its_model(site: Site) -> None:
     hit = site.identify(((dish[0] + foot[0]) // 2 + 5, foot[1]))
     assert hit is not None and hit.layer is site.layer and hit.row == 3
 
+
+
+def test_identify_finds_a_road_a_few_pixels_off_and_the_ground_farther(site: Site) -> None:
+    from twinscape.render.scene_pick import PICK_RADIUS_PX
+
+    site.above(((STEEP[0] + GENTLE[0]) / 2, STEEP[1]), height=900.0)
+    image = site.shot()
+    site.layer.visible = False
+    bare = site.shot()
+    site.layer.visible = True
+    site.shot()
+    drawn = np.abs(image.astype(int) - bare.astype(int)).max(axis=2) > 30  # the road's pixels
+    r, c = site.pixel((*GENTLE, site.ground(GENTLE)))
+    assert drawn[r - 2 : r + 3, c - 2 : c + 3].any()
+    # walk up the column from the road to the first pixels beside it, then further
+    row = r
+    while drawn[row - 2 : row + 1, c - 1 : c + 2].any():
+        row -= 1
+    beside, far = (row - 2, c), (row - 20, c)
+    assert 3 <= PICK_RADIUS_PX < 18
+    assert not drawn[beside] and not drawn[far[0] - 2 : far[0] + 3, c - 2 : c + 3].any()
+    hit = site.identify(beside)
+    assert hit is not None and hit.layer is site.layer and hit.row == 0, "the road, 2 px off"
+    ground = site.identify(far)
+    assert ground is not None and ground.row is None and ground.layer is not site.layer

@@ -12,7 +12,12 @@ from vtkmodules.vtkRenderingCore import vtkRenderer
 
 from twinscape.geo.origin import LocalOrigin
 from twinscape.model.layers import Layer
-from twinscape.render.picking import pick_cell
+from twinscape.render.picking import pick_cells_near
+
+#: Identify looks this far (device pixels) around the pixel for a feature, so a road, a
+#: mast or a building's edge a few pixels wide is hit without pixel-exact aim (the search
+#: radius of a GIS identify tool); the ground under the pixel is the answer without one.
+PICK_RADIUS_PX = 5
 
 
 @dataclass(frozen=True)
@@ -61,20 +66,37 @@ class ScenePicking:
         """The layer, feature row and world point under display pixel (x, y), or None.
 
         The topmost drawn surface decides: a building in front of the terrain is the
-        building. Terrain hits have no row. ``refresh`` renders first so the depth buffer
-        is the frame on screen (a click); hovering reads the last frame as it is.
+        building; a feature within :data:`PICK_RADIUS_PX` beats the ground under the
+        pixel, the nearest first. Terrain hits have no row. ``refresh`` renders first so
+        the depth buffer is the frame on screen (a click); hovering reads the last frame.
         """
         if refresh:
             self.renderer.GetRenderWindow().Render()
+        first: Hit | None = None
+        cells = pick_cells_near(self.renderer, int(x_px), int(y_px), PICK_RADIUS_PX,
+                                prefer=self._feature_actor)  # fmt: skip
+        try:
+            for (actor, cell), (x, y) in cells:
+                hit = self._hit(actor, cell, x, y)
+                if hit is not None and hit.row is not None:
+                    return hit  # a feature (a building, a road) beats the ground around it
+                if first is None and (x, y) == (int(x_px), int(y_px)):
+                    first = hit  # the surface under the pixel itself, should no feature be near
+        finally:
+            cells.close()
+        return first
+
+    def _feature_actor(self, actor: Any) -> bool:
+        """True for an actor of a layer with features (not the ground under them)."""
+        return any(actor in v.actors and not v.layer.provides_ground for v in self.visuals.values())
+
+    def _hit(self, actor: Any, cell: int, x_px: int, y_px: int) -> Hit | None:
         point = self.pick_world(x_px, y_px)
         if point is None:
             return None
-        picked = pick_cell(self.renderer, int(x_px), int(y_px))
-        if picked is not None:
-            actor, cell = picked
-            for visual in self.visuals.values():
-                if actor in visual.actors:
-                    return Hit(visual.layer, visual.row_of_cell(actor, cell), point)
+        for visual in self.visuals.values():
+            if actor in visual.actors:
+                return Hit(visual.layer, visual.row_of_cell(actor, cell), point)
         return None
 
     def set_highlight(self, layer: Layer | None, rows: list[int]) -> None:
