@@ -357,6 +357,10 @@ def test_an_empty_chart_shows_its_hint_without_axes_until_a_sensor_is_charted(
     xs, _ys = chart.curves[0].getData()
     (x0, x1), _y = chart.plot.getViewBox().viewRange()
     assert len(xs) == HOURS and x0 <= xs[0] and xs[-1] <= x1, "auto-range frames the series"
+    axis = item.getAxis("bottom")  # three days of May: the day ticks name the month
+    labels = [text for spacing, values in axis.tickValues(x0, x1, axis.width())
+              for text in axis.tickStrings(values, 1.0, spacing)]  # fmt: skip
+    assert any("May" in text for text in labels), labels
     chart.clear()
 
 

@@ -97,7 +97,7 @@ class SensorChartDock(QDockWidget):
         # pyqtgraph's menus have no parent (nothing deletes them with the window): no
         # view-box menu, and the plot's own menus are deleted in shutdown()
         self.plot = pg.PlotWidget(
-            axisItems={"bottom": pg.DateAxisItem(utcOffset=0)}, enableMenu=False
+            axisItems={"bottom": _dated(pg.DateAxisItem(utcOffset=0))}, enableMenu=False
         )
         self._orphans = [
             w for w in set(QApplication.topLevelWidgets()) - before if isinstance(w, QMenu)
@@ -364,13 +364,16 @@ class SensorChartDock(QDockWidget):
         self.cursor.setVisible(shown)
 
     def _draw_thresholds(self, layer: SensorsLayer, quantity: str | None) -> None:
-        for level in layer.thresholds_of(quantity):
+        for i, level in enumerate(layer.thresholds_of(quantity)):
             line = pg.InfiniteLine(
                 pos=level.value,
                 angle=0,
                 pen=pg.mkPen(level.color, width=1.5, style=Qt.PenStyle.DashLine),
                 label=f"{level.level} ({level.value:g})",
-                labelOpts={"position": 0.98, "color": "#444", "anchors": [(1, 1), (1, 1)]},
+                # neighbouring levels' labels alternate along the line: close levels
+                # (15 and 35.5 in a 0..250 chart) would print over each other
+                labelOpts={"position": 0.98 - 0.3 * (i % 2), "color": "#444",
+                           "anchors": [(1, 1), (1, 1)]},  # fmt: skip
             )
             line.setZValue(5)
             self.plot.addItem(line, ignoreBounds=True)
@@ -387,6 +390,16 @@ class SensorChartDock(QDockWidget):
         if project is not None:
             seconds = float(self.cursor.value())
             project.clock.set_time(from_ns(0) + timedelta(seconds=seconds))
+
+
+def _dated(axis: pg.DateAxisItem) -> pg.DateAxisItem:
+    """``axis`` with day ticks that name their month ("Thu 17 Apr", "14 Apr"): a week of
+    data has no month tick of its own. (pyqtgraph's zoom levels are shared: idempotent.)"""
+    for level in axis.zoomLevels.values():
+        for spec in level.tickSpecs:
+            if spec.format in ("%d", "%a %d"):
+                spec.format += " %b"
+    return axis
 
 
 def _flag_tip(x: float, y: float, data: object) -> str:
