@@ -262,3 +262,24 @@ def test_identify_finds_a_road_a_few_pixels_off_and_the_ground_farther(site: Sit
     assert hit is not None and hit.layer is site.layer and hit.row == 0, "the road, 2 px off"
     ground = site.identify(far)
     assert ground is not None and ground.row is None and ground.layer is not site.layer
+
+
+def test_the_legend_of_placements_shows_the_status_colours_they_are_drawn_in(site: Site) -> None:
+    from twinscape.render.overlays import OverlayOptions, overlay_info
+
+    site.above(((STEEP[0] + GENTLE[0]) / 2, STEEP[1]), height=900.0)
+    image = site.shot()
+    view = site.scene.current_view()
+    info = overlay_info(site.project, view, (image.shape[1], image.shape[0]), OverlayOptions())
+    [legend] = [g for g in info.legends if g.title == "infrastructure"]
+    colours = {label: rgba[:3] for label, rgba in legend.entries}
+    # the road's steep segment is drawn red (see the test above): "invalid" is listed in it
+    steep = site.pixel((*STEEP, site.ground(STEEP)))
+    assert near(image, steep, colours["invalid"])
+    assert set(colours) <= {"within the design limits", "near a limit", "invalid"}
+    placed, site.layer.assets = site.layer.assets, ()
+    try:
+        legends = overlay_info(site.project, view, (64, 64), OverlayOptions()).legends
+        assert not [g for g in legends if g.title == "infrastructure"], "nothing placed: none"
+    finally:
+        site.layer.assets = placed
