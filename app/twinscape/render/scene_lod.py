@@ -151,14 +151,9 @@ class SceneLod:
         it when idle, so a view left alone regains its detail; nothing asks for more
         frames once they are slow, the budget is back or the terrain at the settled
         tolerance."""
-        budget = self.budget
         if self._is_interacting() or self._settle is not None:
             return False
-        if not (budget.still_fast and budget.still_recovering):
-            return False
-        held = self.settled_tolerance_px * 1.01
-        grounds = [v for v in self.visuals.values() if hasattr(v, "refine_lod")]
-        return any(v.layer.visible and v.chosen_tolerance_px > held for v in grounds)
+        return self._held and self.budget.still_fast and self.budget.still_recovering
 
     def refining(self) -> bool:
         """True while a visual builds levels in the background or waits for them."""
