@@ -7,13 +7,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 import rasterio
+import shapely
 from affine import Affine
 from rasterio.enums import Resampling
 from rasterio.features import geometry_mask
 from rasterio.warp import reproject
 from shapely.geometry import Polygon, box
 
+from twinscape.geo import ground
 from twinscape.geo.ground import footprint_bases, ground_grids
+from twinscape.geo.sampling import sample_elevation
 from twinscape.io.loading import open_data_files
 from twinscape.model import RasterGrid, TerrainLayer
 from twinscape.model.buildings import BuildingsLayer
@@ -48,6 +51,49 @@ def test_a_pit_inside_a_large_footprint_lowers_it_and_outside_does_not() -> None
     grid = RasterGrid(values=values, transform=grid.transform, crs=grid.crs)
     shapes = np.array([box(450, 450, 560, 560), box(700, 700, 760, 760)], dtype=object)
     assert footprint_bases(shapes, np.zeros(2), [grid]).tolist() == pytest.approx([20.0, 50.0])
+
+
+def test_overlapping_footprints_each_see_a_pit_they_share() -> None:
+    grid = _plane(0.0, 0.0, 50.0)
+    values = grid.values.copy()
+    values[50, 50] = 20.0  # centre (505, 495): inside both footprints
+    grid = RasterGrid(values=values, transform=grid.transform, crs=grid.crs)
+    shapes = np.array([box(450, 450, 560, 560), box(480, 480, 600, 600)], dtype=object)
+    assert footprint_bases(shapes, np.zeros(2), [grid]).tolist() == pytest.approx([20.0, 20.0])
+
+
+def test_a_cell_centre_on_the_footprint_edge_is_under_it() -> None:
+    grid = _plane(0.0, 0.0, 50.0)
+    values = grid.values.copy()
+    values[50, 50] = 20.0  # centre (505, 495): on the west edge of the footprint
+    grid = RasterGrid(values=values, transform=grid.transform, crs=grid.crs)
+    shapes = np.array([Polygon([(505, 450), (560, 450), (560, 560), (505, 560)])], dtype=object)
+    assert footprint_bases(shapes, np.zeros(1), [grid])[0] == pytest.approx(20.0)
+
+
+def test_bases_are_the_same_when_the_cells_are_tested_in_many_small_batches(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    rng = np.random.default_rng(3)
+    grid = RasterGrid(
+        values=rng.uniform(0, 100, (101, 101)).astype(np.float32),
+        transform=(10.0, 0, 0, 0, -10.0, 1010.0),
+        crs="EPSG:32636",
+    )
+    x, y = rng.uniform(0, 900, (2, 60))
+    size = rng.uniform(5, 300, 60)  # from no cell centre inside to 900 of them
+    shapes = np.array([box(a, b, a + s, b + s * 0.7) for a, b, s in zip(x, y, size)], dtype=object)
+    whole = footprint_bases(shapes, np.zeros(60), [grid])
+    monkeypatch.setattr(ground, "_CANDIDATES", 7)  # splits footprints across batches
+    assert footprint_bases(shapes, np.zeros(60), [grid]).tolist() == whole.tolist()
+    # the reference: every cell centre in each footprint, one at a time
+    cx, cy = grid.cell_centers()
+    gx, gy = np.meshgrid(cx, cy)
+    for shape, base in zip(shapes, whole):
+        inside = shapely.intersects_xy(shape, gx, gy)
+        corners = np.asarray(shape.exterior.coords)
+        vertex = sample_elevation(grid, corners[:, 0], corners[:, 1])
+        assert base == pytest.approx(min(grid.values[inside].min(initial=np.inf), vertex.min()))
 
 
 def test_half_outside_stands_on_the_part_inside_and_outside_keeps_its_own_base() -> None:

@@ -14,15 +14,13 @@ from collections.abc import Sequence
 
 import numpy as np
 import shapely
-from affine import Affine
 from numpy.typing import ArrayLike
-from rasterio.features import rasterize
-from rasterio.windows import Window, from_bounds
-from rasterio.windows import transform as window_transform
 
 from twinscape.geo.sampling import sample_elevation
 from twinscape.model.layers import Layer
 from twinscape.model.raster import RasterGrid
+
+_CANDIDATES = 2_000_000  # cell centres tested per batch (about 100 MB of temporaries)
 
 
 def cell_size(grid: RasterGrid) -> float:
@@ -132,35 +130,48 @@ def _lowest_under(footprints: np.ndarray, todo: np.ndarray, grid: RasterGrid) ->
 def _lowest_cells(
     footprints: np.ndarray, index: np.ndarray, grid: RasterGrid, lowest: np.ndarray
 ) -> None:
-    """Lower ``lowest`` by the grid cells whose centres lie inside each footprint."""
+    """Lower ``lowest`` by the grid cells whose centres lie in each footprint (edges included).
+
+    Every cell centre in a footprint's bounding box is a candidate, tested with one
+    vectorised point-in-polygon call per batch; overlapping footprints each see
+    their own cells (a rasterised id map would give a shared cell to one of them).
+    """
     if len(index) == 0:
         return
-    xmin, ymin, xmax, ymax = shapely.total_bounds(footprints[index])
-    gx0, gy0, gx1, gy1 = grid.bounds
-    xmin, ymin, xmax, ymax = max(xmin, gx0), max(ymin, gy0), min(xmax, gx1), min(ymax, gy1)
-    if xmin >= xmax or ymin >= ymax:
-        return
+    a, _, c, _, e, f = grid.transform
     rows, cols = grid.shape
-    window = from_bounds(xmin, ymin, xmax, ymax, transform=_affine(grid))
-    r0 = max(0, int(np.floor(window.row_off)))
-    c0 = max(0, int(np.floor(window.col_off)))
-    r1 = min(rows, int(np.ceil(window.row_off + window.height)) + 1)
-    c1 = min(cols, int(np.ceil(window.col_off + window.width)) + 1)
-    if r1 <= r0 or c1 <= c0:
-        return
-    win = Window(c0, r0, c1 - c0, r1 - r0)
-    ids = rasterize(
-        ((geom, int(i) + 1) for i, geom in zip(index, footprints[index])),
-        out_shape=(r1 - r0, c1 - c0),
-        transform=window_transform(win, _affine(grid)),
-        fill=0,
-        dtype="int32",
-        all_touched=False,
-    )
-    values = grid.values[r0:r1, c0:c1]
-    inside = (ids > 0) & np.isfinite(values)
-    np.minimum.at(lowest, ids[inside] - 1, values[inside].astype(np.float64))
+    xmin, ymin, xmax, ymax = shapely.bounds(footprints[index]).T
+    # first and last column / row whose centre lies within the bounds (empty when c0 > c1)
+    c0 = np.maximum(np.ceil((xmin - c) / a - 0.5), 0)
+    c1 = np.minimum(np.floor((xmax - c) / a - 0.5), cols - 1)
+    r0 = np.maximum(np.ceil((ymax - f) / e - 0.5), 0)
+    r1 = np.minimum(np.floor((ymin - f) / e - 0.5), rows - 1)
+    width = np.where(np.isfinite(c0 + c1), c1 - c0 + 1, 0).clip(0).astype(np.int64)
+    height = np.where(np.isfinite(r0 + r1), r1 - r0 + 1, 0).clip(0).astype(np.int64)
+    # one unit per (footprint, row): its ``width`` candidates; batches of whole units
+    owner = np.repeat(np.arange(len(index)), height)
+    row = r0[owner] + _ranks(height)
+    row_width = width[owner]
+    ends = np.cumsum(row_width)
+    start = 0
+    while start < len(owner):
+        done = ends[start] - row_width[start]
+        stop = max(int(np.searchsorted(ends, done + _CANDIDATES, "right")), start + 1)
+        n = row_width[start:stop]
+        who = np.repeat(owner[start:stop], n)
+        r = np.repeat(row[start:stop], n).astype(np.intp)
+        col = (c0[who] + _ranks(n)).astype(np.intp)
+        start = stop
+        z = grid.values[r, col]
+        ok = np.isfinite(z)
+        who, r, col, z = who[ok], r[ok], col[ok], z[ok]
+        inside = shapely.intersects_xy(
+            footprints[index[who]], c + a * (col + 0.5), f + e * (r + 0.5)
+        )
+        np.minimum.at(lowest, index[who[inside]], z[inside].astype(np.float64))
 
 
-def _affine(grid: RasterGrid) -> Affine:
-    return Affine(*grid.transform)
+def _ranks(counts: np.ndarray) -> np.ndarray:
+    """0, 1, .., counts[0] - 1, 0, 1, .., counts[1] - 1, ...: each item's rank in its run."""
+    counts = np.asarray(counts, dtype=np.int64)
+    return np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
