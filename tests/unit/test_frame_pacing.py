@@ -101,6 +101,22 @@ def test_a_shrunk_still_budget_grows_back_on_views_it_holds_up_to_where_it_start
     assert not budget.still_fast
 
 
+def test_while_recovering_frames_at_six_tenths_of_their_time_count_as_fast() -> None:
+    # a held still view on 2 cores of llvmpipe draws in 0.4-0.55 of its time (measured:
+    # 44-70 ms of 125): it must still grow back, while a budget at its start needs half
+    budget = FrameBudget(settled_triangles=30_000, min_triangles=20_000)
+    budget.record_still(0.5, 30_000, view="A")
+    slow_share = 0.6 * budget.settled_s
+    for _ in range(3):
+        budget.record_still(slow_share, 14_520, view="B", held=True)
+        assert budget.still_fast
+    assert budget.settled_limit == 26_785
+    steady = FrameBudget(settled_triangles=30_000)
+    for _ in range(6):
+        steady.record_still(slow_share, 30_000, view="C")
+    assert steady.settled_limit == 37_500 and not steady.still_fast  # grown once, for view C
+
+
 def test_start_and_stop_time_moving_and_still_frames_apart() -> None:
     budget = FrameBudget(triangles=100_000, settled_triangles=100_000)
     budget.start(False)  # a screenshot: not timed

@@ -25,6 +25,12 @@ SETTLED_S = 1 / 8
 GROW, SHRINK = 1.25, 1.4
 #: Still frames in a row far under their time after which the still budget grows again.
 FAST_FRAMES_TO_GROW = 3
+#: A still frame "far under its time" takes less than this share of it; while the
+#: still budget is below where it started (:attr:`FrameBudget.still_recovering`), less
+#: than the second: a step of :data:`GROW` from there stays under the time that shrinks
+#: it (0.7 x 1.25 < 1.1), and on a slow software renderer (2 cores, llvmpipe) a still
+#: frame of a held view takes about 0.4-0.55 of its time, so half would be a coin toss.
+FAST_SHARE, RECOVERING_FAST_SHARE = 0.5, 0.7
 #: Most the other visuals' tolerance is multiplied by when the terrain has nothing left to drop.
 MAX_COARSEN = 8.0
 #: Moving frames slower than this (a software renderer) hold the visuals other than the
@@ -65,7 +71,8 @@ class FrameBudget:
     Still frames (:meth:`start` with ``moving`` False and a ``view``): the still budget
     shrinks while a frame of the view takes longer than ``settled_s``, and grows once
     per view when a frame of it was fast and used most of it, or again after
-    :data:`FAST_FRAMES_TO_GROW` frames in a row at under half their time (so slow frames
+    :data:`FAST_FRAMES_TO_GROW` frames in a row far under their time (:data:`FAST_SHARE`;
+    :data:`RECOVERING_FAST_SHARE` while it is below where it started) (so slow frames
     while builds landed do not keep a view coarse), so a still view settles instead of
     swinging between levels.
     Both stay within ``min_triangles .. max_triangles``. Screenshots have no bound.
@@ -181,7 +188,8 @@ class FrameBudget:
         ``held``: the budget kept it coarser than it wanted, so while
         :attr:`still_recovering` it used the budget even when the level that fits draws
         well under it; beyond, only frames that draw most of it grow it)."""
-        self.still_fast = seconds < 0.5 * self.settled_s
+        fast = (RECOVERING_FAST_SHARE if self.still_recovering else FAST_SHARE) * self.settled_s
+        self.still_fast = seconds < fast
         if seconds > 1.1 * self.settled_s:
             step = max(self.settled_s / seconds, 1 / SHRINK)
             self.settled_triangles = self._clip(self.settled_triangles * step)
@@ -194,7 +202,7 @@ class FrameBudget:
             return
         # far under its time a few frames running (after a spell of slow ones, e.g. while
         # builds landed): grow back, with room enough that growing cannot make it slow
-        self._fast = self._fast + 1 if seconds < 0.5 * self.settled_s and used else 0
+        self._fast = self._fast + 1 if seconds < fast and used else 0
         if self._fast >= FAST_FRAMES_TO_GROW:
             self._fast = 0
             self.settled_triangles = self._clip(self.settled_triangles * GROW)
