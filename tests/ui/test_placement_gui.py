@@ -252,3 +252,49 @@ def test_double_clicking_an_issue_selects_its_asset_as_a_click_does(main_window)
     assert window.inspector_dock.title.text() == f"plan: {layer.feature_label(1)}"
     assert window.services["placement"].editor.selected == (layer, "r1")
     assert window.services["analysis"].selected == (layer.id, "r1")
+
+
+def test_a_road_typed_through_the_demo_town_is_reported_crossing_its_buildings(
+    main_window,  # noqa: ANN001
+) -> None:
+    from twinscape.model.buildings import BuildingsLayer
+
+    window = main_window
+    dock = window.findChild(PlacementDock)
+    tool = window.services["placement"]
+    [town] = [layer for layer in window.project.layers if isinstance(layer, BuildingsLayer)]
+    assert town.mesh is not None
+    centre = town.mesh.footprints[0].centroid  # a retail block of the planned town
+    said: list[str] = []
+    tool.message.connect(said.append)
+    tool.start("road")
+    for x in (centre.x - 60.0, centre.x + 60.0):
+        dock.x_edit.setText(f"{x:.1f}")
+        dock.y_edit.setText(f"{centre.y:.1f}")
+        dock.add_vertex_button.click()
+    dock.finish_button.click()
+    QTest.keyClick(window.viewport.plotter, Qt.Key.Key_Escape)
+    tool.message.disconnect(said.append)
+    layer = _layer(window)
+    assert layer.obstacles == (town.occupied_ground(),)
+
+    def listed() -> list[tuple[str, str, str]]:
+        dock.issues_box.refresh()
+        issues = dock.issues_box.issues
+        return [tuple(issues.topLevelItem(i).text(c) for c in range(3))
+                for i in range(issues.topLevelItemCount())]  # fmt: skip
+
+    crossing = [row for row in listed() if row[2].startswith("crosses ")]
+    assert len(crossing) == 1, listed()
+    label, status, text = crossing[0]
+    assert label == layer.feature_label(0) and status == "fail"
+    assert f"of layer {town.name!r}: 1" in text  # building 1 is the first one named
+    assert any("crosses" in message for message in said), said
+    assert "1 invalid" in dock.issues_box.summary.text()
+
+    # the town removed from the project, the road no longer runs into anything
+    window.layer_dock.select_layer(town)
+    window.layer_dock.remove_current()
+    process_events(0.2)
+    assert town not in window.project.layers and layer.obstacles == ()
+    assert not [row for row in listed() if row[2].startswith("crosses ")]

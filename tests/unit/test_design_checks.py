@@ -206,9 +206,9 @@ def test_assess_layer_recomputes_only_what_changed(
     calls: list[str] = []
     real = design_checks.assess
 
-    def counting(asset, catalogue, ground, *, earthworks):  # type: ignore[no-untyped-def]
+    def counting(asset, catalogue, ground, *, obstacles, earthworks):  # type: ignore[no-untyped-def]
         calls.append(asset.id)
-        return real(asset, catalogue, ground, earthworks=earthworks)
+        return real(asset, catalogue, ground, obstacles=obstacles, earthworks=earthworks)
 
     monkeypatch.setattr(design_checks, "assess", counting)
     grid = plane(0.03, 0.0)

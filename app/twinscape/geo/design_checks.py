@@ -40,6 +40,9 @@ What is measured (numbers in messages are 1-based: "vertex 1", "segment 1"):
   (:func:`twinscape.geo.earthworks.cut_fill_polygon`); NaN levels it at the
   area-weighted mean ground, where cut equals fill. ``base_z`` is the pad
   elevation, or else the lowest ground inside.
+- **What stands there** (buildings of other layers): a road or railway corridor, a
+  point's footprint or a polygon running into one fails; a power line passing over
+  or a pipeline running under one warns (:mod:`twinscape.geo.design_conflicts`).
 
 The measures live in :mod:`~twinscape.geo.design_lines` (lines) and
 :mod:`~twinscape.geo.design_areas` (points and polygons), on the ground helpers of
@@ -56,9 +59,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from twinscape.geo.design_areas import _assess_point, _assess_polygon
+from twinscape.geo.design_conflicts import check_conflicts
 from twinscape.geo.design_ground import _Checks, ground_at
 from twinscape.geo.design_lines import _assess_line
 from twinscape.model.catalogue import Catalogue
+from twinscape.model.obstacles import Obstacles
 from twinscape.model.placed import Assessment, PlacedAsset, PlacedAssetsLayer, check_vertices
 from twinscape.model.raster import RasterGrid
 
@@ -70,9 +75,12 @@ def assess(
     catalogue: Catalogue,
     ground: tuple[RasterGrid, ...],
     *,
+    obstacles: tuple[Obstacles, ...] = (),
     earthworks: bool = True,
 ) -> Assessment:
-    """How ``asset`` fits the ground ``ground`` (topmost first); see the module docstring.
+    """How ``asset`` fits the ground ``ground`` (topmost first) and what stands on it
+    (``obstacles``: :func:`~twinscape.geo.design_conflicts.check_conflicts`); see the
+    module docstring.
 
     ``earthworks=False`` leaves out cut and fill (0), the slow part (about half a second
     for 15 km of road in mountains at 90 m): for live feedback while an asset is dragged.
@@ -100,6 +108,7 @@ def assess(
         values = _assess_point(asset, entry, catalogue, xy, ground, checks)
     else:
         values = _assess_polygon(asset, catalogue, xy, ground, checks, earthworks)
+    check_conflicts(asset, entry, catalogue, xy, obstacles, checks)
     return Assessment(
         status=checks.status,
         issues=tuple(checks.issues),
@@ -111,10 +120,11 @@ def assess(
 # -- layers ---------------------------------------------------------------------------
 @dataclass
 class _LayerCache:
-    """Assessments of one layer's assets for one catalogue and ground."""
+    """Assessments of one layer's assets for one catalogue, ground and obstacles."""
 
     catalogue: Catalogue
     ground: tuple[RasterGrid, ...]
+    obstacles: tuple[Obstacles, ...]
     results: dict[PlacedAsset, tuple[Assessment, bool]]  # with earthworks or not
 
 
@@ -125,8 +135,8 @@ _LOCK = threading.Lock()
 def assess_layer(layer: PlacedAssetsLayer, *, earthworks: bool = True) -> dict[str, Assessment]:
     """Assessments of every asset of ``layer`` by asset id ({} until it is loaded).
 
-    Results are kept per layer (weakly) while its catalogue and ground stay the same
-    objects, so calling this every frame only assesses assets added or changed since
+    Results are kept per layer (weakly) while its catalogue, ground and obstacles stay
+    the same objects, so calling this every frame only assesses assets added or changed since
     the last call; results of assets no longer in the layer are dropped. An asset whose
     assessment fails unexpectedly is reported as failed with the error, and logged.
     ``earthworks=False`` (while dragging) skips cut and fill for changed assets and
@@ -135,23 +145,23 @@ def assess_layer(layer: PlacedAssetsLayer, *, earthworks: bool = True) -> dict[s
     catalogue = layer.catalogue
     if catalogue is None:
         return {}
-    ground = tuple(layer.ground)
+    ground, obstacles = tuple(layer.ground), tuple(layer.obstacles)
     with _LOCK:
         cache = _CACHE.get(layer)
         if (
             cache is None
             or cache.catalogue is not catalogue
-            or len(cache.ground) != len(ground)
-            or any(a is not b for a, b in zip(cache.ground, ground))
+            or not _same(cache.ground, ground)
+            or not _same(cache.obstacles, obstacles)
         ):
-            cache = _LayerCache(catalogue=catalogue, ground=ground, results={})
+            cache = _LayerCache(catalogue, ground, obstacles, results={})
             _CACHE[layer] = cache
         known = dict(cache.results)
     results: dict[PlacedAsset, tuple[Assessment, bool]] = {}
     for asset in layer.assets:
         found = known.get(asset)
         if found is None or (earthworks and not found[1]):
-            found = (_assess_safely(asset, catalogue, ground, earthworks), earthworks)
+            found = (_assess_safely(asset, catalogue, ground, obstacles, earthworks), earthworks)
         results[asset] = found
     with _LOCK:
         if _CACHE.get(layer) is cache:
@@ -159,11 +169,19 @@ def assess_layer(layer: PlacedAssetsLayer, *, earthworks: bool = True) -> dict[s
     return {asset.id: found[0] for asset, found in results.items()}
 
 
+def _same(a: tuple[object, ...], b: tuple[object, ...]) -> bool:
+    return len(a) == len(b) and all(x is y for x, y in zip(a, b))
+
+
 def _assess_safely(
-    asset: PlacedAsset, catalogue: Catalogue, ground: tuple[RasterGrid, ...], earthworks: bool
+    asset: PlacedAsset,
+    catalogue: Catalogue,
+    ground: tuple[RasterGrid, ...],
+    obstacles: tuple[Obstacles, ...],
+    earthworks: bool,
 ) -> Assessment:
     try:
-        return assess(asset, catalogue, ground, earthworks=earthworks)
+        return assess(asset, catalogue, ground, obstacles=obstacles, earthworks=earthworks)
     except Exception as err:  # a frame must never fail on one asset
         _LOG.exception("assessing placed asset %s (%s) failed", asset.id, asset.entry)
         return Assessment(status="fail", issues=(f"could not be assessed: {err}",))

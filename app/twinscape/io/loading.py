@@ -58,9 +58,7 @@ def new_project() -> Project:
     return Project()
 
 
-def new_layer(
-    path: str | os.PathLike[str], *, assume_crs: str | None = None
-) -> Layer:
+def new_layer(path: str | os.PathLike[str], *, assume_crs: str | None = None) -> Layer:
     """An unloaded layer of the kind that reads ``path``.
 
     Raises
@@ -176,6 +174,7 @@ def apply_load(project: Project, load: LayerLoad) -> Layer:
         if note is not None:
             load.notes.append(note)
         restand(project)
+    reobstruct(project)
     return layer
 
 
@@ -202,7 +201,8 @@ def check_placeable(project: Project, layer: Layer) -> None:
     far = max(abs(xmin - ox), abs(xmax - ox), abs(ymin - oy), abs(ymax - oy))
     if far > MAX_RENDER_OFFSET_M:
         raise ProjectFileError(
-            project.path or "project", "project.origin",
+            project.path or "project",
+            "project.origin",
             f"({ox:.6g}, {oy:.6g}) is {far / 1000:,.0f} km from the data of layer "
             f"{layer.name!r}, farther than the {MAX_RENDER_OFFSET_M / 1000:,.0f} km that "
             "float32 render coordinates place within 0.25 m; remove origin from [project] "
@@ -218,6 +218,22 @@ def restand(project: Project) -> None:
             hook = kind_of(layer).restand
             if hook is not None:
                 for name, value in hook(layer, ground).items():
+                    setattr(layer, name, value)
+
+
+def reobstruct(project: Project) -> None:
+    """Hand every loaded layer's obstacles (buildings) to the layers checked against them
+    (placed assets); nothing is set where they did not change (GUI thread)."""
+    obstacles = tuple(
+        found
+        for layer in project.layers
+        if layer.loaded and (found := layer.occupied_ground()) is not None
+    )
+    for layer in project.layers:
+        hook = kind_of(layer).obstruct
+        if hook is not None and layer.loaded:
+            for name, value in hook(layer, obstacles).items():
+                if getattr(layer, name) != value:
                     setattr(layer, name, value)
 
 

@@ -15,6 +15,7 @@ import numpy as np
 from psygnal import evented
 
 from twinscape.model.layers import Layer
+from twinscape.model.obstacles import Obstacles
 
 #: Surface classes of :attr:`BuildingMesh.triangle_surface`.
 SURFACE_WALL, SURFACE_ROOF, SURFACE_GROUND = 0, 1, 2
@@ -251,6 +252,17 @@ class BuildingsLayer(Layer):
     def loaded(self) -> bool:
         """True once the buildings are in memory."""
         return self.mesh is not None
+
+    def occupied_ground(self) -> Obstacles | None:
+        """The footprints, once loaded (the same object while mesh and name stay)."""
+        if self.mesh is None or self.mesh.count == 0:
+            return None
+        cached: Obstacles | None = self.mesh.__dict__.get("_obstacles")
+        if cached is None or cached.layer != self.name:
+            labels = tuple(str(i) for i in self.mesh.table["building_id"])
+            cached = Obstacles(self.name, "building", self.mesh.footprints, labels)
+            self.mesh.__dict__["_obstacles"] = cached
+        return cached
 
     def describe(self) -> list[str]:
         """Source, CRS, building count and where heights came from."""

@@ -16,6 +16,8 @@ from typing import ClassVar
 
 from psygnal import evented
 
+from twinscape.model.obstacles import Obstacles
+
 
 def _new_id() -> str:
     return uuid.uuid4().hex[:12]
@@ -102,6 +104,10 @@ class Layer:
     @property
     def bounds(self) -> tuple[float, float, float, float] | None:
         """(xmin, ymin, xmax, ymax) in the project CRS, or None when not loaded."""
+        return None
+
+    def occupied_ground(self) -> Obstacles | None:
+        """Footprints placed infrastructure must keep clear of (buildings), or None."""
         return None
 
     @property

@@ -25,6 +25,7 @@ from psygnal import evented
 
 from twinscape.model.catalogue import GEOMETRIES, MIN_VERTICES, PARAMETERS, Catalogue
 from twinscape.model.layers import Layer, _new_id
+from twinscape.model.obstacles import Obstacles
 from twinscape.model.raster import RasterGrid
 
 #: Statuses of an assessment and of a line's segments, best first.
@@ -221,6 +222,9 @@ class PlacedAssetsLayer(Layer):
     ground
         Elevation grids the assets stand on, topmost first (set by loading and
         re-basing; never saved).
+    obstacles
+        What other layers already stand on the ground (buildings), which the assets'
+        design checks report running into (set by loading; never saved).
     import_from
         An exported assets file (GeoPackage, GeoJSON) whose assets loading imports
         into this layer, then clears (a layer made by opening such a file; never saved).
@@ -228,13 +232,14 @@ class PlacedAssetsLayer(Layer):
 
     kind: ClassVar[str] = "placed"
     stands_on_ground: ClassVar[bool] = True
-    data_fields: ClassVar[tuple[str, ...]] = ("catalogue", "ground")
+    data_fields: ClassVar[tuple[str, ...]] = ("catalogue", "ground", "obstacles")
     reload_fields: ClassVar[tuple[str, ...]] = ("catalogue_files",)
 
     assets: tuple[PlacedAsset, ...] = ()
     catalogue_files: tuple[Path, ...] = ()
     catalogue: Catalogue | None = None
     ground: tuple[RasterGrid, ...] = ()
+    obstacles: tuple[Obstacles, ...] = ()
     import_from: Path | None = None
 
     @property

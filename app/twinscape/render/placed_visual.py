@@ -164,7 +164,7 @@ class PlacedVisual(Connections, ScaledWithGround, ActorsInRenderer):
         self.actors: list[vtkActor] = [self.mesh_actor, self.line_actor, *self._tool_actors]
         self._connections: list[tuple[Any, Callable[..., Any]]] = []
         ev = layer.events
-        for signal in (ev.assets, ev.ground, ev.catalogue):
+        for signal in (ev.assets, ev.ground, ev.obstacles, ev.catalogue):
             self._connect(signal, self.rebuild)
         self._connect(ev.visible, self._apply_visibility)
         self._connect(ev.opacity, self._apply_opacity)

@@ -120,7 +120,7 @@ class AssetEditor(QObject):
         layer = self.selected[0]
         self.window.undo.push(EditAsset(layer, before, after, label))
         if layer.catalogue is not None:
-            report = assess(after, layer.catalogue, layer.ground)
+            report = assess(after, layer.catalogue, layer.ground, obstacles=layer.obstacles)
             if report.issues:
                 self.message.emit(f"{layer.entry_of(after)} ({report.status}): "
                                   f"{report.issues[0]}")

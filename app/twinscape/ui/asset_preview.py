@@ -34,7 +34,8 @@ class AssetPreview:
 
     def show(self, layer: PlacedAssetsLayer, asset: PlacedAsset) -> str:
         """Draw ``asset`` as ``layer``'s preview; returns a one-line status of its fit."""
-        report = (assess(asset, layer.catalogue, layer.ground, earthworks=False)
+        report = (assess(asset, layer.catalogue, layer.ground, obstacles=layer.obstacles,
+                         earthworks=False)
                   if layer.catalogue else None)
         self.last = report
         visual = self.visual(layer)

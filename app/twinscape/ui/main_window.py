@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QDockWidget, QMainWindow, QMessageBox, QProgressDi
 
 from twinscape import __version__
 from twinscape.geo.ground import ground_grids
-from twinscape.io.loading import DEMO_SCENE, new_project, restand
+from twinscape.io.loading import DEMO_SCENE, new_project, reobstruct, restand
 from twinscape.model.layers import Layer, identify_time
 from twinscape.model.project import Project
 from twinscape.render.measure_overlay import MeasureOverlay
@@ -273,10 +273,12 @@ class MainWindow(WindowMenus, WindowLayout, FileDropMixin, QMainWindow):
             self.inspector_dock.clear()
 
     def _follow_ground(self) -> None:
-        """Re-base buildings and models when a grid they stood on is gone (layer removed).
+        """Re-base buildings and models when a grid they stood on is gone (layer removed),
+        and check placed assets against the buildings there are now (removed, renamed).
 
-        A ground layer added is handled where it is applied (io.loading.apply_load).
+        A layer added is handled where it is applied (io.loading.apply_load).
         """
+        reobstruct(self.project)
         ground = {id(grid) for grid in ground_grids(self.project.layers)}
         gone = bool(self._ground - ground)
         self._ground = ground

@@ -271,6 +271,7 @@ class PlacementDock(QDockWidget):
         if isinstance(layer, PlacedAssetsLayer) and field in (
             "assets",
             "ground",
+            "obstacles",
             "catalogue",
             "name",
         ):

@@ -218,7 +218,9 @@ class PlacementTool(QObject):
         self.vertices = []
         self.preview.clear()
         self.editor.select(layer, asset.id)
-        report = assess(asset, layer.catalogue, layer.ground) if layer.catalogue else None
+        report = None
+        if layer.catalogue is not None:
+            report = assess(asset, layer.catalogue, layer.ground, obstacles=layer.obstacles)
         if report is not None and report.issues:
             self.message.emit(f"Placed {entry.title} ({report.status}): {report.issues[0]}")
         else:

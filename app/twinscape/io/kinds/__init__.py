@@ -25,6 +25,7 @@ from twinscape.io.progress import Cancelled, Progress
 from twinscape.io.toml_schema import TableReader
 from twinscape.model.errors import LoadCancelled, NoReaderError
 from twinscape.model.layers import Layer
+from twinscape.model.obstacles import Obstacles
 from twinscape.model.raster import RasterGrid
 
 
@@ -117,6 +118,10 @@ class LayerKind:
     restand
         For layers standing on the ground: ``restand(layer, ground) -> values`` recomputes
         what depends on the ground (bases) when a ground layer changes; GUI thread.
+    obstruct
+        For layers checked against what other layers stand on the ground (placed
+        assets): ``obstruct(layer, obstacles) -> values`` takes every loaded layer's
+        :class:`~twinscape.model.obstacles.Obstacles` when they change; GUI thread.
     """
 
     name: str
@@ -132,6 +137,7 @@ class LayerKind:
     to_table: Callable[[Layer, Path], dict[str, Any]]
     icon: str = "layer"
     restand: Callable[[Layer, tuple[RasterGrid, ...]], dict[str, Any]] | None = None
+    obstruct: Callable[[Layer, tuple[Obstacles, ...]], dict[str, Any]] | None = None
     order: int = 100
     combine: Callable[[list[Layer]], list[Layer]] | None = None
 

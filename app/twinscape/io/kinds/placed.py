@@ -44,6 +44,7 @@ from twinscape.io.toml_schema import TableReader
 from twinscape.model.catalogue import Catalogue
 from twinscape.model.errors import ReaderError
 from twinscape.model.layers import Layer
+from twinscape.model.obstacles import Obstacles
 from twinscape.model.placed import PlacedAsset, PlacedAssetsLayer, check_vertices, use_assessor
 from twinscape.model.raster import RasterGrid
 
@@ -156,6 +157,11 @@ def restand_placed(layer: Layer, ground: tuple[RasterGrid, ...]) -> dict[str, An
     return {"ground": tuple(ground)}
 
 
+def obstruct_placed(layer: Layer, obstacles: tuple[Obstacles, ...]) -> dict[str, Any]:
+    """What other layers stand on the ground (the assets' assessments check against it)."""
+    return {"obstacles": tuple(obstacles)}
+
+
 # -- project files ----------------------------------------------------------------------
 def placed_from_table(
     table: TableReader, folder: Path, common: dict[str, Any]
@@ -263,6 +269,7 @@ PLACED = register_kind(
         to_table=placed_to_table,
         icon="placed",
         restand=restand_placed,
+        obstruct=obstruct_placed,
         order=50,
     )
 )
