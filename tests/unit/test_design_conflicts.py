@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
+import trimesh
 from shapely.geometry import box
 
 from twinscape.geo.design_checks import assess, assess_layer
 from twinscape.geo.ground import ground_grids
 from twinscape.io.catalogue import load_catalogue
 from twinscape.io.loading import apply_load, open_data_files, read_layer, reobstruct
+from twinscape.io.models3d import read_model
 from twinscape.model.buildings import BuildingsLayer
 from twinscape.model.catalogue import Catalogue
+from twinscape.model.models3d import ModelLayer, ModelPlacement
 from twinscape.model.obstacles import Obstacles
 from twinscape.model.placed import PlacedAsset, PlacedAssetsLayer
 
@@ -85,6 +89,20 @@ def test_each_layer_is_reported_apart(catalogue) -> None:  # type: ignore[no-unt
         "crosses 1 building of layer 'Town': b1",
         "crosses 1 building of layer 'Old town': x",
     )
+
+
+def test_a_placed_3d_model_is_in_the_way_where_it_stands_now(catalogue, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "depot.glb"
+    trimesh.creation.box(extents=(2.0, 6.0, 4.0)).export(path)  # glTF y up: 2 x 4 on the map
+    placement = ModelPlacement(x=0.0, y=0.0, scale=10.0)  # 20 m x 40 m
+    model = ModelLayer(name="Depot", source=path, mesh=read_model(path), placement=placement)
+    road = PlacedAsset(entry="road", coords=((-100, 15), (100, 15)))  # 15 + 3.65 < 20
+    here = model.occupied_ground()
+    assert here is model.occupied_ground()  # kept while it stays: assessments stay cached
+    assert issues_of(road, catalogue, here) == ("crosses 1 model of layer 'Depot': depot.glb",)
+    model.placement = replace(placement, y=-10.0)  # its north edge now 10 m: 1.35 m clear
+    moved = model.occupied_ground()
+    assert moved is not here and issues_of(road, catalogue, moved) == ()
 
 
 def test_a_layers_assessments_follow_its_obstacles(catalogue) -> None:  # type: ignore[no-untyped-def]

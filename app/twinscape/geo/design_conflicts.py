@@ -1,6 +1,6 @@
 """Placed assets against what already stands on the ground: a road through a house.
 
-:func:`check_conflicts` finds the features of other layers (buildings,
+:func:`check_conflicts` finds the features of other layers (buildings, placed 3D models:
 :class:`~twinscape.model.obstacles.Obstacles`) that an asset's ground footprint
 intersects, and reports them as issues of its assessment:
 

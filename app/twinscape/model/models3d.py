@@ -19,9 +19,11 @@ from pathlib import Path
 from typing import ClassVar
 
 import numpy as np
+import shapely
 from psygnal import evented
 
 from twinscape.model.layers import Layer
+from twinscape.model.obstacles import Obstacles
 from twinscape.model.raster import RasterGrid
 
 #: Axes a model file may treat as up (glTF: "y" by its specification).
@@ -302,6 +304,20 @@ class ModelLayer(Layer):
         return placed_footprint(
             self.mesh, self.placement, unit_scale=self.unit_scale, anchor=self.anchor
         )
+
+    def occupied_ground(self) -> Obstacles | None:
+        """The placed footprint, once placed (the same object while it does not move)."""
+        ring = self.placed_footprint()
+        if ring is None:
+            return None
+        key = (self.name, self.placement, self.unit_scale, self.anchor, id(self.mesh))
+        cached = self.__dict__.get("_occupied")
+        if cached is None or cached[0] != key:
+            shapes = np.empty(1, dtype=object)
+            shapes[0] = shapely.Polygon(ring)
+            cached = self.__dict__["_occupied"] = (key, Obstacles(self.name, "model", shapes,
+                                                                  (self.source.name,)))  # fmt: skip
+        return cached[1]
 
     @property
     def size_m(self) -> np.ndarray | None:

@@ -1,9 +1,9 @@
 """What already occupies the ground: footprints that placed infrastructure must keep clear of.
 
-A layer whose features stand on the ground as solids (buildings) offers them as
-:class:`Obstacles` (:meth:`twinscape.model.layers.Layer.occupied_ground`); loading hands
-every loaded layer's obstacles to the layers checked against them (placed assets),
-whose design checks then report a road through a house or a turbine on a roof
+A layer whose features stand on the ground as solids (buildings, a placed 3D model)
+offers them as :class:`Obstacles` (:meth:`twinscape.model.layers.Layer.occupied_ground`);
+loading hands every loaded layer's obstacles to the layers checked against them (placed
+assets), whose design checks then report a road through a house or a turbine on a roof
 (:mod:`twinscape.geo.design_conflicts`).
 """
 
