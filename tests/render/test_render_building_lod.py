@@ -410,7 +410,7 @@ def test_a_stale_preparation_is_placed_again(plotter_factory: Plotters) -> None:
 def test_point_colours_follow_an_orbit_lazily_and_catch_up_when_it_stops(
     plotter_factory: Plotters, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """While the camera orbits, point colours are recomputed only every 24 degrees (not
+    """While the camera orbits, point colours are recomputed only every 90 degrees (not
     every 8: that recoloured and uploaded every point actor every few frames); the first
     frame the camera stays put looks like a town drawn afresh from there."""
     from twinscape.render.building_points import PointClass
@@ -429,7 +429,9 @@ def test_point_colours_follow_an_orbit_lazily_and_catch_up_when_it_stops(
     for _ in range(12):  # 3 degrees a frame, as benchmarks/buildings orbits
         camera.Azimuth(3.0)
         snapshot(town.plotter)
-    assert len(shaded) <= 1.5 * actors  # at 8 degrees: about 4 recolours each
+    # 36 degrees turn none past 90: only classes showing more points are recoloured (10 of
+    # 36 measured; at 24 degrees 44, at 8 about 4 recolours each)
+    assert len(shaded) <= 0.5 * actors, (len(shaded), actors)
     shaded.clear()
     stopped = snapshot(town.plotter)  # the same camera: every point within 8 degrees again
     assert len(shaded) > 0.5 * actors
