@@ -9,8 +9,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks.buildings import VIEWS
-from benchmarks.buildings.views import _camera_view, _orbits, _timed, _town_views
+from benchmarks.buildings import INTERLEAVED_ROUNDS, VIEWS
+from benchmarks.buildings.views import _camera_view, _interleaved, _orbits, _timed, _town_views
 
 
 def run_twinscape_like(
@@ -95,6 +95,11 @@ def run_twinscape_like(
         block = _orbits(scene, plotter, frames, views[name])
         images[name] = block.pop("_image")
         result[name] = block
+    if layer is not None:
+        for name in VIEWS:
+            result[name]["interleaved"] = _interleaved(
+                scene, plotter, layer, frames, views[name], INTERLEAVED_ROUNDS
+            )
     result["peak_rss_mb"] = peak_rss_mb()
     if png_prefix is not None:
         save_png(first_image, Path(f"{png_prefix}_first_frame.png"))
