@@ -121,10 +121,10 @@ def _interleaved(
 ) -> dict[str, Any]:
     """Interactive orbits from ``view`` with the buildings shown and hidden, alternating
     ``rounds`` times in this process, each with a new frame budget (as a new scene has)
-    that :data:`WARMUP_FRAMES` frames settle to what is drawn. The terrain alone is drawn seconds apart from
-    the town, so the ratio does not take the machine's drift between processes along
-    (measured here: the same frames, in the same LOD state, took 44 to 63 ms from one
-    process to the next, CPU time alike)."""
+    that :data:`WARMUP_FRAMES` frames settle to what is drawn. The terrain alone is drawn
+    seconds apart from the town, so the ratio does not take the machine's drift between
+    processes along (measured here: the same frames, in the same LOD state, took 44 to
+    63 ms from one process to the next, CPU time alike)."""
     import numpy as np
 
     from benchmarks.terrain.measure import orbit
