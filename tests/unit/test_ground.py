@@ -34,6 +34,14 @@ def _plane(a: float, b: float, c: float, *, cell: float = 10.0, n: int = 101) ->
     return RasterGrid(values=values, transform=(cell, 0, 0, 0, -cell, n * cell), crs="EPSG:32636")
 
 
+def _flat_with_a_pit() -> RasterGrid:
+    """Flat ground at 50 m with one cell at 20 m: row 50, column 50, centre (505, 495)."""
+    grid = _plane(0.0, 0.0, 50.0)
+    values = grid.values.copy()
+    values[50, 50] = 20.0
+    return RasterGrid(values=values, transform=grid.transform, crs=grid.crs)
+
+
 def test_base_is_the_lowest_point_of_a_plane_under_the_footprint() -> None:
     grid = _plane(0.1, -0.05, 100.0)
     shapes = [box(200, 300, 260, 340), Polygon([(500, 500), (560, 520), (520, 580)])]
@@ -45,28 +53,19 @@ def test_base_is_the_lowest_point_of_a_plane_under_the_footprint() -> None:
 
 
 def test_a_pit_inside_a_large_footprint_lowers_it_and_outside_does_not() -> None:
-    grid = _plane(0.0, 0.0, 50.0)
-    values = grid.values.copy()
-    values[50, 50] = 20.0  # a cell whose centre (505, 495) lies inside the first footprint only
-    grid = RasterGrid(values=values, transform=grid.transform, crs=grid.crs)
+    grid = _flat_with_a_pit()  # the pit's centre (505, 495) lies inside the first footprint only
     shapes = np.array([box(450, 450, 560, 560), box(700, 700, 760, 760)], dtype=object)
     assert footprint_bases(shapes, np.zeros(2), [grid]).tolist() == pytest.approx([20.0, 50.0])
 
 
 def test_overlapping_footprints_each_see_a_pit_they_share() -> None:
-    grid = _plane(0.0, 0.0, 50.0)
-    values = grid.values.copy()
-    values[50, 50] = 20.0  # centre (505, 495): inside both footprints
-    grid = RasterGrid(values=values, transform=grid.transform, crs=grid.crs)
+    grid = _flat_with_a_pit()  # the pit's centre (505, 495): inside both footprints
     shapes = np.array([box(450, 450, 560, 560), box(480, 480, 600, 600)], dtype=object)
     assert footprint_bases(shapes, np.zeros(2), [grid]).tolist() == pytest.approx([20.0, 20.0])
 
 
 def test_a_cell_centre_on_the_footprint_edge_is_under_it() -> None:
-    grid = _plane(0.0, 0.0, 50.0)
-    values = grid.values.copy()
-    values[50, 50] = 20.0  # centre (505, 495): on the west edge of the footprint
-    grid = RasterGrid(values=values, transform=grid.transform, crs=grid.crs)
+    grid = _flat_with_a_pit()  # the pit's centre (505, 495): on the west edge of the footprint
     shapes = np.array([Polygon([(505, 450), (560, 450), (560, 560), (505, 560)])], dtype=object)
     assert footprint_bases(shapes, np.zeros(1), [grid])[0] == pytest.approx(20.0)
 
